@@ -1,0 +1,40 @@
+"""The roles of the care pathway and what each may do.
+
+A user holds exactly one role at exactly one site; every clinical record is
+scoped to a site and users see only their own site's records.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    PHYSICIAN = "physician", "Physician"
+    NURSE = "nurse", "Nurse"
+    LAB = "lab", "Lab / pharmacy"
+    INVESTIGATOR = "investigator", "Investigator (read-only)"
+    MONITOR = "monitor", "Monitor (read-only)"
+    ADMIN = "admin", "Administrator"
+
+
+# Roles that may read every clinical record of their site but change nothing.
+READ_ONLY_ROLES = frozenset({Role.INVESTIGATOR, Role.MONITOR})
+
+# Roles that see clinical records at all (everyone but nobody, today; kept
+# explicit so a future non-clinical role must be added on purpose).
+CLINICAL_READERS = frozenset(
+    {
+        Role.COORDINATOR,
+        Role.PHYSICIAN,
+        Role.NURSE,
+        Role.LAB,
+        Role.INVESTIGATOR,
+        Role.MONITOR,
+        Role.ADMIN,
+    }
+)
+
+# Roles that may use the bedside calculator.
+CALCULATOR_USERS = frozenset({Role.PHYSICIAN, Role.NURSE, Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN})

@@ -1,0 +1,5 @@
+import sys
+
+from stromal.cli import main
+
+sys.exit(main())

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+
+from stromal.accounts.models import Site, User
+from stromal.accounts.roles import Role
+
+DEMO_SITE_CODE = "demo"
+DEMO_WARNING = (
+    "DEMO ONLY: these logins use synthetic data and random passwords. "
+    "Never use them, or the demo cohort, on a real deployment."
+)
+
+
+def demo_username(role: Role) -> str:
+    return f"demo-{role.value}"
+
+
+@transaction.atomic
+def ensure_demo_site() -> Site:
+    site, _ = Site.objects.get_or_create(code=DEMO_SITE_CODE, defaults={"name": "Demo clinic (synthetic)"})
+    return site
+
+
+def ensure_demo_users() -> dict[str, str]:
+    """Create the missing demo logins; return {username: password} of those created now."""
+    site = ensure_demo_site()
+    created: dict[str, str] = {}
+    with transaction.atomic():
+        for role in Role:
+            username = demo_username(role)
+            if User.objects.filter(username=username).exists():
+                continue
+            password = secrets.token_urlsafe(12)
+            user = User.objects.create_user(
+                username=username,
+                password=password,
+                role=role.value,
+                site=site,
+                printed_name=f"Demo {role.label}",
+                first_name="Demo",
+                last_name=role.label,
+            )
+            user.save()
+            created[username] = password
+    credentials_file = settings.VAR_DIR / "demo-credentials.txt"
+    if created:
+        lines = [DEMO_WARNING, ""] + [f"{u}  {p}" for u, p in created.items()]
+        with credentials_file.open("a", encoding="utf-8") as fh:
+            fh.write("\n".join(lines) + "\n")
+        credentials_file.chmod(0o600)
+        print("\n" + "=" * 72)
+        print(DEMO_WARNING)
+        print("Demo logins (shown once; also kept in var/demo-credentials.txt):")
+        for username, password in created.items():
+            print(f"  {username:<20} {password}")
+        print("=" * 72 + "\n")
+    else:
+        print(f"Demo logins already exist; their passwords are in {credentials_file}.")
+    return created

@@ -1,0 +1,15 @@
+"""URL map. Each app mounts its own ``urls.py`` under a prefix."""
+
+from django.urls import include, path
+
+from stromal import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("stromal.accounts.urls")),
+]
+
+handler403 = "stromal.views.forbidden"
+handler404 = "stromal.views.not_found"
+handler500 = "stromal.views.server_error"

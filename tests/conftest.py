@@ -1,0 +1,75 @@
+"""Shared fixtures: the named cast of users and strict numerics."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM
+# refuses to run in a thread with a running loop unless told it is safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+np.seterr(all="raise", under="ignore")
+
+
+@pytest.fixture
+def site(db):  # type: ignore[no-untyped-def]
+    from stromal.accounts.models import Site
+
+    return Site.objects.create(code="north", name="North Clinic")
+
+
+@pytest.fixture
+def other_site(db):  # type: ignore[no-untyped-def]
+    from stromal.accounts.models import Site
+
+    return Site.objects.create(code="south", name="South Clinic")
+
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def _make_user(username: str, role: str, site, printed_name: str):  # type: ignore[no-untyped-def]
+    from stromal.accounts.models import User
+
+    return User.objects.create_user(
+        username=username, password=PASSWORD, role=role, site=site, printed_name=printed_name
+    )
+
+
+@pytest.fixture
+def cast(site, other_site):  # type: ignore[no-untyped-def]
+    """The named cast: two physicians, a nurse, a coordinator, lab, monitor,
+    investigator, admin at the North site, and an outsider physician at South."""
+
+    class Cast:
+        alice = _make_user("alice", "physician", site, "Dr Alice Adams")
+        bob = _make_user("bob", "physician", site, "Dr Bob Brown")
+        nina = _make_user("nina", "nurse", site, "Nina Novak, RN")
+        cora = _make_user("cora", "coordinator", site, "Cora Clark")
+        luke = _make_user("luke", "lab", site, "Luke Lee")
+        mona = _make_user("mona", "monitor", site, "Mona Moss")
+        ivan = _make_user("ivan", "investigator", site, "Ivan Ivanov")
+        ada = _make_user("ada", "admin", site, "Ada Admin")
+        oscar = _make_user("oscar", "physician", other_site, "Dr Oscar Out")
+        password = PASSWORD
+
+    return Cast
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """Lift the audit trail's append-only guard in the throw-away test database.
+
+    Transactional (browser) tests empty every table between tests, which the
+    guard rightly refuses. ``tests/audit/test_append_only.py`` reinstalls the
+    very same guard inside its own transaction and proves it holds.
+    """
+    from django.db import connection
+
+    from stromal.audit.db_guard import remove_append_only_guard
+
+    with django_db_blocker.unblock():
+        remove_append_only_guard(connection)

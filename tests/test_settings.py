@@ -1,0 +1,32 @@
+import os
+import subprocess
+import sys
+
+
+def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STROMAL_ENV"}} | env
+    return subprocess.run(
+        [sys.executable, "-c", "import stromal.settings as s; print(s.DEBUG)"],
+        capture_output=True,
+        text=True,
+        env=full,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _settings_with({"STROMAL_ENV": "production", "STROMAL_VAR_DIR": str(tmp_path)})
+    assert out.returncode != 0
+    assert "SECRET_KEY" in out.stderr
+
+
+def test_the_embedded_default_generates_and_keeps_a_secret_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _settings_with({"STROMAL_VAR_DIR": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"  # DEBUG is off unless asked for
+    assert len((tmp_path / "secret_key").read_text()) > 40
+
+
+def test_a_malformed_boolean_names_the_variable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _settings_with({"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_DEBUG": "maybe"})
+    assert out.returncode != 0
+    assert "STROMAL_DEBUG" in out.stderr
