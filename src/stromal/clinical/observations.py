@@ -43,6 +43,10 @@ _SPECS: tuple[FieldSpec, ...] = (
     _n("mean_airway_pressure_cmh2o", "cmH2O", 0, 60, "mean airway pressure"),
     _n("compliance_ml_per_cmh2o", "mL/cmH2O", 1, 200, "static respiratory-system compliance"),
     _n("barometric_pressure_mmhg", "mmHg", 350, 800, "ambient barometric pressure"),
+    _b(
+        "resource_limited_setting",
+        "resource-limited setting (Global definition: S/F <= 315 without PEEP, flow or device)",
+    ),
     # ARDS definition criteria
     _b("bilateral_opacities", "bilateral opacities on CXR/CT (or ultrasound, Global definition)"),
     _b("onset_within_7_days", "onset within 1 week of a known insult or new/worse symptoms"),
