@@ -1,0 +1,100 @@
+"""Dose arithmetic: worked protocol doses, rounding of units, refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from stromal.clinical.dosing import (
+    dose_for_arm,
+    infusion_rate_ml_per_h,
+    product_units,
+    total_cells,
+    volume_ml,
+)
+from stromal.clinical.protocol import Arm, arm_from_dict, builtin_protocols
+from stromal.clinical.validation import ClinicalInputError
+
+CASES: list[dict[str, Any]] = json.loads((Path(__file__).parent / "cases" / "dosing.json").read_text())[
+    "cases"
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_worked_doses_match_hand_arithmetic(case: dict[str, Any]) -> None:
+    arm = arm_from_dict(case["arm"])
+    dose = dose_for_arm(
+        arm,
+        **case["patient"],
+        cells_per_unit=case.get("cells_per_unit"),
+        concentration_per_ml=case.get("concentration_per_ml"),
+        infusion_minutes=case.get("infusion_minutes"),
+    )
+    got = dose.as_dict()
+    for key, expected in case["expected"].items():
+        if isinstance(expected, float):
+            assert got[key] == pytest.approx(expected, rel=1e-6), key
+        else:
+            assert got[key] == expected, key
+
+
+def test_the_builtin_start_like_protocol_doses_on_predicted_weight() -> None:
+    protocol = next(p for p in builtin_protocols() if p.code == "start-like-single-iv")
+    dose = dose_for_arm(protocol.arm("bmmsc_iv"), sex="female", height_cm=165, weight_kg=90)
+    assert dose.dosing_weight_kg == pytest.approx(56.966)
+    assert dose.total_cells == pytest.approx(5.6966e8)
+
+
+def test_units_are_rounded_up_but_not_for_floating_point_noise() -> None:
+    assert product_units(3e8, 1e8) == 3
+    assert product_units(3.0000001e8, 1e8) == 4
+    assert product_units(0.3e8 * 10, 1e8) == 3
+
+
+def test_a_cap_above_the_dose_changes_nothing() -> None:
+    assert total_cells(1e6, 70, max_total_cells=1e9) == 7e7
+
+
+def test_it_refuses_a_control_arm() -> None:
+    with pytest.raises(ClinicalInputError) as err:
+        dose_for_arm(Arm(name="placebo"), weight_kg=70)
+    assert err.value.field == "arm"
+
+
+def test_it_refuses_a_predicted_weight_dose_without_height() -> None:
+    arm = arm_from_dict(
+        {"name": "iv", "route": "iv", "dose_cells_per_kg": 1e6, "days": [0], "weight_basis": "predicted"}
+    )
+    with pytest.raises(ClinicalInputError) as err:
+        dose_for_arm(arm, sex="male")
+    assert err.value.field == "height_cm"
+
+
+def test_it_refuses_an_actual_weight_dose_without_weight() -> None:
+    arm = arm_from_dict({"name": "iv", "route": "iv", "dose_cells_per_kg": 1e6, "days": [0]})
+    with pytest.raises(ClinicalInputError) as err:
+        dose_for_arm(arm)
+    assert err.value.field == "weight_kg"
+
+
+@pytest.mark.parametrize("bad", [0, -1, float("nan"), float("inf")])
+def test_it_refuses_non_positive_or_non_finite_concentrations(bad: float) -> None:
+    with pytest.raises(ClinicalInputError) as err:
+        volume_ml(1e8, bad)
+    assert err.value.field == "concentration_per_ml"
+
+
+def test_it_refuses_a_zero_duration() -> None:
+    with pytest.raises(ClinicalInputError):
+        infusion_rate_ml_per_h(100, 0)
+
+
+@given(st.floats(1e5, 1e7), st.floats(30, 200), st.floats(30, 200))
+def test_total_cells_never_decrease_with_weight(per_kg: float, w1: float, w2: float) -> None:
+    low, high = sorted((w1, w2))
+    assert total_cells(per_kg, low) <= total_cells(per_kg, high)
