@@ -26,7 +26,9 @@ stays fast.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 from stromal.clinical.observations import FIELDS, SEX_CHOICES
 from stromal.clinical.validation import ClinicalInputError, check_value
@@ -93,3 +95,141 @@ class LungFunctionReference:
     percent_predicted: float
     z_score: float
     lln: float
+
+
+#: Spirometry equations offered; the race-neutral GLI Global 2022 is the default.
+SPIROMETRY_EQUATIONS = ("gli_global_2022", "gli_2012")
+GLI_2012_ETHNICITIES = ("caucasian", "african_american", "northeast_asian", "southeast_asian", "other")
+_SPIROMETRY_PARAMETERS = {"fev1": "FEV1", "fvc": "FVC", "fev1_fvc": "FEV1FVC"}
+
+
+@functools.cache
+def _equation(name: str) -> Any:
+    """One pyspiro equation object, silent and returning NA outside its range
+    (pyspiro would otherwise print to stdout and clamp to the nearest age)."""
+    import pyspiro  # lazy on purpose: pyspiro imports pandas, which is slow
+
+    classes = {
+        "gli_global_2022": pyspiro.BOWERMAN_2022,
+        "gli_2012": pyspiro.GLI_2012,
+        "gli_2017_dlco": pyspiro.GLI_2017,
+    }
+    equation = classes[name]()
+    equation.set_silence(True)
+    equation.set_strategy("ignore")
+    return equation
+
+
+def _lung_reference(
+    parameter: str,
+    equation_name: str,
+    measured: float,
+    measured_field: str,
+    sex: str,
+    age_years: float,
+    height_cm: float,
+    ethnicity: str | None = None,
+) -> LungFunctionReference:
+    import pandas  # lazy, as above
+
+    male = 1 if _sex(sex) == "male" else 0
+    age = _num("age_years", age_years)
+    height = _num("height_cm", height_cm)
+    if isinstance(measured, bool) or not isinstance(measured, int | float) or not 0 < measured < 1000:
+        raise ClinicalInputError(measured_field, measured, "must be a positive measured value")
+    eq = _equation(equation_name)
+    enum = eq.Parameters[parameter]
+    if equation_name == "gli_2012":
+        if ethnicity not in GLI_2012_ETHNICITIES:
+            raise ClinicalInputError(
+                "ethnicity", ethnicity, "GLI-2012 needs one of " + ", ".join(GLI_2012_ETHNICITIES)
+            )
+        args: tuple[object, ...] = (male, age, height, GLI_2012_ETHNICITIES.index(ethnicity) + 1, enum)
+    else:
+        args = (male, age, height, enum)
+    lam, mu, sigma = eq.lms(*args, float(measured))
+    if any(v is pandas.NA for v in (lam, mu, sigma)):
+        raise ClinicalInputError(
+            "age_years", age_years, f"outside the age or height range of the {equation_name} equation"
+        )
+    z = float(eq.zscore(*args, value=float(measured)))
+    lln = float(eq.lln(*args, value=float(measured)))
+    return LungFunctionReference(
+        parameter=parameter,
+        equation=equation_name,
+        measured=float(measured),
+        predicted=float(mu),
+        percent_predicted=100.0 * float(measured) / float(mu),
+        z_score=z,
+        lln=lln,
+    )
+
+
+def spirometry_reference(
+    parameter: str,
+    measured: float,
+    *,
+    sex: str,
+    age_years: float,
+    height_cm: float,
+    equation: str = "gli_global_2022",
+    ethnicity: str | None = None,
+) -> LungFunctionReference:
+    """FEV1 (L), FVC (L) or FEV1/FVC (ratio) against GLI Global 2022 (default) or GLI-2012.
+
+    ``parameter`` is ``fev1``, ``fvc`` or ``fev1_fvc``. GLI-2012 needs ``ethnicity``.
+    """
+    if parameter not in _SPIROMETRY_PARAMETERS:
+        raise ClinicalInputError(
+            "parameter", parameter, "must be one of " + ", ".join(_SPIROMETRY_PARAMETERS)
+        )
+    if equation not in SPIROMETRY_EQUATIONS:
+        raise ClinicalInputError("equation", equation, "must be one of " + ", ".join(SPIROMETRY_EQUATIONS))
+    return _lung_reference(
+        _SPIROMETRY_PARAMETERS[parameter], equation, measured, parameter, sex, age_years, height_cm, ethnicity
+    )
+
+
+def dlco_reference(
+    dlco_ml_min_mmhg: float, *, sex: str, age_years: float, height_cm: float
+) -> LungFunctionReference:
+    """DLCO (mL/min/mmHg, traditional units, uncorrected for Hb) against GLI-2017."""
+    return _lung_reference(
+        "DLCO", "gli_2017_dlco", dlco_ml_min_mmhg, "dlco_ml_min_mmhg", sex, age_years, height_cm
+    )
+
+
+def fev1_percent_predicted(fev1_l: float, *, sex: str, age_years: float, height_cm: float) -> float:
+    """FEV1 as % predicted, GLI Global 2022."""
+    return spirometry_reference(
+        "fev1", fev1_l, sex=sex, age_years=age_years, height_cm=height_cm
+    ).percent_predicted
+
+
+def fvc_percent_predicted(fvc_l: float, *, sex: str, age_years: float, height_cm: float) -> float:
+    """FVC as % predicted, GLI Global 2022."""
+    return spirometry_reference(
+        "fvc", fvc_l, sex=sex, age_years=age_years, height_cm=height_cm
+    ).percent_predicted
+
+
+def fvc_z_score(fvc_l: float, *, sex: str, age_years: float, height_cm: float) -> float:
+    """FVC z-score, GLI Global 2022."""
+    return spirometry_reference("fvc", fvc_l, sex=sex, age_years=age_years, height_cm=height_cm).z_score
+
+
+def fev1_z_score(fev1_l: float, *, sex: str, age_years: float, height_cm: float) -> float:
+    """FEV1 z-score, GLI Global 2022."""
+    return spirometry_reference("fev1", fev1_l, sex=sex, age_years=age_years, height_cm=height_cm).z_score
+
+
+def dlco_percent_predicted(dlco_ml_min_mmhg: float, *, sex: str, age_years: float, height_cm: float) -> float:
+    """DLCO as % predicted, GLI-2017."""
+    return dlco_reference(
+        dlco_ml_min_mmhg, sex=sex, age_years=age_years, height_cm=height_cm
+    ).percent_predicted
+
+
+def dlco_z_score(dlco_ml_min_mmhg: float, *, sex: str, age_years: float, height_cm: float) -> float:
+    """DLCO z-score, GLI-2017."""
+    return dlco_reference(dlco_ml_min_mmhg, sex=sex, age_years=age_years, height_cm=height_cm).z_score
