@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("stromal.accounts.urls")),
+    path("calculator/", include("stromal.calculator.urls")),
 ]
 
 handler403 = "stromal.views.forbidden"

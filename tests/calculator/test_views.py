@@ -1,0 +1,82 @@
+"""The bedside ARDS calculator: login, roles, assessments shown, errors by the field."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+URL = "/calculator/"
+
+# A moderate ARDS case on invasive ventilation: P/F = 80 / 0.5 = 160 mmHg.
+MODERATE_ARDS = {
+    "pao2_mmhg": "80",
+    "fio2": "0.5",
+    "peep_cmh2o": "10",
+    "support": "invasive",
+    "onset_within_7_days": "true",
+    "bilateral_opacities": "true",
+    "edema_explained_by_cardiac_or_fluid": "false",
+}
+
+
+def _client_for(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_url_is_the_calculator() -> None:
+    assert reverse("calculator:ards") == URL
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_is_sent_to_the_login_page() -> None:
+    response = Client().get(URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("alice", 200), ("nina", 200), ("mona", 200), ("ivan", 200), ("ada", 200), ("cora", 403), ("luke", 403)],
+)
+def test_only_clinical_roles_may_open_the_calculator(cast, who: str, status: int) -> None:  # type: ignore[no-untyped-def]
+    assert _client_for(getattr(cast, who)).get(URL).status_code == status
+
+
+@pytest.mark.django_db
+def test_it_shows_berlin_moderate_with_its_criteria_and_source(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client_for(cast.alice).post(URL, MODERATE_ARDS)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Berlin definition (2012)" in html
+    assert "moderate" in html
+    assert "160" in html  # the P/F ratio
+    assert "JAMA 2012" in html  # the source is cited next to the result
+    assert "Rules version" in html
+
+
+@pytest.mark.django_db
+def test_a_percentage_fio2_is_refused_next_to_the_field_with_a_suggestion(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client_for(cast.alice).post(URL, {**MODERATE_ARDS, "fio2": "40"})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert list(errors) == ["fio2"]
+    assert "0.40" in errors["fio2"][0]
+    assert 'id="id_fio2-error"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_text_in_a_number_field_is_an_error_not_a_crash(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client_for(cast.nina).post(URL, {"pao2_mmhg": "eighty", "platelets_10e3_per_ul": "-5"})
+    assert response.status_code == 400
+    assert set(response.context["form"].errors) == {"pao2_mmhg", "platelets_10e3_per_ul"}
+
+
+@pytest.mark.django_db
+def test_an_empty_submission_reports_everything_missing(cast) -> None:  # type: ignore[no-untyped-def]
+    response = _client_for(cast.nina).post(URL, {})
+    assert response.status_code == 200
+    assert "not computable" in response.content.decode()
