@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "stromal.accounts",
     "stromal.audit",
+    "stromal.calculator",
 ]
 
 MIDDLEWARE = [
