@@ -14,6 +14,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 np.seterr(all="raise", under="ignore")
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """The production hasher costs ~0.3 s per password and the cast has nine users.
+    Tests that check re-authentication still verify real passwords, just hashed faster."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def site(db):  # type: ignore[no-untyped-def]
     from stromal.accounts.models import Site
