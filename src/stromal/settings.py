@@ -60,6 +60,12 @@ INSTALLED_APPS = [
     "stromal.accounts",
     "stromal.audit",
     "stromal.calculator",
+    "stromal.intake",
+    "stromal.patients",
+    "stromal.protocols",
+    "stromal.examinations",
+    "stromal.plans",
+    "stromal.pathway",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExaminationsConfig(AppConfig):
+    name = "stromal.examinations"
+    label = "examinations"

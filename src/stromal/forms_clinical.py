@@ -1,0 +1,70 @@
+"""Form fields built from the clinical library's field registry.
+
+A value refused by ``stromal.clinical`` (unit, type, physiological range) is
+refused by the web form with the very same message, shown next to the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from stromal.clinical.validation import ClinicalInputError, FieldSpec, Kind, check_value
+
+BOOLEAN_CHOICES = (("", "not recorded"), ("true", "yes"), ("false", "no"))
+
+
+def field_label(spec: FieldSpec) -> str:
+    text = spec.description[:1].upper() + spec.description[1:]
+    return f"{text} ({spec.unit})" if spec.unit else text
+
+
+class ClinicalField(forms.Field):
+    """One observation. Empty means "not measured"; anything else must pass ``check_value``."""
+
+    def __init__(self, spec: FieldSpec, **kwargs: Any) -> None:
+        self.spec = spec
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", field_label(spec))
+        kwargs.setdefault("help_text", spec.rule_text())
+        if spec.kind is Kind.BOOLEAN:
+            kwargs.setdefault("widget", forms.Select(choices=BOOLEAN_CHOICES))
+        elif spec.kind is Kind.CHOICE:
+            choices = [("", "not recorded"), *[(c, c.replace("_", " ")) for c in spec.choices]]
+            kwargs.setdefault("widget", forms.Select(choices=choices))
+        else:
+            attrs = {"inputmode": "decimal", "step": "any"}
+            kwargs.setdefault("widget", forms.NumberInput(attrs=attrs))
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> float | int | bool | str | None:
+        if value in (None, ""):
+            return None
+        spec = self.spec
+        converted: object = value
+        if spec.kind is Kind.BOOLEAN and isinstance(value, str):
+            lowered = value.strip().lower()
+            if lowered not in {"true", "false"}:
+                raise forms.ValidationError(f"{spec.name}={value!r}: must be true or false")
+            converted = lowered == "true"
+        elif spec.kind in (Kind.NUMBER, Kind.INTEGER) and isinstance(value, str):
+            try:
+                converted = float(value.strip().replace(",", "."))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"{spec.name}={value!r}: must be {spec.rule_text()}", code="not_a_number"
+                ) from None
+        try:
+            return check_value(spec, converted)
+        except ClinicalInputError as exc:
+            raise forms.ValidationError(str(exc), code="clinical_range") from None
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value
+
+
+def clinical_fields(specs: list[FieldSpec]) -> dict[str, ClinicalField]:
+    return {spec.name: ClinicalField(spec) for spec in specs}

@@ -1,0 +1,175 @@
+"""Writes for consultation requests: the public submission, triage and conversion."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from stromal.accounts.models import Site, User
+from stromal.accounts.roles import Role
+from stromal.audit.locking import check_version, update_versioned
+from stromal.audit.services import snapshot
+from stromal.examinations.models import Encounter
+from stromal.examinations.services import encounter_schedule
+from stromal.intake.models import TRANSITIONS, ConsultationRequest, ContactMethod, RequestStatus
+from stromal.patients.guards import audit_change, require_role, require_site
+from stromal.patients.models import Patient
+from stromal.patients.services import patient_create
+
+RATE_LIMIT_PER_HOUR = 5
+RATE_LIMITED = "We have received several requests from your connection in the last hour. Please try again later or call the clinic."
+CONTACT_MISSING = "Give the {method} we should use to reach you."
+TRANSITION_REFUSED = "A request that is {old} cannot become {new}."
+DECLINE_NEEDS_REASON = "Give the reason for declining the request."
+CONVERT_NEEDS_SCHEDULE = (
+    "Schedule the request (contact the person and agree on an examination) before converting it."
+)
+
+TRIAGE_ROLES = (Role.COORDINATOR,)
+
+
+def sender_key(address: str) -> str:
+    """A salted hash of the sender's network address: enough for a rate limit, useless for tracking."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{address}".encode()).hexdigest()
+
+
+def request_submit(
+    *,
+    site: Site,
+    full_name: str,
+    contact_method: str,
+    condition: str,
+    sender_address: str,
+    email: str = "",
+    phone: str = "",
+    contact_other: str = "",
+    honeypot: str = "",
+    now: dt.datetime | None = None,
+) -> ConsultationRequest | None:
+    """Save a request from the public form; ``None`` for a bot that filled the hidden field.
+
+    The bot gets the same confirmation as a person so it learns nothing.
+    """
+    if honeypot.strip():
+        return None
+    now = now or timezone.now()
+    key = sender_key(sender_address)
+    recent = ConsultationRequest.objects.filter(sender_key=key, created_at__gte=now - dt.timedelta(hours=1))
+    if recent.count() >= RATE_LIMIT_PER_HOUR:
+        raise ValidationError(RATE_LIMITED, code="rate_limited")
+    contact = {"email": email, "phone": phone, "other": contact_other}
+    if contact_method not in ContactMethod.values:
+        raise ValidationError(
+            {"contact_method": f"contact_method={contact_method!r}: choose e-mail, phone or other"}
+        )
+    if not contact[contact_method].strip():
+        label = dict(ContactMethod.choices)[contact_method].lower()
+        raise ValidationError({_contact_field(contact_method): CONTACT_MISSING.format(method=label)})
+    with transaction.atomic():
+        request = ConsultationRequest.objects.create(
+            site=site,
+            full_name=full_name.strip(),
+            contact_method=contact_method,
+            email=email.strip(),
+            phone=phone.strip(),
+            contact_other=contact_other.strip(),
+            condition=condition.strip(),
+            sender_key=key,
+        )
+        audit_change(
+            actor=None, action="create", instance=request, before=None, patient=None, site_id=site.pk
+        )
+    return request
+
+
+def _contact_field(method: str) -> str:
+    return {"email": "email", "phone": "phone"}.get(method, "contact_other")
+
+
+@transaction.atomic
+def request_transition(
+    *,
+    request: ConsultationRequest,
+    user: User,
+    to_status: str,
+    version: int,
+    reason: str = "",
+    notes: str | None = None,
+    scheduled_for: dt.datetime | None = None,
+) -> ConsultationRequest:
+    """Move a request through triage (new → contacted → scheduled; declined with a reason)."""
+    require_role(user, "triage consultation requests", *TRIAGE_ROLES)
+    require_site(user, request.site_id)
+    if to_status not in TRANSITIONS.get(request.status, frozenset()):
+        raise ValidationError(TRANSITION_REFUSED.format(old=request.status, new=to_status))
+    if to_status == RequestStatus.DECLINED and not reason.strip():
+        raise ValidationError({"reason": DECLINE_NEEDS_REASON})
+    before = snapshot(request)
+    fields: dict[str, object] = {"status": to_status}
+    if to_status == RequestStatus.DECLINED:
+        fields["decline_reason"] = reason.strip()
+    if notes is not None:
+        fields["triage_notes"] = notes
+    if scheduled_for is not None:
+        fields["scheduled_for"] = scheduled_for
+    update_versioned(request, expected_version=version, **fields)
+    audit_change(
+        actor=user,
+        action=f"triage:{to_status}",
+        instance=request,
+        before=before,
+        patient=None,
+        reason=reason,
+        site_id=request.site_id,
+    )
+    return request
+
+
+@transaction.atomic
+def request_convert(
+    *,
+    request: ConsultationRequest,
+    user: User,
+    version: int,
+    mrn: str,
+    given_name: str,
+    family_name: str,
+    sex: str,
+    date_of_birth: dt.date,
+    examination_at: dt.datetime,
+    height_cm: float | None = None,
+) -> tuple[Patient, Encounter]:
+    """Register the person as a patient with a Day 1 examination appointment."""
+    require_role(user, "convert consultation requests", *TRIAGE_ROLES)
+    require_site(user, request.site_id)
+    check_version(request, expected_version=version)
+    if request.status not in (RequestStatus.CONTACTED, RequestStatus.SCHEDULED):
+        raise ValidationError(CONVERT_NEEDS_SCHEDULE)
+    patient = patient_create(
+        user=user,
+        mrn=mrn,
+        given_name=given_name,
+        family_name=family_name,
+        sex=sex,
+        date_of_birth=date_of_birth,
+        height_cm=height_cm,
+        email=request.email,
+        phone=request.phone,
+        synthetic=request.synthetic,
+    )
+    encounter = encounter_schedule(patient=patient, user=user, scheduled_for=examination_at)
+    before = snapshot(request)
+    update_versioned(
+        request,
+        expected_version=version,
+        status=RequestStatus.CONVERTED,
+        patient=patient,
+        scheduled_for=examination_at,
+    )
+    audit_change(actor=user, action="triage:converted", instance=request, before=before, patient=patient)
+    return patient, encounter
