@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "stromal.examinations",
     "stromal.plans",
     "stromal.pathway",
+    "stromal.products",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("stromal.accounts.urls")),
     path("calculator/", include("stromal.calculator.urls")),
+    path("products/", include("stromal.products.urls")),
 ]
 
 handler403 = "stromal.views.forbidden"
