@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "stromal.plans",
     "stromal.pathway",
     "stromal.products",
+    "stromal.administrations",
 ]
 
 MIDDLEWARE = [
