@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from stromal.clinical.validation import ClinicalInputError, FieldSpec, Kind, check_value
 
@@ -68,3 +69,18 @@ class ClinicalField(forms.Field):
 
 def clinical_fields(specs: list[FieldSpec]) -> dict[str, ClinicalField]:
     return {spec.name: ClinicalField(spec) for spec in specs}
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's refusal next to the field it names (or above the form)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+class VersionedForm(forms.Form):
+    """Carries the record version the editor opened (optimistic locking)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -10,6 +10,12 @@ urlpatterns = [
     path("accounts/", include("stromal.accounts.urls")),
     path("calculator/", include("stromal.calculator.urls")),
     path("products/", include("stromal.products.urls")),
+    path("", include("stromal.intake.urls")),
+    path("patients/", include("stromal.patients.urls")),
+    path("protocols/", include("stromal.protocols.urls")),
+    path("examinations/", include("stromal.examinations.urls")),
+    path("plans/", include("stromal.plans.urls")),
+    path("pathway/", include("stromal.pathway.urls")),
 ]
 
 handler403 = "stromal.views.forbidden"

@@ -84,3 +84,28 @@ def approve(cast: Any, plan: TreatmentPlan) -> TreatmentPlan:
     plan_sign(plan=plan, physician=cast.bob, password=cast.password, version=plan.version)
     plan.refresh_from_db()
     return plan
+
+
+ROLES = ("physician", "nurse", "coordinator", "lab", "monitor", "investigator", "admin", "anonymous")
+CAST_BY_ROLE = {
+    "physician": "alice",
+    "nurse": "nina",
+    "coordinator": "cora",
+    "lab": "luke",
+    "monitor": "mona",
+    "investigator": "ivan",
+    "admin": "ada",
+}
+
+
+def client_for(client: Any, cast: Any, role: str) -> Any:
+    """A test client signed in as the cast member holding ``role`` (or anonymous)."""
+    if role != "anonymous":
+        client.force_login(getattr(cast, CAST_BY_ROLE[role]))
+    return client
+
+
+def expected(role: str, allowed: tuple[str, ...], ok: int = 200) -> int:
+    if role == "anonymous":
+        return 302
+    return ok if role in allowed else 403

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
@@ -68,3 +68,11 @@ def audit_change(
         site_id=site_id if site_id is not None else (patient.site_id if patient else None),
         patient_id=patient.pk if patient else None,
     )
+
+
+def request_user(request: HttpRequest) -> User:
+    """The signed-in user of a view already wrapped in ``role_required``."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from stromal.accounts.models import Site
+from stromal.forms_clinical import VersionedForm
+from stromal.intake.models import ContactMethod, RequestStatus
+from stromal.patients.models import SEX_CHOICES
+
+
+class PublicRequestForm(forms.Form):
+    full_name = forms.CharField(label="Your name", max_length=200)
+    contact_method = forms.ChoiceField(
+        label="How should we contact you?", choices=ContactMethod.choices, widget=forms.RadioSelect
+    )
+    email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    contact_other = forms.CharField(label="Another way to reach you", max_length=200, required=False)
+    condition = forms.CharField(
+        label="Your condition, in your words", widget=forms.Textarea(attrs={"rows": 5})
+    )
+    # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
+    website = forms.CharField(required=False, label="Leave this field empty")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sites = Site.objects.all()
+        if sites.count() > 1:
+            self.fields["site"] = forms.ModelChoiceField(queryset=sites, label="Clinic", empty_label=None)
+
+
+class TriageForm(VersionedForm):
+    to_status = forms.ChoiceField(
+        label="Move to",
+        choices=[
+            (s.value, s.label) for s in RequestStatus if s not in (RequestStatus.NEW, RequestStatus.CONVERTED)
+        ],
+    )
+    reason = forms.CharField(
+        label="Reason (required to decline)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    notes = forms.CharField(label="Triage notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    scheduled_for = forms.DateTimeField(
+        label="Examination appointment",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class ConvertForm(VersionedForm):
+    mrn = forms.CharField(label="Medical record number", max_length=40)
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100)
+    sex = forms.ChoiceField(choices=SEX_CHOICES)
+    date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    height_cm = forms.FloatField(label="Height (cm)", required=False, min_value=100, max_value=250)
+    examination_at = forms.DateTimeField(
+        label="Day 1 examination", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )

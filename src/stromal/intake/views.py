@@ -1,0 +1,138 @@
+"""The public request form (the only page without login) and the coordinators' triage queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from stromal.accounts.access import role_required
+from stromal.accounts.models import Site
+from stromal.accounts.roles import Role
+from stromal.forms_clinical import add_service_errors
+from stromal.intake.forms import ConvertForm, PublicRequestForm, TriageForm
+from stromal.intake.models import RequestStatus
+from stromal.intake.selectors import request_get, request_queue
+from stromal.intake.services import TRIAGE_ROLES, request_convert, request_submit, request_transition
+from stromal.patients.guards import request_user, require_role
+
+READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN)
+
+
+def _sender_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@require_http_methods(["GET", "POST"])
+def public_request(request: HttpRequest) -> HttpResponse:
+    """Ask for a consultation. Shows nothing about any patient, and the same confirmation to everyone."""
+    form = PublicRequestForm(request.POST or None)
+    site = Site.objects.order_by("id").first()
+    if site is None:
+        return render(request, "intake/public_closed.html", status=503)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            request_submit(
+                site=data.get("site") or site,
+                full_name=data["full_name"],
+                contact_method=data["contact_method"],
+                email=data["email"],
+                phone=data["phone"],
+                contact_other=data["contact_other"],
+                condition=data["condition"],
+                honeypot=data["website"],
+                sender_address=_sender_address(request),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            return redirect("intake:thanks")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "intake/public_request.html", {"form": form}, status=status)
+
+
+def thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "intake/thanks.html")
+
+
+@role_required(*READERS)
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "open")
+    if status not in {"open", "all", *RequestStatus.values}:
+        status = "open"
+    requests = request_queue(user=request_user(request), status=status)
+    return render(
+        request,
+        "intake/queue.html",
+        {"requests": requests[:200], "status": status, "statuses": RequestStatus.choices},
+    )
+
+
+@role_required(*READERS)
+@require_http_methods(["GET", "POST"])
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = request_get(user=request_user(request), pk=pk)
+    triage = TriageForm(initial={"version": consultation.version, "notes": consultation.triage_notes})
+    convert = ConvertForm(
+        initial={"version": consultation.version, "scheduled_for": consultation.scheduled_for}
+    )
+    status = 200
+    if request.method == "POST":
+        require_role(request_user(request), "triage consultation requests", *TRIAGE_ROLES)
+        if "convert" in request.POST:
+            convert = ConvertForm(request.POST)
+            if convert.is_valid():
+                d = convert.cleaned_data
+                try:
+                    patient, _ = request_convert(
+                        request=consultation,
+                        user=request_user(request),
+                        version=d["version"],
+                        mrn=d["mrn"],
+                        given_name=d["given_name"],
+                        family_name=d["family_name"],
+                        sex=d["sex"],
+                        date_of_birth=d["date_of_birth"],
+                        height_cm=d["height_cm"],
+                        examination_at=d["examination_at"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(convert, exc)
+                else:
+                    messages.success(request, f"{patient.full_name} registered; Day 1 examination scheduled.")
+                    return redirect("pathway:patient", pk=patient.pk)
+        else:
+            triage = TriageForm(request.POST)
+            if triage.is_valid():
+                d = triage.cleaned_data
+                try:
+                    request_transition(
+                        request=consultation,
+                        user=request_user(request),
+                        to_status=d["to_status"],
+                        version=d["version"],
+                        reason=d["reason"],
+                        notes=d["notes"],
+                        scheduled_for=d["scheduled_for"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(triage, exc)
+                else:
+                    messages.success(request, f"Request moved to {consultation.get_status_display()}.")
+                    return redirect("intake:detail", pk=consultation.pk)
+        status = 400
+    return render(
+        request,
+        "intake/detail.html",
+        {
+            "req": consultation,
+            "triage": triage,
+            "convert": convert,
+            "can_triage": request_user(request).has_role(*TRIAGE_ROLES),
+            "can_convert": consultation.status in (RequestStatus.CONTACTED, RequestStatus.SCHEDULED),
+        },
+        status=status,
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from stromal.pathway import views
+
+app_name = "pathway"
+
+urlpatterns = [
+    path("worklist/", views.worklist_view, name="worklist"),
+    path("patients/<int:pk>/", views.patient_page, name="patient"),
+]

@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from stromal.accounts.access import role_required
+from stromal.accounts.roles import CLINICAL_READERS
+from stromal.examinations.selectors import encounter_get
+from stromal.forms_clinical import add_service_errors
+from stromal.patients.guards import request_user, require_role
+from stromal.plans.forms import (
+    ConsentForm,
+    DecisionForm,
+    DraftForm,
+    MeetingForm,
+    OverrideForm,
+    PlanEditForm,
+    SignForm,
+)
+from stromal.plans.models import TreatmentPlan
+from stromal.plans.selectors import (
+    active_signatures,
+    current_decision,
+    eligibility_get,
+    plan_get,
+    valid_consent,
+)
+from stromal.plans.services import (
+    DECISION_RECORDERS,
+    PHYSICIANS,
+    consent_record,
+    decision_record,
+    eligibility_check,
+    eligibility_override,
+    meeting_record,
+    plan_draft,
+    plan_sign,
+    plan_update,
+)
+from stromal.protocols.models import ProtocolVersion
+
+READERS = tuple(CLINICAL_READERS)
+
+
+def _arms(plan_or_version: ProtocolVersion) -> list[str]:
+    return [a.name for a in plan_or_version.to_protocol().arms]
+
+
+@role_required(*PHYSICIANS)
+@require_POST
+def eligibility_run(request: HttpRequest, encounter_pk: int) -> HttpResponse:
+    encounter = encounter_get(user=request_user(request), pk=encounter_pk)
+    version = get_object_or_404(ProtocolVersion, pk=request.POST.get("protocol") or 0)
+    check = eligibility_check(encounter=encounter, protocol_version=version, user=request_user(request))
+    return redirect("plans:eligibility", pk=check.pk)
+
+
+@role_required(*READERS)
+@require_http_methods(["GET", "POST"])
+def eligibility(request: HttpRequest, pk: int) -> HttpResponse:
+    check = eligibility_get(user=request_user(request), pk=pk)
+    arms = _arms(check.protocol_version)
+    override = OverrideForm()
+    draft = DraftForm(
+        arms=arms,
+        initial={
+            "arm_name": next(
+                (a.name for a in check.protocol_version.to_protocol().arms if not a.is_control), arms[0]
+            )
+        },
+    )
+    status = 200
+    if request.method == "POST":
+        require_role(request_user(request), "check eligibility or draft plans", *PHYSICIANS)
+        if "override" in request.POST:
+            override = OverrideForm(request.POST)
+            if override.is_valid():
+                try:
+                    eligibility_override(
+                        check=check, user=request_user(request), reason=override.cleaned_data["reason"]
+                    )
+                except ValidationError as exc:
+                    add_service_errors(override, exc)
+                else:
+                    messages.success(request, "Override documented.")
+                    return redirect("plans:eligibility", pk=check.pk)
+        else:
+            draft = DraftForm(request.POST, arms=arms)
+            if draft.is_valid():
+                try:
+                    plan = plan_draft(check=check, user=request_user(request), **draft.cleaned_data)
+                except ValidationError as exc:
+                    add_service_errors(draft, exc)
+                else:
+                    messages.success(request, "Plan drafted; two physicians must now sign it.")
+                    return redirect("plans:detail", pk=plan.pk)
+        status = 400
+    is_physician = request_user(request).has_role(*PHYSICIANS)
+    return render(
+        request,
+        "plans/eligibility.html",
+        {"check": check, "override": override, "draft": draft, "is_physician": is_physician},
+        status=status,
+    )
+
+
+def _plan_context(request: HttpRequest, plan: TreatmentPlan) -> dict[str, Any]:
+    me = request_user(request)
+    signatures = list(active_signatures(plan))
+    return {
+        "plan": plan,
+        "patient": plan.patient,
+        "protocol": plan.protocol_version.to_protocol(),
+        "signatures": signatures,
+        "voided": plan.signatures.filter(voided_at__isnull=False).select_related("signer"),
+        "meetings": plan.meetings.prefetch_related("physicians", "family_members"),
+        "consent": valid_consent(plan),
+        "decision": current_decision(plan),
+        "decisions": plan.decisions.all(),
+        "is_physician": me.has_role(*PHYSICIANS),
+        "can_decide": me.has_role(*DECISION_RECORDERS),
+        "signed_by_me": any(s.signer_id == request_user(request).pk for s in signatures),
+    }
+
+
+@role_required(*READERS)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    return render(request, "plans/detail.html", _plan_context(request, plan))
+
+
+@role_required(*PHYSICIANS)
+@require_http_methods(["GET", "POST"])
+def sign(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    form = SignForm(request.POST or None, initial={"version": plan.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            signature = plan_sign(
+                plan=plan,
+                physician=request_user(request),
+                password=form.cleaned_data["password"],
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Signed by {signature.printed_name} on {timezone.localtime(signature.signed_at):%Y-%m-%d %H:%M}: {signature.meaning}.",
+            )
+            return redirect("plans:detail", pk=plan.pk)
+    context = _plan_context(request, plan) | {"form": form, "now": timezone.now()}
+    return render(request, "plans/sign.html", context, status=400 if request.method == "POST" else 200)
+
+
+@role_required(*PHYSICIANS)
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    arms = _arms(plan.protocol_version)
+    form = PlanEditForm(
+        request.POST or None,
+        arms=arms,
+        initial={"version": plan.version, "arm_name": plan.arm_name, "notes": plan.notes},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_update(plan=plan, user=request_user(request), **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Plan changed; any signatures were voided and it needs two new ones.")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(
+        request,
+        "plans/form.html",
+        {"plan": plan, "form": form, "title": "Change the plan"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*DECISION_RECORDERS)
+@require_http_methods(["GET", "POST"])
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    form = MeetingForm(
+        request.POST or None,
+        plan=plan,
+        initial={"held_at": timezone.localtime().replace(second=0, microsecond=0)},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting_record(plan=plan, user=request_user(request), **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Plan meeting recorded.")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(
+        request,
+        "plans/form.html",
+        {"plan": plan, "form": form, "title": "Record the plan meeting"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*DECISION_RECORDERS)
+@require_http_methods(["GET", "POST"])
+def consent(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    initial = {
+        "given_by": plan.patient.full_name,
+        "given_at": timezone.localtime().replace(second=0, microsecond=0),
+    }
+    form = ConsentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consent_record(plan=plan, user=request_user(request), **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(
+        request,
+        "plans/form.html",
+        {"plan": plan, "form": form, "title": "Record consent"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*DECISION_RECORDERS)
+@require_http_methods(["GET", "POST"])
+def decision(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        choice = form.cleaned_data["decision"]
+        try:
+            decision_record(
+                plan=plan,
+                user=request_user(request),
+                decision=choice,
+                notes=form.cleaned_data["notes"],
+                consent=valid_consent(plan) if choice == "accept" else None,
+                meeting=plan.meetings.order_by("-held_at").first(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "The patient's decision is recorded.")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(
+        request,
+        "plans/form.html",
+        {"plan": plan, "form": form, "title": "Record the patient's decision"},
+        status=400 if request.method == "POST" else 200,
+    )
