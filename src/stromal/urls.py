@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("stromal.accounts.urls")),
     path("calculator/", include("stromal.calculator.urls")),
     path("products/", include("stromal.products.urls")),
+    path("administrations/", include("stromal.administrations.urls")),
     path("", include("stromal.intake.urls")),
     path("patients/", include("stromal.patients.urls")),
     path("protocols/", include("stromal.protocols.urls")),
