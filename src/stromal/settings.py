@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "stromal.pathway",
     "stromal.products",
     "stromal.administrations",
+    "stromal.followup",
 ]
 
 MIDDLEWARE = [

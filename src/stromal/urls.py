@@ -11,6 +11,7 @@ urlpatterns = [
     path("calculator/", include("stromal.calculator.urls")),
     path("products/", include("stromal.products.urls")),
     path("administrations/", include("stromal.administrations.urls")),
+    path("followup/", include("stromal.followup.urls")),
     path("", include("stromal.intake.urls")),
     path("patients/", include("stromal.patients.urls")),
     path("protocols/", include("stromal.protocols.urls")),

@@ -53,7 +53,7 @@ def test_permission_matrix(cast: Any, name: str, method: str, allowed: set[str],
     anonymous = Client().get(url) if method == "get" else Client().post(url, data)
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
 
-    for who in sorted(ALL) + ["oscar"]:
+    for who in [*sorted(ALL), "oscar"]:
         client = Client()
         client.force_login(getattr(cast, who))
         response = client.get(url) if method == "get" else client.post(url, data)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django import forms
+
+from stromal.clinical.observations import FIELDS
+from stromal.forms_clinical import ClinicalField
+
+
+class DischargeForm(forms.Form):
+    discharged_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    examination_findings = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Discharge examination"
+    )
+    spo2_pct = ClinicalField(FIELDS["spo2_pct"])
+    respiratory_rate_per_min = forms.FloatField(
+        min_value=4, max_value=80, required=False, label="Respiratory rate (/min)"
+    )
+    summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Discharge summary")
+    recommendations = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class VisitCompleteForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Visit date")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class VisitMissedForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(max_length=500, label="Why was the visit missed?")

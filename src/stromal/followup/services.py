@@ -1,0 +1,133 @@
+"""Discharge and follow-up visits. Discharge generates the protocol's
+follow-up calendar in the same transaction; every change is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from stromal.accounts.models import User
+from stromal.accounts.roles import Role
+from stromal.administrations.models import OPEN_STATES, AdministrationSession
+from stromal.audit.locking import check_version, update_versioned
+from stromal.audit.services import snapshot
+from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
+from stromal.followup.schedule import visit_windows
+from stromal.patients.guards import audit_change, require_patient_access, require_role
+from stromal.plans.models import TreatmentPlan
+
+OPEN_SESSIONS = "Administrations are still open ({n}); finish or cancel them before discharge."
+NO_SESSIONS = "No administration has taken place under this plan yet."
+ALREADY_DISCHARGED = "This patient was already discharged under this plan."
+NEEDS_TEXT = "Record the discharge examination and a summary."
+VISIT_CLOSED = "This visit is already {status}."
+MISSED_NEEDS_REASON = "Give the reason the visit was missed (e.g. not reachable after three calls)."
+DATE_BEFORE_DAY0 = "The visit date is before the start of the course."
+
+VISIT_RECORDERS = (Role.COORDINATOR, Role.PHYSICIAN, Role.NURSE)
+
+
+@transaction.atomic
+def discharge_record(
+    *,
+    plan: TreatmentPlan,
+    physician: User,
+    discharged_at: dt.datetime,
+    examination_findings: str,
+    summary: str,
+    recommendations: str = "",
+    spo2_pct: float | None = None,
+    respiratory_rate_per_min: float | None = None,
+) -> Discharge:
+    """Discharge after the last administration and generate the follow-up calendar."""
+    require_role(physician, "discharge a patient", Role.PHYSICIAN)
+    require_patient_access(physician, plan.patient)
+    if Discharge.objects.filter(plan=plan).exists():
+        raise ValidationError(ALREADY_DISCHARGED)
+    if not examination_findings.strip() or not summary.strip():
+        raise ValidationError({"summary": NEEDS_TEXT})
+    arm = plan.protocol_version.to_protocol().arm(plan.arm_name)
+    sessions = AdministrationSession.objects.filter(plan=plan)
+    open_count = sessions.filter(status__in=OPEN_STATES).count()
+    if open_count:
+        raise ValidationError(OPEN_SESSIONS.format(n=open_count))
+    if not arm.is_control and not sessions.exists():
+        raise ValidationError(NO_SESSIONS)
+    discharge = Discharge.objects.create(
+        patient=plan.patient,
+        plan=plan,
+        discharged_at=discharged_at,
+        discharged_by=physician,
+        examination_findings=examination_findings.strip(),
+        summary=summary.strip(),
+        recommendations=recommendations.strip(),
+        spo2_pct=spo2_pct,
+        respiratory_rate_per_min=respiratory_rate_per_min,
+    )
+    audit_change(actor=physician, action="discharge", instance=discharge, before=None, patient=plan.patient)
+    protocol = plan.protocol_version.to_protocol()
+    for window in visit_windows(plan.start_date, protocol.follow_up):
+        visit = FollowUpVisit.objects.create(
+            patient=plan.patient,
+            plan=plan,
+            code=window.code,
+            name=window.name,
+            day_offset=window.day_offset,
+            target_date=window.target_date,
+            window_start=window.window_start,
+            window_end=window.window_end,
+        )
+        audit_change(
+            actor=physician, action="followup_schedule", instance=visit, before=None, patient=plan.patient
+        )
+    return discharge
+
+
+@transaction.atomic
+def visit_complete(
+    *, visit: FollowUpVisit, user: User, version: int, completed_on: dt.date, notes: str = ""
+) -> FollowUpVisit:
+    """Record the visit as done; a date outside the window is kept and flagged."""
+    require_role(user, "record follow-up visits", *VISIT_RECORDERS)
+    require_patient_access(user, visit.patient)
+    check_version(visit, expected_version=version)
+    if visit.status != VisitStatus.SCHEDULED:
+        raise ValidationError(VISIT_CLOSED.format(status=visit.status))
+    if completed_on < visit.plan.start_date:
+        raise ValidationError({"completed_on": DATE_BEFORE_DAY0})
+    before = snapshot(visit)
+    update_versioned(
+        visit,
+        expected_version=version,
+        status=VisitStatus.COMPLETED,
+        completed_on=completed_on,
+        completed_by=user,
+        out_of_window=not visit.window_start <= completed_on <= visit.window_end,
+        notes=notes.strip(),
+    )
+    audit_change(actor=user, action="followup_complete", instance=visit, before=before, patient=visit.patient)
+    return visit
+
+
+@transaction.atomic
+def visit_mark_missed(*, visit: FollowUpVisit, user: User, version: int, reason: str) -> FollowUpVisit:
+    require_role(user, "record missed visits", *VISIT_RECORDERS)
+    require_patient_access(user, visit.patient)
+    check_version(visit, expected_version=version)
+    if visit.status != VisitStatus.SCHEDULED:
+        raise ValidationError(VISIT_CLOSED.format(status=visit.status))
+    if not reason.strip():
+        raise ValidationError({"reason": MISSED_NEEDS_REASON})
+    before = snapshot(visit)
+    update_versioned(visit, expected_version=version, status=VisitStatus.MISSED, notes=reason.strip())
+    audit_change(
+        actor=user,
+        action="followup_missed",
+        instance=visit,
+        before=before,
+        patient=visit.patient,
+        reason=reason,
+    )
+    return visit
