@@ -61,6 +61,7 @@ class MeetingForm(forms.Form):
         self.fields["physicians"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             site_id=patient.site_id, role=Role.PHYSICIAN, is_active=True
         )
+        self.fields["physicians"].label_from_instance = lambda user: user.display_name()  # type: ignore[attr-defined]
         self.fields["family_members"].queryset = patient.related_persons.all()  # type: ignore[attr-defined]
         arms = [a.name for a in plan.protocol_version.to_protocol().arms if not a.is_control]
         self.fields["options_discussed"].choices = [  # type: ignore[attr-defined]

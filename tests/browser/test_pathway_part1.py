@@ -1,0 +1,139 @@
+"""One person from the public request form to a signed, accepted plan, in Chromium."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from stromal.plans.models import PlanStatus, TreatmentPlan
+from stromal.protocols.models import ProtocolVersion
+from stromal.protocols.services import protocols_load_builtin
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("browser"),
+]
+
+
+def _save_section(page: Any, prefix: str, values: dict[str, str], button: str) -> None:
+    for key, value in values.items():
+        field = page.locator(f"#id_{prefix}-{key}")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+
+
+def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
+    protocols_load_builtin()  # transactional tests start from an empty database
+
+    # 1. The public form: no login.
+    visitor = open_page()
+    visitor.goto("/request/")
+    visitor.get_by_label("Your name").fill("Paula Pathway")
+    visitor.locator("input[value=phone]").check()
+    visitor.locator("#id_phone").fill("+44 20 7946 0018")
+    visitor.get_by_label("Your condition, in your words").fill("Breathless since ARDS in spring.")
+    visitor.get_by_role("button", name="Send request").click()
+    visitor.wait_for_url("**/request/thanks/")
+    assert "received your request" in visitor.content()
+
+    # 2. The coordinator triages and converts the request into a patient with an examination.
+    cora = open_page(cast.cora, cast.password)
+    cora.get_by_role("link", name="Paula Pathway").click()
+    cora.locator("#id_to_status").select_option("scheduled")
+    cora.get_by_role("button", name="Save").click()
+    assert cora.locator("#request-status").inner_text() == "Scheduled"
+    cora.get_by_label("Medical record number").fill("BR-0001")
+    cora.get_by_label("Given name").fill("Paula")
+    cora.get_by_label("Family name").fill("Pathway")
+    cora.locator("#id_sex").select_option("female")
+    cora.get_by_label("Date of birth").fill("1968-04-02")
+    cora.get_by_label("Height (cm)").fill("168")
+    cora.get_by_label("Day 1 examination").fill("2026-11-23T09:00")
+    cora.get_by_role("button", name="Register patient and schedule examination").click()
+    cora.wait_for_url(re.compile(r".*/pathway/patients/\d+/$"))
+    assert "Enter the Day 1 results" in cora.locator("#next-action").inner_text()
+    patient_url = cora.url
+
+    # 3. A physician enters the Day 1 results as they arrive and checks eligibility.
+    alice = open_page(cast.alice, cast.password)
+    alice.goto(patient_url)
+    alice.get_by_role("link", name=re.compile("Day 1 examination 2026-11-23")).click()
+    _save_section(alice, "vitals", {"weight_kg": "70", "heart_rate_bpm": "98"}, "Save vital signs")
+    _save_section(alice, "gas", {"fio2": "40"}, "Save blood gas, ventilation and oxygen support")
+    assert "did you mean 0.40?" in alice.content()  # a unit error, shown next to the field
+    _save_section(
+        alice,
+        "gas",
+        {"pao2_mmhg": "66", "fio2": "0.4", "support": "hfno"},
+        "Save blood gas, ventilation and oxygen support",
+    )
+    _save_section(
+        alice,
+        "imaging",
+        {"bilateral_opacities": "true", "edema_explained_by_cardiac_or_fluid": "false"},
+        "Save imaging and clinical findings",
+    )
+    assert "165.0" in alice.locator("#assessments").inner_text()  # P/F 66/0.4
+    clinic = ProtocolVersion.objects.get(code="clinic-ucmsc-iv-2day")
+    alice.locator("#protocol").select_option(str(clinic.pk))
+    alice.get_by_role("button", name="Check eligibility").click()
+    assert alice.locator("#eligibility-result").inner_text() == "eligible"
+    alice.get_by_label("Arm").select_option("ucmsc_iv")
+    alice.get_by_role("button", name="Draft plan").click()
+    alice.wait_for_url(re.compile(r".*/plans/\d+/$"))
+    plan_url = alice.url
+    assert (
+        "70,000,000" in alice.locator("#dose").inner_text()
+        or "70000000" in alice.locator("#dose").inner_text()
+    )
+
+    # 4. The first physician signs, re-entering the password.
+    alice.get_by_role("link", name="Sign the plan").click()
+    assert "Dr Alice Adams" in alice.locator("#printed-name").inner_text()
+    alice.get_by_label("Re-enter your password to sign").fill(cast.password)
+    alice.get_by_role("button", name="Sign: approve treatment plan").click()
+    assert "Dr Alice Adams" in alice.locator("#signatures").inner_text()
+
+    # 5. Wrong role: a nurse opening the signing page is refused.
+    nina = open_page(cast.nina, cast.password)
+    response = nina.goto(plan_url + "sign/")
+    assert response is not None and response.status == 403
+    assert "may not" in nina.content()
+
+    # 6. The plan meeting with the patient, and the second physician's signature.
+    alice.goto(plan_url)
+    alice.get_by_role("link", name="Record the plan meeting").click()
+    alice.get_by_label("Dr Alice Adams").check()
+    alice.get_by_label("Dr Bob Brown").check()
+    alice.get_by_role("button", name="Save").click()
+    alice.wait_for_url(plan_url)
+    bob = open_page(cast.bob, cast.password)
+    bob.goto(plan_url)
+    bob.get_by_role("link", name="Sign the plan").click()
+    bob.get_by_label("Re-enter your password to sign").fill(cast.password)
+    bob.get_by_role("button", name="Sign: approve treatment plan").click()
+    assert bob.locator("#plan-status").inner_text() == "Approved"
+
+    # 7. The coordinator records consent and the patient's decision: accept.
+    cora.goto(plan_url)
+    cora.get_by_role("link", name="Record consent").click()
+    cora.get_by_label("Witness name").fill("Nina Novak")
+    cora.get_by_label("Information sheet version").fill("IS-2.1")
+    cora.get_by_role("button", name="Save").click()
+    cora.get_by_role("link", name="Record the decision").click()
+    cora.get_by_label("Accept").check()
+    cora.get_by_role("button", name="Save").click()
+    assert cora.locator("#decision").inner_text().startswith("Accept")
+
+    plan = TreatmentPlan.objects.get()
+    assert plan.status == PlanStatus.APPROVED
+    assert {plan.first_signer, plan.second_signer} == {cast.alice, cast.bob}
+    cora.goto(patient_url)
+    assert "accepted, consent recorded" in cora.locator("#timeline").inner_text()
