@@ -23,6 +23,7 @@ from stromal.model.definition import (
     StateSpec,
     reynolds_core,
 )
+from stromal.model.dosing import DoseEvents, dose_events_for_arm, merge, no_doses
 from stromal.model.parameters import (
     AETIOLOGIES,
     PARAMETER_INDEX,
@@ -39,10 +40,14 @@ __all__ = [
     "PARAMETERS",
     "PARAMETER_INDEX",
     "AuxiliarySpec",
+    "DoseEvents",
     "ModelDefinition",
     "ObservableSpec",
     "ParameterSpec",
     "StateSpec",
+    "dose_events_for_arm",
+    "merge",
+    "no_doses",
     "nominal_parameters",
     "reynolds_core",
     "sample_parameters",
