@@ -1,0 +1,401 @@
+"""In-silico trials: enrol virtual patients, randomise, simulate every arm, stream outcomes.
+
+Design (stated in every report):
+
+* The trial is cut into fixed chunks of patients. Chunk ``k`` draws its own
+  patients, allocation and death thresholds from ``SeedSequence([seed, k])``,
+  so results do not depend on how many workers run the chunks.
+* Randomisation: permuted blocks inside each chunk (chunk sizes are
+  multiples of the number of arms), so every arm gets exactly
+  ``n_per_arm`` patients when the population fills its quotas.
+* Paired "digital twin" design (``[analysis] paired = true``, default): every
+  enrolled virtual patient is also simulated under every arm, with the same
+  parameters and the same death threshold (common random numbers). The
+  randomised estimate uses only each patient's allocated arm, as a real
+  trial would; the paired estimate uses every patient under every arm.
+* Per-patient outcomes are written chunk by chunk as Parquet files, so
+  memory is bounded by one chunk, not by the trial size.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from stromal.clinical.protocol import Arm
+from stromal.model import endpoints as ep
+from stromal.model.population import Engine, VirtualPopulation, generate_population, real_engine
+from stromal.model.trial_config import TrialConfig
+
+FloatArray = npt.NDArray[np.float64]
+
+PF_DAYS = ep.PF_DAYS
+MORTALITY_DAYS = (28, 60, 90)
+
+
+def chunk_size_for(config: TrialConfig) -> int:
+    """Chunk size rounded up to a multiple of the number of arms."""
+    k = len(config.arms)
+    return max(k, int(np.ceil(config.chunk_size / k)) * k)
+
+
+def chunk_plan(config: TrialConfig) -> list[tuple[int, int]]:
+    """(chunk index, patients in it) covering the whole trial."""
+    size = chunk_size_for(config)
+    total = config.n_patients
+    return [(i, min(size, total - start)) for i, start in enumerate(range(0, total, size))]
+
+
+def chunk_rngs(
+    seed: int, chunk_index: int
+) -> tuple[np.random.Generator, np.random.Generator, np.random.Generator]:
+    """Independent streams for population, allocation and death thresholds."""
+    population, allocation, death = np.random.SeedSequence([seed, chunk_index]).spawn(3)
+    return np.random.default_rng(population), np.random.default_rng(allocation), np.random.default_rng(death)
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    index: int
+    outcomes: pd.DataFrame
+    n_candidates: int
+    n_failed_candidates: int
+    rejected: dict[str, int]
+    shortfall: dict[str, int]
+    seconds: float
+    model_version: str = ""
+
+
+def run_chunk(
+    config: TrialConfig,
+    chunk_index: int,
+    n: int,
+    *,
+    arms: Sequence[Arm] | None = None,
+    paired: bool | None = None,
+    engine: Engine | None = None,
+) -> ChunkResult:
+    """Enrol, randomise and simulate one chunk. Pure given its arguments."""
+    import time
+
+    started = time.perf_counter()
+    engine = engine or real_engine()
+    is_sweep = arms is not None
+    arms = tuple(arms) if arms is not None else config.arms
+    paired = config.analysis.paired if paired is None else paired
+    pop_rng, alloc_rng, death_rng = chunk_rngs(config.seed, chunk_index)
+    population = generate_population(n, config.population, pop_rng, engine=engine)
+    m = population.n
+    labels = np.arange(m) % len(config.arms)
+    allocation = alloc_rng.permutation(labels)
+    threshold = death_rng.exponential(1.0, m)
+    t_h = ep.output_grid_h(max(config.days, 28), long_term=config.analysis.long_term)
+    frames = []
+    for a, arm in enumerate(arms):
+        # Sweep variants are never allocated: they are twins of the enrolled patients.
+        assigned = np.zeros(m, bool) if is_sweep else allocation == a
+        rows = np.arange(m) if paired else np.nonzero(assigned)[0]
+        frame = simulate_arm(config, arm, population, rows, t_h, threshold, engine)
+        frame.insert(0, "assigned", assigned[rows])
+        frames.append(frame)
+    outcomes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    outcomes.attrs["model_version"] = frames[0].attrs.get("model_version", "") if frames else ""
+    first_id = chunk_index * chunk_size_for(config)
+    outcomes.insert(0, "patient_id", outcomes.pop("row").astype(np.int64) + first_id)
+    outcomes.insert(1, "chunk", np.int32(chunk_index))
+    return ChunkResult(
+        index=chunk_index,
+        outcomes=outcomes,
+        n_candidates=population.n_candidates,
+        n_failed_candidates=population.n_failed,
+        rejected=dict(population.rejected),
+        shortfall=dict(population.shortfall),
+        seconds=time.perf_counter() - started,
+        model_version=str(outcomes.attrs.get("model_version", "")) if frames else "",
+    )
+
+
+def simulate_arm(
+    config: TrialConfig,
+    arm: Arm,
+    population: VirtualPopulation,
+    rows: npt.NDArray[np.intp],
+    t_h: FloatArray,
+    threshold: FloatArray,
+    engine: Engine,
+) -> pd.DataFrame:
+    """Simulate ``rows`` of the population under ``arm`` from enrolment; one outcome row each."""
+    from stromal.model.parameters import PARAMETER_INDEX
+
+    params = population.params[rows]
+    col = {
+        name: params[:, PARAMETER_INDEX[name]]
+        for name in ("age_years", "sex_male", "height_cm", "weight_kg", "fio2")
+    }
+    if arm.is_control:
+        doses = engine.no_doses(len(rows))
+    else:
+        doses = engine.dose_events_for_arm(
+            arm,
+            weight_kg=col["weight_kg"],
+            height_cm=col["height_cm"],
+            sex_male=col["sex_male"],
+            params=params,
+            enrolment_h=0.0,
+        )
+    result = engine.simulate(params, t_h, doses=doses, y0=population.y0[rows])
+    status = np.asarray(result.status, dtype=np.int8)
+    ok = status == 0
+    death_day = ep.death_time_days(t_h, result.state("cumulative_death_hazard"), threshold[rows])
+    # Follow-up ends at `days`: later deaths are censored.
+    death_day = np.where(death_day <= config.days, death_day, np.inf)
+    pf = np.asarray(result.observables["pf_ratio"], dtype=np.float64)
+    vent = ep.ventilation_days(
+        t_h, pf, death_day, threshold_mmhg=config.analysis.ventilation_pf_threshold_mmhg
+    )
+    vfd = ep.ventilator_free_days(vent, death_day)
+    data: dict[str, Any] = {
+        "row": rows,
+        "arm": arm.name,
+        "status": status,
+        "aetiology": population.aetiology[rows],
+        "severity": population.severity[rows],
+        "age_years": col["age_years"],
+        "sex_male": col["sex_male"] > 0.5,
+        "height_cm": col["height_cm"],
+        "weight_kg": col["weight_kg"],
+        "fio2": col["fio2"],
+        "pf_enrolment_mmhg": population.pf_enrolment_mmhg[rows],
+        "onset_to_enrolment_h": population.params[rows, PARAMETER_INDEX["enrolment_time_h"]]
+        - population.onset_h[rows],
+        "death_day": death_day,
+        "follow_up_days": np.minimum(death_day, config.days),
+        "died": np.isfinite(death_day).astype(np.float64),
+    }
+    for d in MORTALITY_DAYS:
+        data[f"died_{d}d"] = (
+            (death_day <= d).astype(np.float64) if d <= config.days else np.full(len(rows), np.nan)
+        )
+    data["ventilation_days_28d"] = vent
+    data["ventilator_free_days_28d"] = vfd
+    pf_days = ep.value_at_days(t_h, pf, PF_DAYS, death_day)
+    for j, d in enumerate(PF_DAYS):
+        data[f"pf_day{d}"] = pf_days[:, j].astype(np.float32)
+    if config.analysis.long_term:
+        visits = tuple(ep.LONG_TERM_DAYS.values())
+        # Long-term outcomes are of survivors of the mortality follow-up.
+        alive = np.where(np.isfinite(death_day), 0.0, np.inf)
+        fvc = ep.value_at_days(t_h, np.asarray(result.observables["fvc_pct_predicted"]), visits, alive)
+        dlco = ep.value_at_days(t_h, np.asarray(result.observables["dlco_pct_predicted"]), visits, alive)
+        walk_pred = ep.six_minute_walk_predicted_m(
+            col["age_years"], col["height_cm"], col["weight_kg"], col["sex_male"]
+        )
+        for j, label in enumerate(ep.LONG_TERM_DAYS):
+            data[f"fvc_pct_{label}"] = fvc[:, j]
+            data[f"dlco_pct_{label}"] = dlco[:, j]
+            data[f"six_mwd_m_{label}"] = ep.six_minute_walk_m(walk_pred, dlco[:, j])
+    # A failed solve has no outcomes: keep the row and its status, blank the results.
+    for key, value in data.items():
+        if key.startswith(("death", "follow", "died", "vent", "pf_day", "fvc", "dlco", "six")):
+            data[key] = np.where(ok, value, np.nan)
+    frame = pd.DataFrame(data)
+    frame.attrs["model_version"] = str(result.model_version)
+    return frame
+
+
+def iter_chunks(
+    config: TrialConfig,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    plan: list[tuple[int, int]] | None = None,
+    arms: Sequence[Arm] | None = None,
+    paired: bool | None = None,
+    engine: Engine | None = None,
+) -> Iterator[ChunkResult]:
+    """Run chunks in index order, locally or on a Dask cluster."""
+    plan = plan if plan is not None else chunk_plan(config)
+    if scheduler is None:
+        for index, n in plan:
+            yield run_chunk(config, index, n, arms=arms, paired=paired, engine=engine)
+        return
+    from stromal.model.distributed import map_chunks
+
+    yield from map_chunks(config, plan, scheduler=scheduler, arms=arms, paired=paired)
+
+
+def write_chunks(
+    chunks: Iterator[ChunkResult],
+    folder: Path,
+    *,
+    on_chunk: Callable[[ChunkResult], None] | None = None,
+) -> dict[str, Any]:
+    """Stream chunk outcomes to ``folder/part-NNNNN.parquet``; return population counts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    totals: dict[str, Any] = {
+        "n_candidates": 0,
+        "n_failed_candidates": 0,
+        "rejected": {},
+        "shortfall": {},
+        "seconds": 0.0,
+        "model_version": "",
+    }
+    for chunk in chunks:
+        totals["model_version"] = chunk.model_version or totals["model_version"]
+        chunk.outcomes.to_parquet(folder / f"part-{chunk.index:05d}.parquet", index=False)
+        totals["n_candidates"] += chunk.n_candidates
+        totals["n_failed_candidates"] += chunk.n_failed_candidates
+        totals["seconds"] += chunk.seconds
+        for key in ("rejected", "shortfall"):
+            for k, v in getattr(chunk, key).items():
+                totals[key][k] = totals[key].get(k, 0) + v
+        if on_chunk is not None:
+            on_chunk(chunk)
+    return totals
+
+
+def read_outcomes(folder: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read back the streamed outcomes (optionally only some columns)."""
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
+        return pd.DataFrame(columns=list(columns or []))
+    return pd.concat(
+        [pd.read_parquet(p, columns=list(columns) if columns else None) for p in parts], ignore_index=True
+    )
+
+
+def run_sweep(
+    config: TrialConfig, *, engine: Engine | None = None, scheduler: str | None = None
+) -> pd.DataFrame:
+    """Dose–response / schedule sweep on the first ``sweep.n_patients`` enrolled patients.
+
+    Every variant and the reference arm are simulated on the same virtual
+    patients (paired), so differences between variants are not sampling noise
+    between different patients.
+    """
+    from stromal.model import statistics as st
+    from stromal.model.trial_config import arm_variant
+
+    sweep = config.sweep
+    if sweep is None:
+        return pd.DataFrame()
+    base = next(a for a in config.arms if a.name == sweep.arm)
+    variants: list[tuple[str, Arm]] = []
+    for dose in sweep.dose_cells_per_kg:
+        variants.append(
+            (f"{dose:.3g} cells/kg", arm_variant(base, name=f"dose{len(variants)}", dose_cells_per_kg=dose))
+        )
+    for dose in sweep.dose_particles:
+        variants.append(
+            (f"{dose:.3g} particles", arm_variant(base, name=f"dose{len(variants)}", dose_particles=dose))
+        )
+    for days in sweep.schedules:
+        variants.append(
+            (
+                "days " + ",".join(map(str, days)),
+                arm_variant(base, name=f"sched{len(variants)}", days=list(days)),
+            )
+        )
+    reference = config.reference
+    arms = [v for _, v in variants] + ([reference] if reference is not None else [])
+    size = chunk_size_for(config)
+    plan = [(i, n) for i, n in chunk_plan(config) if i * size < sweep.n_patients]
+    frames = [
+        c.outcomes
+        for c in iter_chunks(config, scheduler=scheduler, plan=plan, arms=arms, paired=True, engine=engine)
+    ]
+    outcomes = pd.concat(frames, ignore_index=True)
+    outcomes = outcomes[outcomes["status"] == 0]
+    ref = outcomes[outcomes["arm"] == reference.name] if reference is not None else None
+    rows = []
+    for label, arm in variants:
+        sub = outcomes[outcomes["arm"] == arm.name]
+        deaths, n = int(sub["died_28d"].sum()), len(sub)
+        low, high = st.wilson_interval(deaths, n)
+        row = {
+            "label": label,
+            "arm": sweep.arm,
+            "n": n,
+            "mortality_28d": deaths / n if n else float("nan"),
+            "ci_low": low,
+            "ci_high": high,
+            "ventilator_free_days_28d_mean": float(sub["ventilator_free_days_28d"].mean()),
+        }
+        if ref is not None:
+            c = ref[ref["patient_id"].isin(sub["patient_id"])]
+            row["risk_ratio_28d_vs_reference"] = (
+                (deaths / n) / float(c["died_28d"].mean()) if n and c["died_28d"].mean() > 0 else float("nan")
+            )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def run_trial(
+    config: TrialConfig,
+    out_dir: str | Path,
+    *,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+    engine: Engine | None = None,
+) -> dict[str, Any]:
+    """Run the whole trial; write ``outcomes/part-*.parquet``, ``summary.json`` and ``report.html``.
+
+    ``scheduler``: a Dask scheduler address (``tcp://HOST:PORT``); without it
+    the chunks run in this process and the engine uses ``workers`` threads
+    (default: all local cores).
+    """
+    import resource
+    import shutil
+    import time
+
+    from tqdm import tqdm
+
+    from stromal.model.report import render_html, summarise, write_summary
+
+    started = time.perf_counter()
+    out = Path(out_dir)
+    folder = out / "outcomes"
+    if folder.exists():
+        shutil.rmtree(folder)
+    if engine is None and workers is not None:
+        from functools import partial
+
+        real = real_engine()
+        engine = Engine(partial(real.simulate, n_threads=workers), real.dose_events_for_arm, real.no_doses)
+    plan = chunk_plan(config)
+    with tqdm(
+        total=config.n_patients, unit="patient", disable=not progress, file=sys.stderr, desc="trial"
+    ) as bar:
+
+        def tick(chunk: ChunkResult) -> None:
+            bar.update(int(chunk.outcomes["assigned"].sum()))
+
+        totals = write_chunks(
+            iter_chunks(config, scheduler=scheduler, plan=plan, engine=engine), folder, on_chunk=tick
+        )
+    sweep = run_sweep(config, engine=engine, scheduler=scheduler) if config.sweep is not None else None
+    outcomes = read_outcomes(folder)
+    elapsed = time.perf_counter() - started
+    timing = {
+        "wall_seconds": round(elapsed, 3),
+        "chunk_seconds_total": round(totals["seconds"], 3),
+        "patients_enrolled": int(outcomes["assigned"].sum()) if len(outcomes) else 0,
+        "simulations": len(outcomes),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "scheduler": scheduler or "local",
+    }
+    summary = summarise(
+        config, outcomes, model_version=totals["model_version"], population=totals, sweep=sweep, timing=timing
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    write_summary(summary, out / "summary.json")
+    (out / "report.html").write_text(render_html(summary, outcomes, config), encoding="utf-8")
+    return summary

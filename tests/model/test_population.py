@@ -1,0 +1,58 @@
+"""Virtual populations: acceptance–rejection matches the target mix; failures are counted.
+
+Uses the throw-away SciPy engine in ``fake_engine`` (orchestration only)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from stromal.model.parameters import PARAMETER_INDEX
+from stromal.model.population import cell_quotas, generate_population
+from stromal.model.trial_config import PopulationConfig
+from tests.model.fake_engine import FAKE_ENGINE
+
+TARGET = PopulationConfig(
+    n_per_arm=1,
+    severity={"mild": 0.0, "moderate": 0.6, "severe": 0.4},
+    aetiology={"viral": 0.5, "sepsis": 0.5, "trauma": 0.0},
+    age_years=(40.0, 70.0),
+    calibrated=False,
+)
+
+
+def test_quotas_sum_to_n_and_follow_the_product_of_the_marginals() -> None:
+    q = cell_quotas(
+        101, {"mild": 0.3, "moderate": 0.45, "severe": 0.25}, {"viral": 0.6, "sepsis": 0.3, "trauma": 0.1}
+    )
+    assert sum(q.values()) == 101
+    assert abs(q[("viral", "moderate")] - 101 * 0.6 * 0.45) < 1
+
+
+def test_the_enrolled_population_matches_the_target_severity_aetiology_and_age() -> None:
+    pop = generate_population(60, TARGET, np.random.default_rng(4), engine=FAKE_ENGINE)
+    assert pop.n == 60 and not pop.shortfall
+    assert np.mean(pop.severity == "severe") == 0.4
+    assert np.mean(pop.aetiology == "viral") == 0.5
+    ages = pop.params[:, PARAMETER_INDEX["age_years"]]
+    assert ages.min() >= 40 and ages.max() <= 70
+    assert np.all(pop.pf_enrolment_mmhg[pop.severity == "severe"] <= 100)
+    assert 0 < pop.acceptance_rate < 1 and pop.failure_rate == 0
+
+
+def test_a_cell_the_model_cannot_fill_is_reported_as_a_shortfall_not_padded() -> None:
+    impossible = PopulationConfig(
+        n_per_arm=1,
+        severity={"mild": 1.0, "moderate": 0.0, "severe": 0.0},
+        aetiology={"viral": 0.0, "sepsis": 1.0, "trauma": 0.0},
+        max_candidates_factor=3,
+        calibrated=False,
+    )
+    pop = generate_population(10, impossible, np.random.default_rng(1), engine=FAKE_ENGINE)
+    assert pop.n + sum(pop.shortfall.values()) == 10
+    assert pop.n_candidates <= 3 * 10 + 64
+
+
+def test_the_same_seed_gives_the_same_patients() -> None:
+    a = generate_population(20, TARGET, np.random.default_rng(9), engine=FAKE_ENGINE)
+    b = generate_population(20, TARGET, np.random.default_rng(9), engine=FAKE_ENGINE)
+    assert np.array_equal(a.params, b.params) and np.array_equal(a.y0, b.y0)

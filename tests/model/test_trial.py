@@ -1,0 +1,74 @@
+"""Trial orchestration: chunks, allocation, determinism, outputs.
+
+Uses the throw-away SciPy engine in ``fake_engine``; the end-to-end and Dask
+tests use the real engine."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stromal.model.trial import chunk_plan, read_outcomes, run_chunk, run_trial
+from stromal.model.trial_config import trial_config_from_dict
+from tests.model.fake_engine import FAKE_ENGINE
+from tests.model.test_trial_config import example
+
+
+def small_config(n_per_arm: int = 12, chunk_size: int = 18, **extra: object) -> object:
+    raw = example()
+    raw["population"]["n_per_arm"] = n_per_arm
+    raw["population"]["severity"] = {"mild": 0.0, "moderate": 0.6, "severe": 0.4}
+    raw["population"]["calibrated"] = False
+    raw["chunk_size"] = chunk_size
+    raw["analysis"] = {"power_trials": 20}
+    raw.update(extra)
+    return trial_config_from_dict(raw)
+
+
+def test_chunks_cover_the_trial_in_multiples_of_the_number_of_arms() -> None:
+    config = small_config(n_per_arm=10, chunk_size=7)
+    plan = chunk_plan(config)
+    assert sum(n for _, n in plan) == 30
+    assert all(n % 3 == 0 for _, n in plan)
+
+
+def test_each_arm_gets_exactly_its_allocation_and_every_patient_is_twinned() -> None:
+    config = small_config()
+    chunk = run_chunk(config, 0, 18, engine=FAKE_ENGINE)
+    assigned = chunk.outcomes[chunk.outcomes["assigned"]]
+    assert assigned["arm"].value_counts().to_dict() == {"control": 6, "msc_iv": 6, "exosome_inhaled": 6}
+    assert len(chunk.outcomes) == 3 * 18  # paired: every patient under every arm
+    assert chunk.outcomes.groupby("patient_id")["assigned"].sum().eq(1).all()
+
+
+def test_the_same_seed_gives_identical_outcomes_and_another_seed_does_not() -> None:
+    config = small_config()
+    a = run_chunk(config, 0, 18, engine=FAKE_ENGINE).outcomes
+    b = run_chunk(config, 0, 18, engine=FAKE_ENGINE).outcomes
+    pd.testing.assert_frame_equal(a, b)
+    other = trial_config_from_dict({**config.raw, "seed": 8})  # type: ignore[attr-defined]
+    c = run_chunk(other, 0, 18, engine=FAKE_ENGINE).outcomes
+    assert not np.allclose(a["age_years"], c["age_years"])
+
+
+def test_a_trial_writes_outcomes_summary_and_a_self_contained_report(tmp_path: Path) -> None:
+    config = small_config(sweep={"arm": "msc_iv", "dose_cells_per_kg": [1e5, 1e7], "n_patients": 10})
+    summary = run_trial(config, tmp_path, engine=FAKE_ENGINE)  # type: ignore[arg-type]
+    on_disk = json.loads((tmp_path / "summary.json").read_text())
+    assert on_disk["seed"] == 7 and [a["name"] for a in on_disk["arms"]] == [
+        "control",
+        "msc_iv",
+        "exosome_inhaled",
+    ]
+    assert {c["arm"] for c in on_disk["comparisons"]} == {"msc_iv", "exosome_inhaled"}
+    assert len(summary["sweep"]) == 2 and summary["subgroups"] and summary["power"]
+    assert len(read_outcomes(tmp_path / "outcomes")) == 3 * 36
+    html = (tmp_path / "report.html").read_text()
+    assert "Research model" in html and "seed <strong>7</strong>" in html
+    # plotly.js is embedded, so nothing is fetched: no script, stylesheet or image from a URL.
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
+    assert len(html) > 1_000_000
