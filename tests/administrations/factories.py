@@ -10,7 +10,13 @@ from stromal.administrations import services
 from stromal.administrations.models import AdministrationSession
 from stromal.patients.models import Patient
 from stromal.plans.models import TreatmentPlan
-from stromal.plans.services import consent_record, decision_record, eligibility_override, plan_draft
+from stromal.plans.services import (
+    consent_record,
+    decision_record,
+    eligibility_override,
+    meeting_record,
+    plan_draft,
+)
 from tests.pathway.factories import CLINIC, approve, make_check, make_patient, protocol
 from tests.products.factories import released_lot
 
@@ -24,6 +30,13 @@ BASELINE: dict[str, Any] = {
 
 
 def accepted(cast: Any, plan: TreatmentPlan) -> TreatmentPlan:
+    meeting_record(
+        plan=plan,
+        user=cast.alice,
+        held_at=timezone.now(),
+        physicians=[cast.alice, cast.bob],
+        options_discussed=["conventional", plan.arm_name],
+    )
     consent = consent_record(
         plan=plan,
         user=cast.alice,

@@ -82,3 +82,17 @@ def test_discharge_without_a_summary_is_refused_next_to_the_field(cast: Any) -> 
     assert response.status_code == 400
     assert 'id="id_summary-error"' in page and 'id="id_spo2_pct-error"' in page
     assert not FollowUpVisit.objects.filter(plan=plan).exists()
+
+
+def test_the_patient_page_and_worklists_carry_the_second_half_of_the_pathway(cast: Any) -> None:
+    plan = ready_plan(cast)
+    from stromal.administrations import services as admin_services
+
+    sessions = admin_services.sessions_schedule(plan=plan, user=cast.nina)
+    client = Client()
+    client.force_login(cast.luke)
+    assert "Administrations waiting for a unit" in client.get(reverse("pathway:worklist")).content.decode()
+    client.force_login(cast.nina)
+    page = client.get(reverse("pathway:patient", args=[plan.patient_id])).content.decode()
+    assert "Allocate a released unit to administration 1" in page
+    assert reverse("administrations:detail", args=[sessions[0].pk]) in page

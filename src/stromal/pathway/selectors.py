@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
@@ -11,8 +12,10 @@ from django.utils import timezone
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.examinations.models import Encounter, EncounterKind, EncounterStatus, Observation
+from stromal.followup.course import course_extra, course_work
+from stromal.followup.steps import COURSE_STEPS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
-from stromal.pathway.timeline import CourseFacts, Timeline, build_timeline
+from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, Timeline, build_timeline
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient
 from stromal.plans.models import EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
@@ -53,11 +56,13 @@ def course_facts(patient: Patient) -> CourseFacts:
         consent_at=consent.given_at if consent else None,
         decision=decision.decision if decision else None,
         decision_at=decision.decided_at if decision else None,
+        extra=course_extra(patient, plan),
     )
 
 
 def patient_timeline(patient: Patient) -> Timeline:
-    return build_timeline(course_facts(patient))
+    # Part 2 of the pathway (administrations, discharge, follow-up) appends its steps.
+    return build_timeline(course_facts(patient), [*PATHWAY_STEPS, *COURSE_STEPS])
 
 
 @dataclass
@@ -67,10 +72,13 @@ class Worklist:
     to_check: list[Encounter] = field(default_factory=list)
     to_sign: list[TreatmentPlan] = field(default_factory=list)
     to_decide: list[TreatmentPlan] = field(default_factory=list)
+    more: list[Any] = field(default_factory=list)  # issue-4 sections (stromal.followup.course)
 
     @property
     def empty(self) -> bool:
-        return not (self.requests or self.examinations or self.to_check or self.to_sign or self.to_decide)
+        return not (
+            self.requests or self.examinations or self.to_check or self.to_sign or self.to_decide or self.more
+        )
 
 
 def _open_examinations(site_id: int, today: dt.date) -> QuerySet[Encounter]:
@@ -115,4 +123,5 @@ def worklist(*, user: User, today: dt.date | None = None, limit: int = 50) -> Wo
         out.to_decide = [
             p for p in candidates if (d := current_decision(p)) is None or d.decision == "defer"
         ][:limit]
+    out.more = course_work(user=user, today=today, limit=limit)
     return out

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
+from stromal.followup.course import patient_course
 from stromal.pathway.selectors import patient_timeline, worklist
 from stromal.patients.guards import request_user
 from stromal.patients.selectors import patient_get
@@ -34,6 +35,7 @@ def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
             "encounters": patient.encounters.all(),
             "plans": patient.plans.select_related("protocol_version"),
             "family": patient.related_persons.all(),
+            "course": patient_course(patient),
             "can_edit": me.has_role(*PATIENT_WRITERS),
             "can_schedule": me.has_role(*SCHEDULERS),
         },

@@ -1,0 +1,184 @@
+"""Database facts and worklist sections for the second half of the pathway,
+feeding ``stromal.pathway`` (timeline facts, worklist, patient page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
+
+from stromal.accounts.models import User
+from stromal.accounts.roles import Role
+from stromal.administrations import selectors as admin_selectors
+from stromal.administrations.models import OPEN_STATES, AdministrationSession, AdverseEvent
+from stromal.followup import selectors as followup_selectors
+from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
+from stromal.patients.guards import site_id_of
+from stromal.patients.models import Patient
+from stromal.plans.models import PlanStatus, TreatmentPlan
+
+
+def course_extra(
+    patient: Patient, plan: TreatmentPlan | None, today: dt.date | None = None
+) -> dict[str, Any]:
+    """The facts ``stromal.followup.steps`` reads, for one patient's current plan."""
+    if plan is None:
+        return {}
+    today = today or timezone.localdate()
+    sessions = [
+        {
+            "id": s.pk,
+            "sequence": s.sequence,
+            "day": s.protocol_day,
+            "date": s.scheduled_date.isoformat(),
+            "status": s.status,
+            "has_product": s.product_id is not None,
+            "awaiting_confirmation": s.awaiting_stop_confirmation,
+            "given": s.volume_given_ml is not None,
+        }
+        for s in AdministrationSession.objects.filter(plan=plan).order_by("sequence")
+    ]
+    discharge = Discharge.objects.filter(plan=plan).only("discharged_at").first()
+    visits = list(FollowUpVisit.objects.filter(plan=plan).order_by("target_date"))
+    open_visits = [v for v in visits if v.status == VisitStatus.SCHEDULED]
+    nxt = open_visits[0] if open_visits else None
+    return {
+        "plan_id": plan.pk,
+        "sessions": sessions,
+        "n_administrations": (plan.dose or {}).get("n_administrations"),
+        "discharge_at": discharge.discharged_at if discharge else None,
+        "visits_total": len(visits),
+        "visits_closed": len(visits) - len(open_visits),
+        "next_visit": {
+            "name": nxt.name,
+            "window_start": nxt.window_start.isoformat(),
+            "window_end": nxt.window_end.isoformat(),
+            "overdue": nxt.window_end < today,
+        }
+        if nxt
+        else None,
+    }
+
+
+@dataclass
+class WorkSection:
+    """One list on a user's worklist: a title and (label, url) items."""
+
+    key: str
+    title: str
+    items: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _section(key: str, title: str, items: list[tuple[str, str]]) -> list[WorkSection]:
+    return [WorkSection(key, title, items)] if items else []
+
+
+def course_work(*, user: User, today: dt.date, limit: int = 50) -> list[WorkSection]:
+    """Administrations, stopping-rule confirmations, units, adverse events, discharges and visits to do today."""
+    role = user.role
+    out: list[WorkSection] = []
+    if role in (Role.NURSE, Role.PHYSICIAN):
+        due = admin_selectors.sessions_today(user=user, day=today).exclude(product__isnull=True)[:limit]
+        out += _section(
+            "wl-administrations",
+            "Administrations to run",
+            [
+                (f"{s.patient.full_name} ({s.patient.mrn}) · {s} · {s.get_status_display()}", _detail(s))
+                for s in due
+            ],
+        )
+    if role == Role.PHYSICIAN:
+        out += _section(
+            "wl-stops",
+            "Stopping-rule events to confirm",
+            [
+                (f"{s.patient.full_name} · {s.stop_reason}", _detail(s))
+                for s in admin_selectors.sessions_awaiting_confirmation(user=user)[:limit]
+            ],
+        )
+        out += _section(
+            "wl-grade",
+            "Adverse events to grade",
+            [
+                (f"{e.patient.full_name} · {e.term}", reverse("administrations:ae_detail", args=[e.pk]))
+                for e in admin_selectors.adverse_events_ungraded(user=user)[:limit]
+            ],
+        )
+        out += _section(
+            "wl-discharge",
+            "Patients to discharge",
+            [
+                (f"{p.patient.full_name} ({p.patient.mrn})", reverse("followup:discharge", args=[p.pk]))
+                for p in _to_discharge(user)[:limit]
+            ],
+        )
+    if role == Role.LAB:
+        out += _section(
+            "wl-units",
+            "Administrations waiting for a unit",
+            [
+                (f"{s.patient.full_name} · {s}", reverse("administrations:allocate", args=[s.pk]))
+                for s in admin_selectors.sessions_needing_product(user=user)[:limit]
+            ],
+        )
+    if role == Role.COORDINATOR:
+        out += _section(
+            "wl-overdue",
+            "Overdue follow-up visits",
+            [
+                (f"{v.patient.full_name} · {v.name} (window closed {v.window_end:%Y-%m-%d})", _calendar(v))
+                for v in followup_selectors.visits_overdue(user=user, today=today)[:limit]
+            ],
+        )
+        out += _section(
+            "wl-visits-due",
+            "Follow-up visits due now",
+            [
+                (f"{v.patient.full_name} · {v.name} (until {v.window_end:%Y-%m-%d})", _calendar(v))
+                for v in followup_selectors.visits_due(user=user, today=today)[:limit]
+            ],
+        )
+    if role in (Role.PHYSICIAN, Role.MONITOR, Role.INVESTIGATOR):
+        out += _section(
+            "wl-expedited",
+            "Serious adverse events — expedited review",
+            [
+                (f"{e.patient.full_name} · {e}", reverse("administrations:ae_detail", args=[e.pk]))
+                for e in admin_selectors.adverse_events_expedited(user=user)[:limit]
+            ],
+        )
+    return out
+
+
+def _detail(s: AdministrationSession) -> str:
+    return reverse("administrations:detail", args=[s.pk])
+
+
+def _calendar(v: FollowUpVisit) -> str:
+    return reverse("followup:calendar", args=[v.patient_id])
+
+
+def _to_discharge(user: User) -> list[TreatmentPlan]:
+    """Approved plans whose administrations have all ended and that have no discharge yet."""
+    plans = (
+        TreatmentPlan.objects.filter(
+            patient__site_id=site_id_of(user), status=PlanStatus.APPROVED, administrations__isnull=False
+        )
+        .exclude(administrations__status__in=OPEN_STATES)
+        .filter(discharge__isnull=True)
+        .select_related("patient")
+        .distinct()
+    )
+    return list(plans)
+
+
+def patient_course(patient: Patient) -> dict[str, Any]:
+    """Administrations, adverse events and follow-up for the patient page."""
+    return {
+        "sessions": AdministrationSession.objects.filter(patient=patient).select_related("product"),
+        "adverse_events": AdverseEvent.objects.filter(patient=patient),
+        "has_followup": FollowUpVisit.objects.filter(patient=patient).exists(),
+    }
