@@ -1,0 +1,47 @@
+"""The bedside ARDS calculator in Chromium at tablet size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.xdist_group("browser"),
+]
+
+
+def test_a_physician_assesses_moderate_ards_and_sees_a_percent_fio2_refused(
+    cast: Any, open_page: Any
+) -> None:
+    page = open_page(cast.alice, cast.password)
+    page.set_viewport_size({"width": 820, "height": 1180})  # a portrait tablet
+    page.goto("/calculator/")
+    page.fill("#id_pao2_mmhg", "80")
+    page.fill("#id_fio2", "0.5")
+    page.select_option("#id_support", "invasive")
+    page.fill("#id_peep_cmh2o", "10")
+    page.select_option("#id_onset_within_7_days", "true")
+    page.select_option("#id_bilateral_opacities", "true")
+    page.select_option("#id_edema_explained_by_cardiac_or_fluid", "false")
+    page.get_by_role("button", name="Assess").click()
+
+    berlin = page.locator("#card-berlin")
+    assert "severity: moderate" in berlin.inner_text()
+    assert "JAMA 2012" in berlin.inner_text()
+    # On a tablet the results come before the long form, without scrolling.
+    assert page.locator("#results").bounding_box()["y"] < 600
+
+    page.fill("#id_fio2", "40")
+    page.get_by_role("button", name="Assess").click()
+    assert "did you mean 0.40" in page.locator("#id_fio2-error").inner_text()
+    assert page.locator("#results").count() == 0
+
+
+def test_a_coordinator_is_refused_the_calculator(cast: Any, open_page: Any) -> None:
+    page = open_page(cast.cora, cast.password)
+    response = page.goto("/calculator/")
+    assert response.status == 403
+    assert "may not do this" in page.content()
