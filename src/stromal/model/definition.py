@@ -34,6 +34,9 @@ class StateSpec:
     unit: str
     description: str
     initial: float | sp.Expr
+    #: The initial value written with auxiliary symbols (for docs and SBML),
+    #: valid because auxiliaries are evaluated at the initial state.
+    compact_initial: sp.Expr | None = None
 
 
 @dataclass(frozen=True)
@@ -390,7 +393,10 @@ def _full_definition() -> ModelDefinition:
         "arterial_po2": initial_pao2.xreplace(subs).xreplace({E: 0}),
     }
     specs = list(_CORE_STATES) + list(_EXTENSION_STATES)
-    states = tuple(StateSpec(n, u, d, initials.get(n, sp.Integer(0))) for n, u, d in specs)
+    compact_initials = {"arterial_po2": initial_pao2}
+    states = tuple(
+        StateSpec(n, u, d, initials.get(n, sp.Integer(0)), compact_initials.get(n)) for n, u, d in specs
+    )
     return ModelDefinition(
         name="stromal_ards_msc",
         version=MODEL_VERSION,
