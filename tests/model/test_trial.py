@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 
 from stromal.model.trial import chunk_plan, read_outcomes, run_chunk, run_trial
-from stromal.model.trial_config import trial_config_from_dict
+from stromal.model.trial_config import TrialConfig, trial_config_from_dict
 from tests.model.fake_engine import FAKE_ENGINE
 from tests.model.test_trial_config import example
 
 
-def small_config(n_per_arm: int = 12, chunk_size: int = 18, **extra: object) -> object:
+def small_config(n_per_arm: int = 12, chunk_size: int = 18, **extra: object) -> TrialConfig:
     raw = example()
     raw["population"]["n_per_arm"] = n_per_arm
     raw["population"]["severity"] = {"mild": 0.0, "moderate": 0.6, "severe": 0.4}
@@ -50,14 +50,14 @@ def test_the_same_seed_gives_identical_outcomes_and_another_seed_does_not() -> N
     a = run_chunk(config, 0, 18, engine=FAKE_ENGINE).outcomes
     b = run_chunk(config, 0, 18, engine=FAKE_ENGINE).outcomes
     pd.testing.assert_frame_equal(a, b)
-    other = trial_config_from_dict({**config.raw, "seed": 8})  # type: ignore[attr-defined]
+    other = trial_config_from_dict({**config.raw, "seed": 8})
     c = run_chunk(other, 0, 18, engine=FAKE_ENGINE).outcomes
     assert not np.allclose(a["age_years"], c["age_years"])
 
 
 def test_a_trial_writes_outcomes_summary_and_a_self_contained_report(tmp_path: Path) -> None:
     config = small_config(sweep={"arm": "msc_iv", "dose_cells_per_kg": [1e5, 1e7], "n_patients": 10})
-    summary = run_trial(config, tmp_path, engine=FAKE_ENGINE)  # type: ignore[arg-type]
+    summary = run_trial(config, tmp_path, engine=FAKE_ENGINE)
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert on_disk["seed"] == 7 and [a["name"] for a in on_disk["arms"]] == [
         "control",

@@ -1,0 +1,93 @@
+"""``stromal trial`` end to end through the command line, with the real engine."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TINY = """
+seed = 7
+days = 90
+chunk_size = 30
+[population]
+n_per_arm = 10
+severity = { mild = 0.3, moderate = 0.45, severe = 0.25 }
+aetiology = { viral = 0.6, sepsis = 0.3, trauma = 0.1 }
+age_years = [18, 80]
+[analysis]
+power_trials = 10
+[[arm]]
+name = "control"
+[[arm]]
+name = "msc_iv"
+route = "iv"
+dose_cells_per_kg = 1e6
+weight_basis = "actual"
+days = [1, 2]
+viability_pct = 90
+[[arm]]
+name = "exosome_inhaled"
+route = "inhaled"
+dose_particles = 2e8
+days = [1, 2, 3, 4, 5]
+device = "mesh"
+"""
+
+
+def stromal(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stromal.cli", *args], capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.slow
+def test_a_tiny_trial_writes_the_contracted_summary_and_a_self_contained_report(tmp_path: Path) -> None:
+    config = tmp_path / "trial.toml"
+    config.write_text(TINY)
+    done = stromal("trial", "--config", str(config), "--out", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert {"model_version", "seed", "arms", "comparisons", "disclaimer"} <= set(summary)
+    assert summary["seed"] == 7
+    for arm in summary["arms"]:
+        assert {
+            "name",
+            "n",
+            "mortality_28d",
+            "mortality_28d_ci95",
+            "mortality_90d",
+            "ventilator_free_days_28d_mean",
+            "pf_ratio_day7_median",
+            "failed",
+        } <= set(arm)
+        assert arm["n"] == 10
+    assert {c["arm"] for c in summary["comparisons"]} == {"msc_iv", "exosome_inhaled"}
+    for c in summary["comparisons"]:
+        assert {"risk_ratio_28d", "risk_ratio_28d_ci95"} <= set(c)
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "Research model" in html and summary["model_version"] in html
+    assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (("seed = 7", "seed = 7\nsede = 3"), "sede"),
+        (("dose_cells_per_kg = 1e6", "dose_cells_per_kg = -1"), "arm[1].dose_cells_per_kg"),
+        (("severe = 0.25", "severe = 0.5"), "population.severity"),
+        (('route = "iv"', 'route = "intrathecal"'), "arm[1].route"),
+    ],
+)
+def test_an_invalid_config_exits_2_naming_the_key_without_a_traceback(
+    tmp_path: Path, change: tuple[str, str], key: str
+) -> None:
+    config = tmp_path / "trial.toml"
+    config.write_text(TINY.replace(*change, 1))
+    done = stromal("trial", "--config", str(config), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert key in done.stderr and "Traceback" not in done.stderr
