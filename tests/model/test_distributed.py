@@ -20,10 +20,8 @@ def test_a_dask_cluster_gives_identical_outcomes_to_one_process() -> None:
     config = trial_config_from_dict(raw)
     assert len(chunk_plan(config)) == 3
     local = pd.concat([c.outcomes for c in iter_chunks(config)], ignore_index=True)
-    with (
-        LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
-        Client(cluster),
-    ):
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None)  # type: ignore[no-untyped-call]
+    with cluster, Client(cluster):  # type: ignore[no-untyped-call]
         remote = pd.concat(
             [c.outcomes for c in iter_chunks(config, scheduler=cluster.scheduler_address)], ignore_index=True
         )
