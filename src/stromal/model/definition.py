@@ -325,7 +325,13 @@ def _full_definition() -> ModelDefinition:
     content = hb_cap * u_pa / (u_pa + 23400) + k["o2_solubility_ml_dl_mmhg"] * PA
     slope = hb_cap * 23400 * (3 * PA**2 + 150) / (u_pa + 23400) ** 2 + k["o2_solubility_ml_dl_mmhg"]
     dPA = k["pao2_equilibration_per_h"] * (c_art - content) / slope
-    initial_pao2 = ellis_pao2_expr(s_cap * c_art / c_cap)
+    s_low = a(
+        "arterial_saturation_lower_bound",
+        "fraction",
+        "Sc Ca/Cc, a lower bound of the arterial saturation (starting value of PaO2)",
+        s_cap * c_art / c_cap,
+    )
+    initial_pao2 = ellis_pao2_expr(s_low)
     pao2 = PA
 
     age = k["age_years"] - k["hazard_reference_age_years"]
