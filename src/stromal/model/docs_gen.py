@@ -64,7 +64,7 @@ ASSUMPTIONS = """\
 
 
 def _name(symbol: sp.Symbol) -> str:
-    return r"\mathrm{" + symbol.name.replace("_", r"\_") + "}"
+    return r"\mathrm{" + str(symbol.name).replace("_", r"\_") + "}"
 
 
 def _latex(expr: sp.Expr, names: dict[sp.Symbol, str]) -> str:
