@@ -230,7 +230,9 @@ def identity_check(
     require_patient_access(user, session.patient)
     with transaction.atomic():
         session = (
-            AdministrationSession.objects.select_for_update()
+            # Lock only the session row: PostgreSQL refuses FOR UPDATE on the
+            # nullable side of the outer join to the product.
+            AdministrationSession.objects.select_for_update(of=("self",))
             .select_related("patient", "product")
             .get(pk=session.pk)
         )

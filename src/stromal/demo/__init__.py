@@ -8,6 +8,7 @@ local demonstration only and must never be used on a real deployment.
 
 from __future__ import annotations
 
+from stromal.demo.administrations import load_administrations
 from stromal.demo.pathway import load_pathway
 from stromal.demo.users import ensure_demo_users
 
@@ -15,3 +16,4 @@ from stromal.demo.users import ensure_demo_users
 def load_demo() -> None:
     ensure_demo_users()
     load_pathway()
+    load_administrations()

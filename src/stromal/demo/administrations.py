@@ -1,0 +1,363 @@
+"""The synthetic demo cohort for the second half of the care pathway.
+
+Everything is invented (``random.Random(DEMO_SEED)``) and marked synthetic:
+product lots in every status; on each of the three protocols a patient whose
+course ran to discharge, with completed, interrupted and stopped sessions;
+adverse events of several CTCAE grades (one serious, flagged for expedited
+review); follow-up visits done, due and overdue. To place visits in the past
+the demo shifts each course's day 0 back in time (a synthetic convenience:
+real courses never move). All writes go through the services, so the rules
+and the audit trail apply. Idempotent: a second run adds nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from stdnum.iso7064 import mod_37_2
+
+from stromal.accounts.models import Site, User
+from stromal.accounts.roles import Role
+from stromal.administrations import services as sessions
+from stromal.administrations.models import AdministrationSession
+from stromal.demo.pathway import _patient_at
+from stromal.demo.users import demo_username, ensure_demo_site
+from stromal.followup import services as followup
+from stromal.followup.models import FollowUpVisit
+from stromal.plans.models import TreatmentPlan
+from stromal.plans.selectors import ready_for_treatment
+from stromal.products import services as products
+from stromal.products.models import ProductLot
+
+DEMO_SEED = 20261123
+FACILITY = "Z9999"  # synthetic facility identification number
+SIGNERS = (("demo-dr-carter", "Dr Cy Carter (synthetic)"), ("demo-dr-diaz", "Dr Di Diaz (synthetic)"))
+BASELINE: dict[str, Any] = {
+    "fio2": 0.4,
+    "peep_cmh2o": 5.0,
+    "support": "niv",
+    "spo2_pct": 93,
+    "heart_rate_bpm": 98,
+}
+RESULTS_CELLS: dict[str, Any] = {
+    "sterility": "no_growth",
+    "mycoplasma": "negative",
+    "endotoxin_eu_per_ml": 0.08,
+    "viability_pct": 91.0,
+    "cell_count": 1.2e8,
+    "cd105_pct": 98.2,
+    "cd73_pct": 99.1,
+    "cd90_pct": 97.6,
+    "cd45_pct": 0.4,
+    "cd34_pct": 0.3,
+    "cd14_cd11b_pct": 0.9,
+    "cd79a_cd19_pct": 0.2,
+    "hla_dr_pct": 1.1,
+}
+RESULTS_EXOSOMES: dict[str, Any] = {
+    "sterility": "no_growth",
+    "mycoplasma": "negative",
+    "endotoxin_eu_per_ml": 0.05,
+    "particle_count": 2.0e8,
+}
+
+
+class _Demo:
+    def __init__(self, site: Site, rng: random.Random) -> None:
+        self.site = site
+        self.rng = rng
+        self.sequence = 0
+        self.lab = User.objects.get(username=demo_username(Role.LAB))
+        self.nurse = User.objects.get(username=demo_username(Role.NURSE))
+        self.physician = User.objects.get(username=demo_username(Role.PHYSICIAN))
+        self.coordinator = User.objects.get(username=demo_username(Role.COORDINATOR))
+
+    def lot(self, product_type: str, *, release: bool = True) -> ProductLot:
+        self.sequence += 1
+        body = f"{FACILITY}26{self.sequence:06d}"
+        lot = products.lot_receive(
+            actor=self.lab,
+            din_text=body + mod_37_2.calc_check_digit(body),
+            product_code="S1234" if product_type != "msc_exosome" else "S5678",
+            product_type=product_type,
+            donor_code=f"DONOR-SYN-{self.rng.randint(1, 9):02d}",
+            volume_ml=50.0 if product_type != "msc_exosome" else 3.0,
+            passage=self.rng.randint(2, 4) if product_type != "msc_exosome" else None,
+            expires_at=timezone.now() + dt.timedelta(days=self.rng.randint(20, 90)),
+            location="LN2 tank 1 (synthetic)",
+        )
+        if release:
+            results = RESULTS_EXOSOMES if product_type == "msc_exosome" else RESULTS_CELLS
+            products.lot_record_results(
+                lot=lot, actor=self.lab, expected_version=lot.version, results=results
+            )
+            products.lot_release(lot=lot, actor=self.lab, expected_version=lot.version)
+        return lot
+
+    def run(
+        self, session: AdministrationSession, product_type: str, *, start: dt.datetime, finish: bool = True
+    ) -> AdministrationSession:
+        """Allocate, thaw, check (two people), start and record vitals on the protocol's schedule."""
+        lot = self.lot(product_type)
+        s = sessions.session_allocate(session=session, lot=lot, user=self.lab, version=session.version)
+        s = sessions.session_prepare(
+            session=s, user=self.nurse, version=s.version, thawed_at=start - dt.timedelta(minutes=20)
+        )
+        for checker in (self.nurse, self.physician):
+            s = sessions.identity_check(
+                session=s,
+                user=checker,
+                version=s.version,
+                patient_identifier=s.patient.mrn,
+                product_identifier=lot.din + lot.din_check,
+            ).session
+        s = sessions.session_start(
+            session=s, user=self.nurse, version=s.version, baseline=BASELINE, started_at=start
+        )
+        return s
+
+    def vitals(self, s: AdministrationSession, minutes: list[int], **values: Any) -> None:
+        assert s.started_at is not None
+        for minute in minutes:
+            normal = {
+                "spo2_pct": self.rng.randint(92, 96),
+                "heart_rate_bpm": self.rng.randint(80, 100),
+                "fio2": 0.4,
+                "peep_cmh2o": 5.0,
+            }
+            sessions.vitals_record(
+                session=s,
+                user=self.nurse,
+                values={**normal, **values},
+                taken_at=s.started_at + dt.timedelta(minutes=minute),
+                scheduled_minute=minute,
+            )
+
+    def give(self, s: AdministrationSession, product_type: str) -> AdministrationSession:
+        s.refresh_from_db()
+        exosome = product_type == "msc_exosome"
+        return sessions.session_record_given(
+            session=s,
+            user=self.nurse,
+            version=s.version,
+            volume_given_ml=3.0 if exosome else 50.0,
+            cells_given=None if exosome else 8.0e7,
+            particles_given=2.0e8 if exosome else None,
+        )
+
+
+def _signers(site: Site) -> dict[str, str]:
+    passwords: dict[str, str] = {}
+    for username, printed in SIGNERS:
+        password = secrets.token_urlsafe(12)
+        user, _ = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "role": Role.PHYSICIAN.value,
+                "site": site,
+                "printed_name": printed,
+                "last_name": printed,
+            },
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        passwords[username] = password
+    return passwords
+
+
+def _accepted_patient(
+    demo: _Demo, n: int, code: str, passwords: dict[str, str], day0_days_ago: int
+) -> TreatmentPlan:
+    users = {
+        "coordinator": demo.coordinator,
+        "physician": demo.physician,
+        "nurse": demo.nurse,
+        "lab": demo.lab,
+        "adams": User.objects.get(username=SIGNERS[0][0]),
+        "brown": User.objects.get(username=SIGNERS[1][0]),
+    }
+    _patient_at(
+        n=n,
+        code=code,
+        stage="accepted",
+        rng=demo.rng,
+        users=users,
+        passwords={
+            users["adams"].username: passwords[SIGNERS[0][0]],
+            users["brown"].username: passwords[SIGNERS[1][0]],
+        },
+    )
+    plan = TreatmentPlan.objects.get(patient__site=demo.site, patient__mrn=f"DEMO-{n:04d}")
+    # Synthetic time shift so that this course's visits fall due in the demo.
+    TreatmentPlan.objects.filter(pk=plan.pk).update(
+        start_date=timezone.localdate() - dt.timedelta(days=day0_days_ago)
+    )
+    plan.refresh_from_db()
+    return plan
+
+
+def _discharge(demo: _Demo, plan: TreatmentPlan, summary: str) -> None:
+    followup.discharge_record(
+        plan=plan,
+        physician=demo.physician,
+        discharged_at=timezone.now(),
+        examination_findings="Synthetic: chest clear on auscultation, SpO2 95 % on room air, walking unaided.",
+        spo2_pct=95.0,
+        summary=summary,
+        recommendations="Synthetic: pulmonary rehabilitation; return for the scheduled follow-up visits.",
+    )
+
+
+def load_administrations() -> None:
+    """Load the second-half demo once (needs the demo logins and protocols of the first half)."""
+    site = ensure_demo_site()
+    if ProductLot.objects.filter(din__startswith=FACILITY).exists():
+        print("Demo administrations already loaded.")
+        return
+    with transaction.atomic():
+        rng = random.Random(DEMO_SEED)
+        demo = _Demo(site, rng)
+        passwords = _signers(site)
+        now = timezone.now()
+
+        # Clinic protocol, day 0 four months ago: two completed infusions, discharged,
+        # Day 28 done, Month 3 overdue; a grade-1 fever graded on day 1.
+        plan = _accepted_patient(demo, 101, "clinic-ucmsc-iv-2day", passwords, 120)
+        first, second = sessions.sessions_schedule(plan=plan, user=demo.nurse)
+        s = demo.run(first, "uc_msc", start=now - dt.timedelta(hours=5))
+        demo.vitals(s, [0, 15, 30, 60, 90, 120])
+        demo.give(s, "uc_msc")
+        fever = sessions.adverse_event_report(
+            session=s,
+            user=demo.nurse,
+            term="Fever",
+            onset_at=now - dt.timedelta(hours=3),
+            description="Synthetic: 38.1 °C two hours after the infusion, settled with paracetamol.",
+        )
+        sessions.adverse_event_grade(
+            event=fever,
+            physician=demo.physician,
+            version=fever.version,
+            ctcae_grade=1,
+            serious=False,
+            seriousness_criteria=[],
+            relatedness="possible",
+            outcome="recovered",
+            action_taken="treated",
+        )
+        s = demo.run(second, "uc_msc", start=now - dt.timedelta(hours=3))
+        demo.vitals(s, [0, 15, 30, 60])
+        demo.give(s, "uc_msc")
+        _discharge(demo, plan, "Synthetic: two UC-MSC infusions on days 1 and 2; one grade-1 fever.")
+        d28 = FollowUpVisit.objects.get(plan=plan, code="d28")
+        followup.visit_complete(
+            visit=d28,
+            user=demo.coordinator,
+            version=d28.version,
+            completed_on=d28.target_date,
+            notes="Synthetic: 6MWD 380 m.",
+        )
+
+        # Exosome protocol, day 0 a month ago: five inhalations, the third interrupted
+        # and resumed; discharged; Day 28 visit due now.
+        plan = _accepted_patient(demo, 102, "msc-exosome-inhaled-5day", passwords, 30)
+        for i, session in enumerate(sessions.sessions_schedule(plan=plan, user=demo.nurse)):
+            s = demo.run(session, "msc_exosome", start=now - dt.timedelta(hours=3, minutes=10 * i))
+            demo.vitals(s, [0, 15])
+            if i == 2:
+                s.refresh_from_db()
+                s = sessions.session_interrupt(
+                    session=s,
+                    user=demo.nurse,
+                    version=s.version,
+                    reason="Synthetic: nebuliser mesh blocked; replaced.",
+                )
+                s = sessions.session_resume(session=s, user=demo.nurse, version=s.version)
+            demo.give(s, "msc_exosome")
+        _discharge(
+            demo,
+            plan,
+            "Synthetic: five daily inhalations of MSC exosomes; one interruption for a blocked mesh.",
+        )
+
+        # START-like protocol: the single infusion is stopped by a stopping rule
+        # (hypoxaemia needing FiO2 +0.2 and PEEP +5); the physician confirms;
+        # a serious grade-3 event flagged for expedited review.
+        plan = _accepted_patient(demo, 103, "start-like-single-iv", passwords, 2)
+        [only] = sessions.sessions_schedule(plan=plan, user=demo.nurse)
+        s = demo.run(only, "bm_msc", start=now - dt.timedelta(hours=2))
+        demo.vitals(s, [0, 15])
+        result = sessions.vitals_record(
+            session=s,
+            user=demo.nurse,
+            values={"fio2": 0.6, "peep_cmh2o": 10.0, "spo2_pct": 89},
+            taken_at=s.started_at + dt.timedelta(minutes=30) if s.started_at else None,
+            scheduled_minute=30,
+        )
+        s.refresh_from_db()
+        s = sessions.session_confirm_stop(
+            session=s,
+            physician=demo.physician,
+            version=s.version,
+            note="Synthetic: infusion stopped, oxygen increased, ICU review.",
+        )
+        demo.give(s, "bm_msc")
+        event = result.adverse_event
+        assert event is not None
+        sessions.adverse_event_grade(
+            event=event,
+            physician=demo.physician,
+            version=event.version,
+            ctcae_grade=3,
+            serious=True,
+            seriousness_criteria=["hospitalisation"],
+            relatedness="probable",
+            outcome="recovering",
+            action_taken="stopped",
+        )
+
+        # Clinic protocol, day 0 yesterday: day 1 given, day 2 running now (interrupted).
+        plan = _accepted_patient(demo, 104, "clinic-ucmsc-iv-2day", passwords, 1)
+        first, second = sessions.sessions_schedule(plan=plan, user=demo.nurse)
+        s = demo.run(first, "uc_msc", start=now - dt.timedelta(hours=3))
+        demo.vitals(s, [0, 15, 30, 60, 90, 120])
+        demo.give(s, "uc_msc")
+        s = demo.run(second, "uc_msc", start=now - dt.timedelta(minutes=40))
+        demo.vitals(s, [0, 15, 30])
+        s.refresh_from_db()
+        sessions.session_interrupt(
+            session=s, user=demo.nurse, version=s.version, reason="Synthetic: patient asked for a pause."
+        )
+
+        # The first half's accepted patients get their administration days (waiting for units).
+        for ready in TreatmentPlan.objects.filter(
+            patient__site=site, patient__synthetic=True, administrations__isnull=True
+        ).select_related("protocol_version", "patient"):
+            if ready_for_treatment(ready):
+                sessions.sessions_schedule(plan=ready, user=demo.nurse)
+
+        # Stock: released units of each type, two in quarantine, one discarded.
+        for product_type in ("uc_msc", "bm_msc", "msc_exosome", "uc_msc"):
+            demo.lot(product_type)
+        demo.lot("uc_msc", release=False)
+        pending = demo.lot("bm_msc", release=False)
+        products.lot_record_results(
+            lot=pending,
+            actor=demo.lab,
+            expected_version=pending.version,
+            results={"sterility": "growth", "viability_pct": 64.0},
+        )
+        products.lot_discard(
+            lot=pending,
+            actor=demo.lab,
+            expected_version=pending.version,
+            reason="Synthetic: sterility culture positive.",
+        )
+    print(
+        "Demo administrations loaded: product lots in every status, sessions, adverse events, discharges, follow-up."
+    )
