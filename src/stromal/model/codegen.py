@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 import time
@@ -38,7 +39,7 @@ import numba
 import sympy
 from sympy.printing.pycode import PythonCodePrinter
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 
 
 class _State(Protocol):
@@ -118,47 +119,117 @@ def _printer() -> PythonCodePrinter:
     return PythonCodePrinter({"fully_qualified_modules": True})
 
 
-def _function(
-    name: str, args: str, exprs: Sequence[tuple[str, Any]], model: SymbolicModel, *, uses_y: bool
-) -> list[str]:
-    """Source of one ``@njit`` function assigning ``exprs`` (target, expression)."""
+def _names(model: SymbolicModel) -> tuple[dict[Any, Any], list[tuple[Any, Any]]]:
+    """Substitution of model symbols by code names (``_y{i}``, ``_p{i}``, ``_a{k}``)
+    and the auxiliaries as (code symbol, expression in code symbols), in order."""
     subs: dict[Any, Any] = {}
-    unpack: list[str] = []
-    if uses_y:
-        for i, s in enumerate(model.state_symbols):
-            subs[s] = sympy.Symbol(f"_y{i}")
-            unpack.append(f"    _y{i} = y[{i}]")
+    for i, s in enumerate(model.state_symbols):
+        subs[s] = sympy.Symbol(f"_y{i}")
     for i, s in enumerate(model.parameter_symbols):
         subs[s] = sympy.Symbol(f"_p{i}")
-        unpack.append(f"    _p{i} = p[{i}]")
-    targets = [t for t, _ in exprs]
-    values = [sympy.sympify(e).xreplace(subs) for _, e in exprs]
-    replacements, reduced = sympy.cse(values, symbols=sympy.numbered_symbols("_c"), optimizations="basic")
-    used = set().union(*(sympy.sympify(v).free_symbols for v in [*reduced, *(r for _, r in replacements)]))
-    used_names = {str(s) for s in used}
+    auxiliaries = getattr(model, "auxiliaries", ())
+    for k, a in enumerate(auxiliaries):
+        subs[a.symbol] = sympy.Symbol(f"_a{k}")
+    aux = [(subs[a.symbol], sympy.sympify(a.expr).xreplace(subs)) for a in auxiliaries]
+    return subs, aux
+
+
+def _function(
+    name: str,
+    args: str,
+    outputs: Sequence[tuple[str, Any]],
+    aux: Sequence[tuple[Any, Any]] = (),
+    tail: Sequence[str] = (),
+) -> list[str]:
+    """Source of one ``@njit`` function: auxiliaries in order, then ``outputs``
+    (target, expression in code symbols) through common-subexpression
+    elimination, then ``tail`` lines."""
     printer = _printer()
+    body = [f"    {sym} = {printer.doprint(val)}" for sym, val in aux]
+    values = [sympy.sympify(e) for _, e in outputs]
+    replacements, reduced = sympy.cse(values, symbols=sympy.numbered_symbols("_c"), optimizations="basic")
+    body += [f"    {sym} = {printer.doprint(val)}" for sym, val in replacements]
+    body += [f"    {t} = {printer.doprint(v)}" for (t, _), v in zip(outputs, reduced, strict=True)]
+    body += [f"    {line}" for line in tail]
+    text = "\n".join(body)
+    unpack = [f"    _y{i} = y[{i}]" for i in range(_count("_y", text))]
+    unpack += [f"    _p{i} = p[{i}]" for i in range(_count("_p", text))]
+    used = set(re.findall(r"\b_[yp]\d+\b", text))
     lines = ["@numba.njit(cache=True, error_model='numpy', inline='always')", f"def {name}({args}):"]
-    lines += [line for line in unpack if line.split("=")[0].strip() in used_names]
-    lines += [f"    {sym} = {printer.doprint(val)}" for sym, val in replacements]
-    lines += [f"    {target} = {printer.doprint(val)}" for target, val in zip(targets, reduced, strict=True)]
-    if len(lines) == 2:
-        lines.append("    pass")
+    lines += [u for u in unpack if u.split("=")[0].strip() in used]
+    lines += body or ["    pass"]
     return lines
 
 
+def _count(prefix: str, text: str) -> int:
+    """1 + the largest index of ``prefix<N>`` names in ``text`` (0 if none)."""
+    found = [int(m) for m in re.findall(rf"\b{prefix}(\d+)\b", text)]
+    return max(found) + 1 if found else 0
+
+
+def _jacobian_parts(
+    n: int, aux: Sequence[tuple[Any, Any]], rhs: Sequence[Any], ys: Sequence[Any]
+) -> tuple[list[tuple[str, Any]], list[str]]:
+    """Forward-mode chain rule through the auxiliaries: d aux_k / d y and then
+    d rhs_i / d y, as (local name, partial derivative) and assignment lines.
+
+    Differentiating the fully substituted right-hand side instead makes SymPy
+    expressions grow with the depth of the auxiliary chain; this stays linear."""
+    partials: list[tuple[str, Any]] = []
+    tail: list[str] = []
+    grad: list[dict[int, str]] = []  # grad[k][j] = name of d aux_k / d y_j (structural non-zeros)
+    aux_syms = [sym for sym, _ in aux]
+
+    def terms(prefix: str, expr: Any, upto: int) -> dict[int, list[str]]:
+        found: dict[int, list[str]] = {}
+        for j in range(n):
+            d = sympy.diff(expr, ys[j])
+            if d != 0:
+                partials.append((f"{prefix}y{j}", d))
+                found.setdefault(j, []).append(f"{prefix}y{j}")
+        for m in range(upto):
+            if not grad[m]:
+                continue
+            d = sympy.diff(expr, aux_syms[m])
+            if d == 0:
+                continue
+            partials.append((f"{prefix}a{m}", d))
+            for j, g in grad[m].items():
+                found.setdefault(j, []).append(f"{prefix}a{m} * {g}")
+        return found
+
+    for k, (_, expr) in enumerate(aux):
+        found = terms(f"_d{k}_", expr, k)
+        grad.append({})
+        for j, parts in found.items():
+            tail.append(f"_g{k}_{j} = {' + '.join(parts)}")
+            grad[k][j] = f"_g{k}_{j}"
+    for i, expr in enumerate(rhs):
+        for j, parts in terms(f"_f{i}_", expr, len(aux)).items():
+            tail.append(f"out[{i}, {j}] = {' + '.join(parts)}")
+    return partials, tail
+
+
 def generate_source(model: SymbolicModel) -> str:
-    """Python source of the compiled module for ``model``."""
+    """Python source of the compiled module for ``model``.
+
+    Uses the model's auxiliaries (named intermediate quantities) and compact
+    right-hand side when it has them, so the generated code computes each
+    intermediate once, as the equations in the docs read."""
     n = len(model.state_symbols)
-    rhs_exprs = [(f"out[{i}]", e) for i, e in enumerate(model.rhs)]
-    jacobian = sympy.Matrix(list(model.rhs)).jacobian(sympy.Matrix(list(model.state_symbols)))
-    jac_exprs = [
-        (f"out[{i}, {j}]", jacobian[i, j]) for i in range(n) for j in range(n) if jacobian[i, j] != 0
-    ]
-    init_exprs = [(f"out[{i}]", st.initial) for i, st in enumerate(model.states)]
-    obs_exprs = [(f"out[{i}]", ob.expr) for i, ob in enumerate(model.observables)]
-    jac_lines = _function("jac", "y, p, out", jac_exprs, model, uses_y=True)
+    subs, aux = _names(model)
+    compact_rhs = tuple(getattr(model, "compact_rhs", ())) or tuple(model.rhs)
+    rhs = [sympy.sympify(e).xreplace(subs) for e in compact_rhs]
+    ys = [subs[s] for s in model.state_symbols]
+    partials, tail = _jacobian_parts(n, aux, rhs, ys)
+    jac_lines = _function("jac", "y, p, out", partials, aux, tail)
     # The Jacobian is sparse: zero the matrix first, then write the non-zeros.
     jac_lines.insert(2, "    out[:, :] = 0.0")
+    init = [(f"out[{i}]", sympy.sympify(st.initial).xreplace(subs)) for i, st in enumerate(model.states)]
+    obs = []
+    for i, ob in enumerate(model.observables):
+        compact = getattr(ob, "compact", None)
+        obs.append((f"out[{i}]", sympy.sympify(compact if compact is not None else ob.expr).xreplace(subs)))
     parts = [
         f'"""Generated by stromal.model.codegen for model {model.name!r} version {model.version!r}.',
         "",
@@ -176,16 +247,16 @@ def generate_source(model: SymbolicModel) -> str:
         f"N_OBSERVABLES = {len(model.observables)}",
         "",
         "",
-        "\n".join(_function("rhs", "y, p, out", rhs_exprs, model, uses_y=True)),
+        "\n".join(_function("rhs", "y, p, out", [(f"out[{i}]", e) for i, e in enumerate(rhs)], aux)),
         "",
         "",
         "\n".join(jac_lines),
         "",
         "",
-        "\n".join(_function("initial", "p, out", init_exprs, model, uses_y=False)),
+        "\n".join(_function("initial", "p, out", init)),
         "",
         "",
-        "\n".join(_function("observables", "y, p, out", obs_exprs, model, uses_y=True)),
+        "\n".join(_function("observables", "y, p, out", obs, aux)),
         "",
         "",
         _DRIVERS,
