@@ -1,0 +1,53 @@
+"""``stromal calibrate [--out DIR] [--quick] [--install]``: fit free parameters, report every target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from stromal import RESEARCH_DISCLAIMER
+
+
+def build_parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Fit the model's free parameters to the published targets in "
+        "stromal/model/calibration_targets and write calibration.json, calibration.md and calibrated.toml. "
+        + RESEARCH_DISCLAIMER,
+    )
+    parser.add_argument("--out", default="calibration", help="output folder (default: ./calibration)")
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny population and 3 evaluations (a smoke test)"
+    )
+    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument(
+        "--n-per-arm", type=int, default=None, help="virtual patients per arm (default 400; quick 30)"
+    )
+    parser.add_argument("--max-evaluations", type=int, default=None)
+    parser.add_argument(
+        "--install",
+        action="store_true",
+        help="also write the fit to the package's calibrated.toml, which trials load",
+    )
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.n_per_arm is not None and args.n_per_arm < 5:
+        print("stromal calibrate: --n-per-arm: must be ≥ 5", file=sys.stderr)
+        return 2
+    from stromal.model.calibration import calibrate, calibrated_toml, write_report
+
+    report = calibrate(
+        quick=args.quick, seed=args.seed, n_per_arm=args.n_per_arm, max_evaluations=args.max_evaluations
+    )
+    out = Path(args.out)
+    write_report(report, out)
+    print((out / "calibration.md").read_text(encoding="utf-8"))
+    if args.install:
+        target = Path(str(resources.files("stromal.model") / "calibrated.toml"))
+        target.write_text(calibrated_toml(report), encoding="utf-8")
+        print(f"installed fitted values in {target}")
+    return 0
