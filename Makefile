@@ -39,6 +39,10 @@ format: install
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
+# Regenerate docs/model.md from the model definition (a test fails when it is stale).
+docs: install
+	$(BIN)/python -m stromal.model.docs_gen
+
 # Re-pin every dependency after changing pyproject.toml (needs network access to PyPI).
 lock:
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
