@@ -19,6 +19,7 @@ from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient
 from stromal.plans.models import PlanStatus, TreatmentPlan
+from stromal.plans.selectors import ready_for_treatment
 
 
 def course_extra(
@@ -177,7 +178,17 @@ def _to_discharge(user: User) -> list[TreatmentPlan]:
 
 def patient_course(patient: Patient) -> dict[str, Any]:
     """Administrations, adverse events and follow-up for the patient page."""
+    live = patient.plans.filter(status=PlanStatus.APPROVED).select_related("protocol_version").first()
+    schedulable = (
+        live
+        if live is not None
+        and ready_for_treatment(live)
+        and not live.administrations.exists()
+        and not live.protocol_version.to_protocol().arm(live.arm_name).is_control
+        else None
+    )
     return {
+        "schedulable_plan": schedulable,
         "sessions": AdministrationSession.objects.filter(patient=patient).select_related("product"),
         "adverse_events": AdverseEvent.objects.filter(patient=patient),
         "has_followup": FollowUpVisit.objects.filter(patient=patient).exists(),
