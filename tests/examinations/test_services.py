@@ -145,3 +145,11 @@ def test_only_a_physician_closes_an_encounter(cast: Any) -> None:
     encounter = _scheduled(cast)
     with pytest.raises(PermissionDenied):
         encounter_close(encounter=encounter, user=cast.nina, version=encounter.version)
+
+
+def test_the_database_refuses_to_rewrite_an_assessment(cast: Any) -> None:
+    from django.db import DatabaseError
+
+    encounter = make_examination(cast, make_patient(cast.cora))
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        Assessment.objects.filter(encounter=encounter).update(rules_version="0.0.0")

@@ -74,3 +74,14 @@ def test_an_unused_version_may_be_corrected(cast: Any) -> None:
         reason="wording",
     )
     assert updated.title == "Clearer title"
+
+
+def test_the_database_refuses_to_change_a_used_version(cast: Any) -> None:
+    from django.db import DatabaseError, transaction
+
+    plan = make_plan(cast)
+    with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
+        ProtocolVersion.objects.filter(pk=plan.protocol_version_id).update(definition={"tampered": True})
+    ProtocolVersion.objects.filter(pk=plan.protocol_version_id).update(
+        title="Retitled"
+    )  # display text may change
