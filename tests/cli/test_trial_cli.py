@@ -91,3 +91,26 @@ def test_an_invalid_config_exits_2_naming_the_key_without_a_traceback(
     done = stromal("trial", "--config", str(config), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
     assert key in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_simulate_writes_a_csv_of_states_and_observables(tmp_path: Path) -> None:
+    out = tmp_path / "one.csv"
+    done = stromal("simulate", "--days", "2", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    header = out.read_text().splitlines()[0].split(",")
+    assert {"patient", "t_h", "pf_ratio", "cumulative_death_hazard"} <= set(header)
+    assert len(out.read_text().splitlines()) == 1 + 49
+
+
+@pytest.mark.slow
+def test_the_notebook_example_runs_with_small_arguments(tmp_path: Path) -> None:
+    example = Path(__file__).parents[2] / "examples" / "trial_in_a_notebook.py"
+    done = subprocess.run(
+        [sys.executable, str(example), "--n-per-arm", "6", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "RR 28d msc_iv" in done.stdout
