@@ -49,21 +49,27 @@ def test_the_initial_state_comes_from_the_parameters() -> None:
     np.testing.assert_allclose(res.y[0, 0], [3.5, 0.0, 0.0, 0.125])
 
 
-def test_a_dose_is_added_at_its_time_and_an_output_at_that_time_precedes_it() -> None:
+def test_a_dose_is_added_at_its_time_and_an_output_at_that_time_follows_it() -> None:
     p = _cohort(2)
     doses = Doses(
         times_h=np.array([[50.0, np.inf], [np.inf, np.inf]]),
         state_index=np.zeros((2, 2), dtype=np.int64),
         amount=np.array([[2.0, 0.0], [0.0, 0.0]]),
     )
-    t = np.array([0.0, 50.0, 50.000001, 100.0])
+    t = np.array([0.0, 49.999999, 50.0, 100.0])
     res = simulate_cohort(p, t, doses=doses, model=MODEL)
     assert list(res.status) == [STATUS_OK, STATUS_OK]
-    # Before and at the dose time both patients agree (to the tolerance: the
-    # dosed one steps onto t = 50 h, the other steps over it) ...
+    # Before the dose both patients agree (to the tolerance: the dosed one
+    # steps onto t = 50 h, the other steps over it) ...
     np.testing.assert_allclose(res.y[0, :2], res.y[1, :2], rtol=1e-5, atol=1e-12)
-    # ... and just after it the dosed one has 2 more units of P.
+    # ... and at the dose time the dosed one already has 2 more units of P (SBML semantics).
     assert res.y[0, 2, 0] - res.y[1, 2, 0] == pytest.approx(2.0, rel=1e-4)
+
+
+def test_a_dose_at_the_start_shows_in_the_first_output() -> None:
+    doses = Doses(np.array([[0.0]]), np.array([[0]]), np.array([[1.0]]))
+    res = simulate_cohort(_cohort(1), T, doses=doses, model=MODEL)
+    assert res.y[0, 0, 0] == pytest.approx(MODEL.nominal[-1] + 1.0)
 
 
 def test_a_dose_equals_restarting_from_the_dosed_state() -> None:
@@ -73,6 +79,7 @@ def test_a_dose_equals_restarting_from_the_dosed_state() -> None:
     first = simulate_cohort(p, np.array([0.0, 40.0]), model=MODEL, rtol=1e-9, atol=1e-12)
     y_dosed = first.y[:, -1, :].copy()
     y_dosed[0, 0] += 1.5
+    np.testing.assert_allclose(whole.y[0, 1], y_dosed[0], rtol=1e-12)
     second = simulate_cohort(p, np.array([40.0, 150.0]), y0=y_dosed, model=MODEL, rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(whole.y[0, -1], second.y[0, -1], rtol=1e-6, atol=1e-20)
 

@@ -174,8 +174,8 @@ def simulate_cohort(
     Args:
         params: (n_patients, n_params) model parameters, in the model's order.
         t_out_h: (n_times,) non-decreasing output times in hours; integration starts at ``t_out_h[0]``.
-        doses: bolus events (``stromal.model.dosing.DoseEvents``); a dose at an
-            output time is applied after that output is recorded.
+        doses: bolus events (``stromal.model.dosing.DoseEvents``); an output at a
+            dose time shows the state just after the dose (as SBML/libRoadRunner).
         y0: (n_patients, n_states) initial states; default: the model's initial values.
         model: the model definition; default ``stromal.model.definition.MODEL``.
         rtol, atol: local error tolerances of the adaptive step-size control.

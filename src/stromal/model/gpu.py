@@ -129,17 +129,20 @@ def solve_kernel(params, y0, t_out, dose_t, dose_idx, dose_amt, rtol, atol, max_
     n_ev = dose_t.shape[1]
     for j in range(n):
         y[j] = y0[i, j]
-        yo[0, j] = y[j]
     t = t_out[0]
     t_end = t_out[n_out - 1]
-    next_out = 1
     ev = 0
     while ev < n_ev and dose_t[i, ev] <= t:
         y[dose_idx[i, ev]] += dose_amt[i, ev]
         ev += 1
+    next_out = 0
+    while next_out < n_out and t_out[next_out] <= t:
+        for j in range(n):
+            yo[next_out, j] = y[j]
+        next_out += 1
     status[i] = 0
     n_steps[i] = 0
-    if n_out == 1:
+    if next_out == n_out:
         return
     rhs(y, p, f0)
     for j in range(n):
@@ -227,7 +230,8 @@ def solve_kernel(params, y0, t_out, dose_t, dose_idx, dose_amt, rtol, atol, max_
             rejected_last = True
             continue
         t_new = t_stop if landing else t + h
-        while next_out < n_out and t_out[next_out] <= t_new:
+        dose_now = landing and ev < n_ev and dose_t[i, ev] == t_new
+        while next_out < n_out and (t_out[next_out] < t_new or (t_out[next_out] == t_new and not dose_now)):
             s = (t_out[next_out] - t) / h
             s1 = 1.0 - s
             for j in range(n):
@@ -241,6 +245,10 @@ def solve_kernel(params, y0, t_out, dose_t, dose_idx, dose_amt, rtol, atol, max_
         while ev < n_ev and dose_t[i, ev] <= t:
             y[dose_idx[i, ev]] += dose_amt[i, ev]
             ev += 1
+        while next_out < n_out and t_out[next_out] <= t:
+            for j in range(n):
+                yo[next_out, j] = y[j]
+            next_out += 1
         rhs(y, p, f0)
         for j in range(n):
             if not math.isfinite(f0[j]):

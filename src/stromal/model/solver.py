@@ -199,7 +199,8 @@ def rodas4_patient(
     Doses (``dose_t`` sorted, padded with inf) add ``dose_amt`` to state
     ``dose_idx`` at exactly ``dose_t``: the solver steps onto each dose time,
     then restarts from the updated state. An output time equal to a dose time
-    reports the state just before that dose. Outputs between steps come from
+    reports the state just after that dose (right-continuous, as SBML events
+    and libRoadRunner report it). Outputs between steps come from
     the method's dense output. ``y_out`` (n_t, n_states) must arrive filled with
     NaN; rows after a failure stay NaN. Returns ``(status, attempted_steps)``.
     """
@@ -220,14 +221,16 @@ def rodas4_patient(
 
     t = t_out[0]
     t_end = t_out[n_out - 1]
-    for j in range(n):
-        y_out[0, j] = y[j]
-    next_out = 1
     ev = 0
     while ev < n_ev and dose_t[ev] <= t:
         y[dose_idx[ev]] += dose_amt[ev]
         ev += 1
-    if n_out == 1:
+    next_out = 0
+    while next_out < n_out and t_out[next_out] <= t:
+        for j in range(n):
+            y_out[next_out, j] = y[j]
+        next_out += 1
+    if next_out == n_out:
         return STATUS_OK, 0
 
     rhs(y, p, f0)
@@ -333,11 +336,15 @@ def rodas4_patient(
 
         # Accepted: fill the outputs inside (t, t + h] from the dense output.
         t_new = t_stop if landing else t + h
-        if next_out < n_out and t_out[next_out] <= t_new:
+        # Outputs at a dose time are written after the dose (below), as in SBML.
+        dose_now = landing and ev < n_ev and dose_t[ev] == t_new
+        if next_out < n_out and (t_out[next_out] < t_new or (t_out[next_out] == t_new and not dose_now)):
             for j in range(n):
                 d1[j] = H21 * k[0, j] + H22 * k[1, j] + H23 * k[2, j] + H24 * k[3, j] + H25 * k[4, j]
                 d2[j] = H31 * k[0, j] + H32 * k[1, j] + H33 * k[2, j] + H34 * k[3, j] + H35 * k[4, j]
-            while next_out < n_out and t_out[next_out] <= t_new:
+            while next_out < n_out and (
+                t_out[next_out] < t_new or (t_out[next_out] == t_new and not dose_now)
+            ):
                 s = (t_out[next_out] - t) / h
                 s1 = 1.0 - s
                 for j in range(n):
@@ -349,6 +356,10 @@ def rodas4_patient(
         while ev < n_ev and dose_t[ev] <= t:
             y[dose_idx[ev]] += dose_amt[ev]
             ev += 1
+        while next_out < n_out and t_out[next_out] <= t:
+            for j in range(n):
+                y_out[next_out, j] = y[j]
+            next_out += 1
         rhs(y, p, f0)
         if not all_finite(f0):
             return STATUS_NON_FINITE, steps

@@ -1,0 +1,284 @@
+"""Engine speed and agreement against libRoadRunner and SciPy, in one process.
+
+Same cohort (sampled parameters), same output grid (daily), same two IV dose
+events, same tolerances (rtol 1e-6, atol 1e-9) for every solver:
+
+- this engine (numba Rodas4, per-patient adaptive), 1 thread and N threads;
+- libRoadRunner (CVODE BDF, LLVM-compiled SBML from ``stromal.model.sbml``),
+  serial and one process per core (multiprocessing);
+- SciPy ``solve_ivp`` LSODA on a lambdified NumPy right-hand side, on a
+  subset, extrapolated per patient (stated in the output).
+
+Agreement: the engine at its default tolerance against libRoadRunner at
+rtol 1e-10 / atol 1e-14 on a subset, max state-wise relative error over
+entries above 1e-6 of that state's peak. Compile/warm-up times are reported
+separately and excluded from patients/s.
+
+    python benchmarks/bench_engine.py --patients 10000 --days 90
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import multiprocessing as mp
+import os
+import platform
+import resource
+import sys
+import time
+import tracemalloc
+from typing import Any
+
+import numpy as np
+
+RTOL = 1e-6
+ATOL = 1e-9
+DOSE_TIMES_H = (24.0, 48.0)
+DOSE_AMOUNT = 50.0  # 1e6 viable MSC in lung: ~1e6 cells/kg x 70 kg x 90 % viability x ~80 % entrapment
+
+
+def _model(name: str) -> Any:
+    from stromal.model import definition
+
+    return definition.MODEL if name == "full" else definition.reynolds_core()
+
+
+def _cohort(model: Any, n: int, seed: int) -> tuple[np.ndarray, int]:
+    """Sampled parameters and the state index that receives the doses."""
+    from stromal.model.parameters import sample_parameters
+
+    rng = np.random.default_rng(seed)
+    full = sample_parameters(rng, n, aetiology="viral")
+    params = np.ascontiguousarray(full[:, : len(model.parameters)])
+    if "iv" in model.dose_targets:
+        target = [s.name for s in model.states].index(model.dose_targets["iv"])
+    else:  # Reynolds core: bolus of anti-inflammatory mediator
+        target = 3
+    return params, target
+
+
+def _doses(n: int, target: int) -> Any:
+    from stromal.model.dosing import DoseEvents
+
+    times = np.tile(np.array(DOSE_TIMES_H), (n, 1))
+    amount = np.full_like(times, DOSE_AMOUNT if target != 3 else 0.1)
+    return DoseEvents(times_h=times, state_index=np.full(times.shape, target, dtype=np.int64), amount=amount)
+
+
+# ---------------------------------------------------------------- roadrunner
+_RR: Any = None
+
+
+def _rr_setup(sbml_text: str, rtol: float, atol: float, state_ids: list[str], param_ids: list[str]) -> None:
+    global _RR
+    import roadrunner
+
+    rr = roadrunner.RoadRunner(sbml_text)
+    rr.integrator.relative_tolerance = rtol
+    rr.integrator.absolute_tolerance = atol
+    rr.integrator.maximum_num_steps = 100_000
+    rr.timeCourseSelections = ["time", *state_ids]
+    ids = list(rr.model.getGlobalParameterIds())
+    index = np.array([ids.index(x) for x in [*param_ids, *state_ids]], dtype=np.int32)
+    _RR = (rr, index)
+
+
+def _rr_run(args: tuple[np.ndarray, np.ndarray, float, int]) -> np.ndarray:
+    params, y0, t_end, n_points = args
+    rr, index = _RR
+    out = np.empty((params.shape[0], n_points, y0.shape[1]))
+    for i in range(params.shape[0]):
+        rr.reset()
+        rr.model.setGlobalParameterValues(index, np.concatenate([params[i], y0[i]]))
+        res = rr.simulate(0.0, t_end, n_points)
+        out[i] = np.asarray(res)[:, 1:]
+    return out
+
+
+def _sbml(model: Any, target: int) -> str:
+    from stromal.model import sbml
+
+    amount = DOSE_AMOUNT if target != 3 else 0.1
+    return str(sbml.to_sbml(model, doses=[(t, target, amount) for t in DOSE_TIMES_H]))
+
+
+# --------------------------------------------------------------------- scipy
+def _scipy_run(model: Any, params: np.ndarray, y0: np.ndarray, t_out: np.ndarray, target: int) -> np.ndarray:
+    """LSODA between doses; an output at a dose time is the pre-dose state, as in the engine."""
+    import sympy
+    from scipy.integrate import solve_ivp
+
+    f = sympy.lambdify([model.state_symbols, model.parameter_symbols], list(model.rhs), "numpy")
+    amount = DOSE_AMOUNT if target != 3 else 0.1
+    out = np.full((params.shape[0], t_out.size, y0.shape[1]), np.nan)
+    bounds = [t_out[0], *DOSE_TIMES_H, t_out[-1]]
+    for i in range(params.shape[0]):
+        p = params[i]
+        y = y0[i].copy()
+        out[i, 0] = y
+        for a, b in itertools.pairwise(bounds):
+            wanted = np.flatnonzero((t_out > a) & (t_out <= b))
+            t_eval = np.union1d(t_out[wanted], [b])
+            sol = solve_ivp(
+                lambda _t, yy, p=p: np.asarray(f(yy, p), dtype=float),
+                (a, b),
+                y,
+                method="LSODA",
+                t_eval=t_eval,
+                rtol=RTOL,
+                atol=ATOL,
+            )
+            out[i, wanted] = sol.y.T[np.searchsorted(t_eval, t_out[wanted])]
+            y = sol.y[:, -1].copy()
+            if b < t_out[-1]:
+                y[target] += amount
+    return out
+
+
+# ------------------------------------------------------------------- helpers
+def _rel_error(y: np.ndarray, ref: np.ndarray) -> float:
+    """Max relative error over entries above 1e-6 of each state's peak (per patient)."""
+    scale = np.max(np.abs(ref), axis=1, keepdims=True)
+    mask = np.abs(ref) > 1e-6 * scale
+    if not mask.any():
+        return 0.0
+    return float(np.max(np.abs(y[mask] - ref[mask]) / np.abs(ref[mask])))
+
+
+def _chunks(n: int, k: int) -> list[slice]:
+    edges = np.linspace(0, n, k + 1).astype(int)
+    return [slice(a, b) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--model", choices=("full", "reynolds"), default="full")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--scipy-patients", type=int, default=20)
+    parser.add_argument("--reference-patients", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+
+    from stromal.model import codegen
+    from stromal.model.engine import simulate_cohort, warm_up
+
+    model = _model(args.model)
+    n = args.patients
+    t_out = np.linspace(0.0, 24.0 * args.days, args.days + 1)
+    params, target = _cohort(model, n, args.seed)
+    doses = _doses(n, target)
+    print(
+        f"model {model.name} {model.version}: {len(model.states)} states, {len(model.parameters)} parameters"
+    )
+    print(
+        f"cohort: {n} patients x {args.days} days, daily output, doses at {DOSE_TIMES_H} h, "
+        f"rtol {RTOL:g}, atol {ATOL:g}; {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs"
+    )
+    print("note: a shared machine; figures taken while others run are noisy\n")
+
+    rows: list[tuple[str, float, str]] = []
+    timings: dict[str, float] = {}
+
+    # -- this engine
+    warm = warm_up(model)
+    print(f"engine warm-up (compile or load cache): {warm:.2f} s")
+    compiled = codegen.load(model)
+    y0 = np.empty((n, compiled.n_states))
+    compiled.module.initial_batch(params, y0)
+    results = {}
+    for threads in sorted({1, args.threads}):
+        tracemalloc.start()
+        started = time.perf_counter()
+        res = simulate_cohort(
+            params, t_out, doses=doses, model=model, rtol=RTOL, atol=ATOL, n_threads=threads
+        )
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        results[threads] = res
+        timings[f"engine_{threads}"] = n / elapsed
+        failed = int(np.sum(res.status != 0))
+        rows.append(
+            (
+                f"stromal engine, {threads} thread(s)",
+                n / elapsed,
+                f"{elapsed:.2f} s, {res.n_steps.mean():.0f} steps/patient, failed {failed}, "
+                f"NumPy peak {peak / 2**20:.0f} MiB",
+            )
+        )
+    engine = results[max(results)]
+
+    # -- libRoadRunner
+    state_ids = [s.name for s in model.state_symbols]
+    param_ids = [p.name for p in model.parameters]
+    sbml_text = _sbml(model, target)
+    started = time.perf_counter()
+    _rr_setup(sbml_text, RTOL, ATOL, state_ids, param_ids)
+    rr_compile = time.perf_counter() - started
+    print(f"roadrunner load + LLVM compile: {rr_compile:.2f} s")
+    started = time.perf_counter()
+    rr_y = _rr_run((params, y0, t_out[-1], t_out.size))
+    elapsed = time.perf_counter() - started
+    timings["rr_serial"] = n / elapsed
+    rows.append(("libRoadRunner serial", n / elapsed, f"{elapsed:.2f} s"))
+
+    procs = args.threads
+    ctx = mp.get_context("fork")
+    with ctx.Pool(
+        procs, initializer=_rr_setup, initargs=(sbml_text, RTOL, ATOL, state_ids, param_ids)
+    ) as pool:
+        pool.map(_rr_run, [(params[:2], y0[:2], t_out[-1], t_out.size)] * procs)  # workers compiled
+        started = time.perf_counter()
+        parts = pool.map(_rr_run, [(params[s], y0[s], t_out[-1], t_out.size) for s in _chunks(n, procs * 4)])
+        elapsed = time.perf_counter() - started
+    timings["rr_parallel"] = n / elapsed
+    rows.append((f"libRoadRunner, {procs} processes", n / elapsed, f"{elapsed:.2f} s"))
+    rr_all = np.concatenate(parts)
+
+    # -- SciPy LSODA on a subset
+    k = min(args.scipy_patients, n)
+    started = time.perf_counter()
+    sp_y = _scipy_run(model, params[:k], y0[:k], t_out, target)
+    elapsed = time.perf_counter() - started
+    timings["scipy"] = k / elapsed
+    rows.append(
+        ("SciPy LSODA (lambdified NumPy RHS)", k / elapsed, f"{k} patients, extrapolated per patient")
+    )
+
+    # -- agreement against tight roadrunner
+    m = min(args.reference_patients, n)
+    _rr_setup(sbml_text, 1e-10, 1e-14, state_ids, param_ids)
+    ref = _rr_run((params[:m], y0[:m], t_out[-1], t_out.size))
+    ok = engine.status[:m] == 0
+    agreement = _rel_error(engine.y[:m][ok], ref[ok])
+    rr_default = _rel_error(rr_y[:m], ref)
+    scipy_err = _rel_error(sp_y[: min(k, m)], ref[: min(k, m)])
+    serial_vs_parallel = _rel_error(rr_all, rr_y)
+
+    print("\n| solver | patients/s | notes |\n|---|---:|---|")
+    for name, rate, note in rows:
+        print(f"| {name} | {rate:,.0f} | {note} |")
+    best = timings[f"engine_{max(results)}"]
+    print("\nratios (engine on all threads):")
+    print(f"  vs libRoadRunner serial:      {best / timings['rr_serial']:.2f}x  (target >= 4)")
+    print(f"  vs libRoadRunner {procs} processes: {best / timings['rr_parallel']:.2f}x  (target >= 2)")
+    print(f"  vs SciPy LSODA:               {best / timings['scipy']:.0f}x  (target >= 100)")
+    print(f"  engine 1 thread vs roadrunner serial: {timings['engine_1'] / timings['rr_serial']:.2f}x")
+    print(f"\nagreement (max state-wise relative error vs roadrunner rtol 1e-10, {m} patients):")
+    print(f"  stromal engine at rtol 1e-6: {agreement:.2e}  (target < 1e-3)")
+    print(f"  roadrunner at rtol 1e-6:     {rr_default:.2e}")
+    print(f"  SciPy LSODA at rtol 1e-6:    {scipy_err:.2e}")
+    print(f"  roadrunner serial vs parallel: {serial_vs_parallel:.1e}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"\npeak resident memory of this process: {rss:.0f} MiB; engine warm-up {warm:.2f} s; "
+        f"roadrunner compile {rr_compile:.2f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
