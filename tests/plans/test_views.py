@@ -25,6 +25,7 @@ def test_permission_matrix(client: Any, cast: Any, role: str) -> None:
     ).status_code == expected(role, EVERYONE)
     assert c.get(reverse("plans:sign", kwargs=pk)).status_code == expected(role, ("physician",))
     assert c.get(reverse("plans:edit", kwargs=pk)).status_code == expected(role, ("physician",))
+    assert c.get(reverse("plans:withdraw", kwargs=pk)).status_code == expected(role, ("physician",))
     for name in ("plans:meeting", "plans:consent", "plans:decision"):
         assert c.get(reverse(name, kwargs=pk)).status_code == expected(role, DECIDERS)
     run = reverse("plans:eligibility_run", kwargs={"encounter_pk": plan.encounter_id})
@@ -80,3 +81,14 @@ def test_another_sites_physician_cannot_open_the_plan(client: Any, cast: Any) ->
     client.force_login(cast.oscar)
     assert client.get(reverse("plans:detail", kwargs={"pk": plan.pk})).status_code == 404
     assert client.get(reverse("plans:sign", kwargs={"pk": plan.pk})).status_code == 404
+
+
+def test_withdrawing_needs_a_reason_and_voids_signatures(client: Any, cast: Any) -> None:
+    plan = make_plan(cast)
+    client.force_login(cast.alice)
+    client.post(reverse("plans:sign", kwargs={"pk": plan.pk}), {"version": 1, "password": cast.password})
+    url = reverse("plans:withdraw", kwargs={"pk": plan.pk})
+    assert client.post(url, {"version": 1, "reason": ""}).status_code == 400
+    assert client.post(url, {"version": 1, "reason": "patient moved abroad"}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.WITHDRAWN and not plan.signatures.filter(voided_at__isnull=True).exists()

@@ -84,3 +84,9 @@ class ConsentForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices, widget=forms.RadioSelect)
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WithdrawForm(VersionedForm):
+    reason = forms.CharField(
+        label="Reason for withdrawing the plan", widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/meeting/", views.meeting, name="meeting"),
     path("<int:pk>/consent/", views.consent, name="consent"),
     path("<int:pk>/decision/", views.decision, name="decision"),
+    path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
 ]

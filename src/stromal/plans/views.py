@@ -22,6 +22,7 @@ from stromal.plans.forms import (
     OverrideForm,
     PlanEditForm,
     SignForm,
+    WithdrawForm,
 )
 from stromal.plans.models import TreatmentPlan
 from stromal.plans.selectors import (
@@ -42,6 +43,7 @@ from stromal.plans.services import (
     plan_draft,
     plan_sign,
     plan_update,
+    plan_withdraw,
 )
 from stromal.protocols.models import ProtocolVersion
 
@@ -261,5 +263,26 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "plans/form.html",
         {"plan": plan, "form": form, "title": "Record the patient's decision"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*PHYSICIANS)
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    form = WithdrawForm(request.POST or None, initial={"version": plan.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan_withdraw(plan=plan, user=request_user(request), **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Plan withdrawn; its signatures are void.")
+            return redirect("plans:detail", pk=plan.pk)
+    return render(
+        request,
+        "plans/form.html",
+        {"plan": plan, "form": form, "title": "Withdraw the plan"},
         status=400 if request.method == "POST" else 200,
     )
