@@ -89,6 +89,17 @@ class AdministrationSession(models.Model):
         indexes = [
             models.Index(fields=["patient", "scheduled_date"]),
             models.Index(fields=["status", "scheduled_date"]),
+            # Worklists: stops awaiting a physician, sessions waiting for a unit (partial, so tiny).
+            models.Index(
+                fields=["scheduled_date"],
+                condition=Q(status="stopped", stop_confirmed_by__isnull=True),
+                name="session_stop_unconfirmed_idx",
+            ),
+            models.Index(
+                fields=["scheduled_date"],
+                condition=Q(status="scheduled", product__isnull=True),
+                name="session_needs_unit_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "sequence"], name="session_once_per_plan_sequence"),
@@ -266,7 +277,11 @@ class AdverseEvent(models.Model):
 
     class Meta:
         ordering = ["-onset_at", "-id"]
-        indexes = [models.Index(fields=["patient", "onset_at"])]
+        indexes = [
+            models.Index(fields=["patient", "onset_at"]),
+            models.Index(fields=["onset_at"], condition=Q(ctcae_grade__isnull=True), name="ae_ungraded_idx"),
+            models.Index(fields=["onset_at"], condition=Q(expedited_review=True), name="ae_expedited_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ctcae_grade__isnull=True) | Q(ctcae_grade__gte=1, ctcae_grade__lte=5),

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from stromal.accounts.models import User
@@ -18,7 +18,7 @@ from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
 from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, Timeline, build_timeline
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient
-from stromal.plans.models import EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
+from stromal.plans.models import EligibilityCheck, PatientDecision, PlanSignature, PlanStatus, TreatmentPlan
 from stromal.plans.selectors import active_signatures, current_decision, valid_consent
 
 
@@ -119,9 +119,16 @@ def worklist(*, user: User, today: dt.date | None = None, limit: int = 50) -> Wo
         mine = PlanSignature.objects.filter(plan=OuterRef("pk"), signer=user, voided_at__isnull=True)
         out.to_sign = list(live.filter(status=PlanStatus.DRAFT).exclude(Exists(mine))[:limit])
     if role in (Role.PHYSICIAN, Role.COORDINATOR):
-        candidates = live.filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED])[: limit * 2]
-        out.to_decide = [
-            p for p in candidates if (d := current_decision(p)) is None or d.decision == "defer"
-        ][:limit]
+        # The latest decision on the plan as it stands, in SQL (one query, not one per plan).
+        latest = (
+            PatientDecision.objects.filter(plan=OuterRef("pk"), plan_version=OuterRef("version"))
+            .order_by("-decided_at", "-id")
+            .values("decision")[:1]
+        )
+        out.to_decide = list(
+            live.filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED])
+            .annotate(latest_decision=Subquery(latest))
+            .filter(Q(latest_decision__isnull=True) | Q(latest_decision="defer"))[:limit]
+        )
     out.more = course_work(user=user, today=today, limit=limit)
     return out
