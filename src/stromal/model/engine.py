@@ -45,6 +45,7 @@ BACKENDS = ("auto", "cpu", "gpu")
 DEFAULT_MAX_STEPS = 100_000
 # Below this many patients the serial driver is faster than waking threads.
 PARALLEL_MIN_PATIENTS = 64
+PARALLEL_CHUNK_PATIENTS = 16
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,9 @@ def simulate_cohort(
     else:
         previous = numba.get_num_threads()
         numba.set_num_threads(threads)
+        # Patients differ in cost (a septic course takes more steps): hand them
+        # out in small chunks so that no thread idles at the end.
+        previous_chunk = numba.set_parallel_chunksize(PARALLEL_CHUNK_PATIENTS)
         try:
             if chosen == "cpu":
                 mod.solve_batch(
@@ -269,6 +273,7 @@ def simulate_cohort(
             mod.observables_batch(y, p, obs)
         finally:
             numba.set_num_threads(previous)
+            numba.set_parallel_chunksize(previous_chunk)
     return CohortResult(
         t_h=t_out,
         y=y,

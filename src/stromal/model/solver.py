@@ -179,9 +179,26 @@ def all_finite(x: np.ndarray) -> bool:
 
 
 @jit(inline="always")
+def solve_stage(
+    solve_sparse: Callable[[np.ndarray, np.ndarray], None],
+    sparse: bool,
+    w: np.ndarray,
+    piv: np.ndarray,
+    b: np.ndarray,
+) -> None:
+    """Solve ``W x = b`` in place with whichever factorisation succeeded."""
+    if sparse:
+        solve_sparse(w, b)
+    else:
+        lu_solve(w, piv, b)
+
+
+@jit(inline="always")
 def rodas4_patient(
     rhs: Callable[[np.ndarray, np.ndarray, np.ndarray], None],
     jac: Callable[[np.ndarray, np.ndarray, np.ndarray], None],
+    lu_sparse: Callable[[np.ndarray, float], bool],
+    solve_sparse: Callable[[np.ndarray, np.ndarray], None],
     y0: np.ndarray,
     p: np.ndarray,
     t_out: np.ndarray,
@@ -195,7 +212,10 @@ def rodas4_patient(
 ) -> tuple[int, int]:
     """Integrate one patient from ``t_out[0]`` to ``t_out[-1]`` (hours).
 
-    ``rhs(y, p, out)`` and ``jac(y, p, out)`` are numba-compiled model functions.
+    ``rhs(y, p, out)`` and ``jac(y, p, out)`` are numba-compiled model functions;
+    ``lu_sparse(w, tiny)`` / ``solve_sparse(w, b)`` the generated sparse LU
+    (see :func:`stromal.model.codegen._sparse_lu`), with the dense pivoted
+    :func:`lu_factor` as fallback when a pivot is tiny.
     Doses (``dose_t`` sorted, padded with inf) add ``dose_amt`` to state
     ``dose_idx`` at exactly ``dose_t``: the solver steps onto each dose time,
     then restarts from the updated state. An output time equal to a dose time
@@ -274,43 +294,49 @@ def rodas4_patient(
             for j in range(n):
                 w[i, j] = -jm[i, j]
             w[i, i] += inv_gh
-        if not lu_factor(w, piv):
-            h *= 0.25
-            rejected_last = True
-            continue
+        sparse = lu_sparse(w, 1e-12 * inv_gh)
+        if not sparse:
+            for i in range(n):
+                for j in range(n):
+                    w[i, j] = -jm[i, j]
+                w[i, i] += inv_gh
+            if not lu_factor(w, piv):
+                h *= 0.25
+                rejected_last = True
+                continue
         inv_h = 1.0 / h
         # Stage 1
         for j in range(n):
             k[0, j] = f0[j]
-        lu_solve(w, piv, k[0])
+        solve_stage(solve_sparse, sparse, w, piv, k[0])
         # Stage 2
         for j in range(n):
             u[j] = y[j] + A21 * k[0, j]
         rhs(u, p, fu)
         for j in range(n):
             k[1, j] = fu[j] + inv_h * (C21 * k[0, j])
-        lu_solve(w, piv, k[1])
+        solve_stage(solve_sparse, sparse, w, piv, k[1])
         # Stage 3
         for j in range(n):
             u[j] = y[j] + A31 * k[0, j] + A32 * k[1, j]
         rhs(u, p, fu)
         for j in range(n):
             k[2, j] = fu[j] + inv_h * (C31 * k[0, j] + C32 * k[1, j])
-        lu_solve(w, piv, k[2])
+        solve_stage(solve_sparse, sparse, w, piv, k[2])
         # Stage 4
         for j in range(n):
             u[j] = y[j] + A41 * k[0, j] + A42 * k[1, j] + A43 * k[2, j]
         rhs(u, p, fu)
         for j in range(n):
             k[3, j] = fu[j] + inv_h * (C41 * k[0, j] + C42 * k[1, j] + C43 * k[2, j])
-        lu_solve(w, piv, k[3])
+        solve_stage(solve_sparse, sparse, w, piv, k[3])
         # Stage 5
         for j in range(n):
             u[j] = y[j] + A51 * k[0, j] + A52 * k[1, j] + A53 * k[2, j] + A54 * k[3, j]
         rhs(u, p, fu)
         for j in range(n):
             k[4, j] = fu[j] + inv_h * (C51 * k[0, j] + C52 * k[1, j] + C53 * k[2, j] + C54 * k[3, j])
-        lu_solve(w, piv, k[4])
+        solve_stage(solve_sparse, sparse, w, piv, k[4])
         # Stage 6
         for j in range(n):
             u[j] += k[4, j]
@@ -319,7 +345,7 @@ def rodas4_patient(
             k[5, j] = fu[j] + inv_h * (
                 C61 * k[0, j] + C62 * k[1, j] + C63 * k[2, j] + C64 * k[3, j] + C65 * k[4, j]
             )
-        lu_solve(w, piv, k[5])
+        solve_stage(solve_sparse, sparse, w, piv, k[5])
         for j in range(n):
             y_new[j] = u[j] + k[5, j]
 
