@@ -4,10 +4,12 @@ Uses the throw-away SciPy engine in ``fake_engine`` (orchestration only)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from stromal.model.parameters import PARAMETER_INDEX
-from stromal.model.population import cell_quotas, generate_population
+from stromal.model.population import calibration_provenance, cell_quotas, generate_population
 from stromal.model.trial_config import PopulationConfig
 from tests.model.fake_engine import FAKE_ENGINE
 
@@ -56,3 +58,18 @@ def test_the_same_seed_gives_the_same_patients() -> None:
     a = generate_population(20, TARGET, np.random.default_rng(9), engine=FAKE_ENGINE)
     b = generate_population(20, TARGET, np.random.default_rng(9), engine=FAKE_ENGINE)
     assert np.array_equal(a.params, b.params) and np.array_equal(a.y0, b.y0)
+
+
+def test_every_report_can_say_which_calibration_was_used_and_where_it_came_from(tmp_path: Path) -> None:
+    fitted = tmp_path / "calibrated.toml"
+    fitted.write_text(
+        "# Fitted by `stromal calibrate` on 2026-01-02 (model 0.1.0, seed 3, n per arm 400).\n"
+        "[parameters]\nk_pg = 0.5\n",
+        encoding="utf-8",
+    )
+    used = calibration_provenance(True, fitted)
+    assert used["used"] is True and used["parameters"] == {"k_pg": 0.5}
+    assert "model 0.1.0, seed 3" in used["provenance"] and len(used["sha256"]) == 64
+    assert calibration_provenance(False, fitted)["used"] is False
+    missing = calibration_provenance(True, tmp_path / "absent.toml")
+    assert missing["used"] is False and "uncalibrated" in missing["reason"]

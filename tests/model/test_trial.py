@@ -69,6 +69,9 @@ def test_a_trial_writes_outcomes_summary_and_a_self_contained_report(tmp_path: P
     assert len(read_outcomes(tmp_path / "outcomes")) == 3 * 36
     html = (tmp_path / "report.html").read_text()
     assert "Research model" in html and "seed <strong>7</strong>" in html
+    # Every report states its uncertainty, its precision and whether calibrated parameters were used.
+    assert on_disk["calibration"]["used"] is False and "not calibrated" in html
+    assert "do not include structural model uncertainty" in html and "within half a bin" in html
     # plotly.js is embedded, so nothing is fetched: no script, stylesheet or image from a URL.
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
     assert len(html) > 1_000_000

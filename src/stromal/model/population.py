@@ -26,6 +26,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 
 import numpy as np
@@ -101,15 +102,50 @@ def cell_quotas(
     return {cell: int(q) for cell, q in zip(cells, base, strict=True)}
 
 
-def calibrated_overrides() -> dict[str, float]:
-    """Fitted values from ``stromal/model/calibrated.toml`` (empty if none shipped)."""
+def calibrated_file() -> Traversable:
+    """``stromal/model/calibrated.toml`` inside the installed package (it may not exist)."""
+    return resources.files("stromal.model") / "calibrated.toml"
+
+
+def calibrated_overrides(entry: Traversable | None = None) -> dict[str, float]:
+    """Fitted values from ``calibrated.toml`` (empty if none is installed)."""
     import tomllib
 
-    entry = resources.files("stromal.model") / "calibrated.toml"
+    entry = entry or calibrated_file()
     if not entry.is_file():
         return {}
     data = tomllib.loads(entry.read_text(encoding="utf-8"))
     return {str(k): float(v) for k, v in data.get("parameters", {}).items()}
+
+
+def calibration_provenance(requested: bool = True, entry: Traversable | None = None) -> dict[str, Any]:
+    """Whether a trial used calibrated parameters, and where they came from (for every report).
+
+    ``calibrated.toml`` is written by ``stromal calibrate --install``; its
+    header comment records when, on which model version, seed and sample
+    size it was fitted. The report shows that header, the fitted values and
+    the file's SHA-256, so a reader can tell which fit produced the numbers.
+    """
+    import hashlib
+
+    if not requested:
+        return {"used": False, "reason": "population.calibrated = false: the uncalibrated priors were used"}
+    entry = entry or calibrated_file()
+    if not entry.is_file():
+        return {"used": False, "reason": "no calibrated.toml is installed: the uncalibrated priors were used"}
+    text = entry.read_text(encoding="utf-8")
+    header = " ".join(
+        line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#") and line.strip("# ")
+    )
+    fitted = calibrated_overrides(entry)
+    return {
+        "used": bool(fitted),
+        "file": "stromal/model/calibrated.toml",
+        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        "provenance": header,
+        "parameters": fitted,
+        **({} if fitted else {"reason": "calibrated.toml lists no parameters"}),
+    }
 
 
 def apply_calibration(params: FloatArray, fitted: Mapping[str, float]) -> FloatArray:

@@ -6,8 +6,11 @@ The summary keys ``model_version``, ``seed``, ``arms`` (``name``, ``n``,
 ``comparisons`` (``arm``, ``risk_ratio_28d``, ``risk_ratio_28d_ci95``) are a
 public contract (issue 5). Primary estimates use each patient's allocated
 arm (the randomised trial); ``paired`` blocks use every virtual patient under
-every arm (digital twins). Plots are Plotly figures with plotly.js embedded
-from the installed package (no CDN, no network).
+every arm (digital twins). Everything is computed from the streamed
+:class:`~stromal.model.tally.TrialTally`, never from the whole outcomes
+table, so a million-patient trial is summarised in bounded memory. Plots are
+Plotly figures with plotly.js embedded from the installed package (no CDN,
+no network); plotly is imported only when the report is rendered.
 """
 
 from __future__ import annotations
@@ -15,15 +18,14 @@ from __future__ import annotations
 import html
 import json
 import math
-import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from stromal import RESEARCH_DISCLAIMER
 from stromal.model import statistics as st
+from stromal.model.tally import PF_DAYS, PRECISION_NOTE, ArmTally, PairedTally, TrialTally
 from stromal.model.trial_config import TrialConfig
 
 MODEL_DISCLAIMER = (
@@ -32,10 +34,8 @@ MODEL_DISCLAIMER = (
     "they are hypotheses to test, not predictions for a patient. " + RESEARCH_DISCLAIMER
 )
 
-AGE_BANDS = ((18, 40, "18-39"), (40, 60, "40-59"), (60, 80, "60-79"), (80, 200, "80+"))
 
-
-def _num(x: float) -> float | None:
+def _num(x: float | None) -> float | None:
     """JSON-safe number (NaN and infinity become null)."""
     return float(x) if x is not None and math.isfinite(x) else None
 
@@ -44,51 +44,38 @@ def _ci(ci: tuple[float, float]) -> list[float | None]:
     return [_num(ci[0]), _num(ci[1])]
 
 
-def age_band(age_years: pd.Series) -> pd.Series:
-    labels = pd.Series("", index=age_years.index, dtype=object)
-    for low, high, label in AGE_BANDS:
-        labels[(age_years >= low) & (age_years < high)] = label
-    return labels
-
-
-def arm_summary(frame: pd.DataFrame, name: str) -> dict[str, Any]:
-    ok = frame[frame["status"] == 0]
-    deaths28 = int(ok["died_28d"].sum())
-    n_ok = len(ok)
-    mort28 = deaths28 / n_ok if n_ok else math.nan
-    mort60 = float(ok["died_60d"].mean()) if n_ok and ok["died_60d"].notna().any() else math.nan
-    mort90 = float(ok["died_90d"].mean()) if n_ok and ok["died_90d"].notna().any() else math.nan
-    vfd = st.mean_ci(ok["ventilator_free_days_28d"].to_numpy(np.float64))
-    pf7 = st.median_ci(ok["pf_day7"].to_numpy(np.float64))
+def arm_summary(arm: ArmTally, name: str) -> dict[str, Any]:
+    """The contracted per-arm block, from the arm's randomised patients."""
+    deaths28, measured28 = arm.deaths_by.get(28, 0), arm.measured_by.get(28, 0)
+    vfd = arm.vfd.estimate()
+    pf7 = arm.pf[7].median_ci()
     out: dict[str, Any] = {
         "name": name,
-        "n": len(frame),
-        "mortality_28d": _num(mort28),
-        "mortality_28d_ci95": _ci(st.wilson_interval(deaths28, n_ok)),
-        "mortality_60d": _num(mort60),
-        "mortality_90d": _num(mort90),
+        "n": arm.n,
+        "mortality_28d": _num(arm.mortality(28)),
+        "mortality_28d_ci95": _ci(st.wilson_interval(deaths28, measured28)),
+        "mortality_60d": _num(arm.mortality(60)),
+        "mortality_90d": _num(arm.mortality(90)),
         "ventilator_free_days_28d_mean": _num(vfd.value),
         "ventilator_free_days_28d_ci95": _ci(vfd.ci95),
         "pf_ratio_day7_median": _num(pf7.value),
         "pf_ratio_day7_median_ci95": _ci(pf7.ci95),
-        "pf_ratio_median_by_day": {str(d): _num(float(ok[f"pf_day{d}"].median())) for d in range(0, 8)},
-        "failed": int((frame["status"] != 0).sum()),
+        "pf_ratio_median_by_day": {str(d): _num(arm.pf[d].quantile(0.5)) for d in range(0, 8)},
+        "failed": arm.failed,
     }
-    for col in [c for c in frame.columns if c.startswith(("fvc_pct_", "dlco_pct_", "six_mwd_m_"))]:
-        out[f"{col}_median"] = _num(float(ok[col].median())) if ok[col].notna().any() else None
+    for column, hist in arm.long_term.items():
+        out[f"{column}_median"] = _num(hist.quantile(0.5))
     return out
 
 
-def comparison(treated: pd.DataFrame, control: pd.DataFrame, name: str) -> dict[str, Any]:
-    t, c = treated[treated["status"] == 0], control[control["status"] == 0]
-    a, n1, e, n0 = int(t["died_28d"].sum()), len(t), int(c["died_28d"].sum()), len(c)
+def comparison(treated: ArmTally, control: ArmTally, name: str) -> dict[str, Any]:
+    """Treated arm vs the reference arm: 28-day risk ratio and difference, log-rank test."""
+    a, n1 = treated.deaths_by.get(28, 0), treated.measured_by.get(28, 0)
+    e, n0 = control.deaths_by.get(28, 0), control.measured_by.get(28, 0)
     rr = st.risk_ratio(a, n1, e, n0)
     rd = st.risk_difference(a, n1, e, n0)
-    p_km = st.logrank_test(
-        t["follow_up_days"].to_numpy(np.float64),
-        t["died"].to_numpy(bool),
-        c["follow_up_days"].to_numpy(np.float64),
-        c["died"].to_numpy(bool),
+    p_km = st.logrank_counts(
+        treated.death_counts, treated.censored_counts, control.death_counts, control.censored_counts
     )
     return {
         "arm": name,
@@ -103,36 +90,39 @@ def comparison(treated: pd.DataFrame, control: pd.DataFrame, name: str) -> dict[
 
 def summarise(
     config: TrialConfig,
-    outcomes: pd.DataFrame,
+    tally: TrialTally,
     *,
     model_version: str,
     population: dict[str, Any],
-    sweep: pd.DataFrame | None = None,
+    sweep: list[dict[str, Any]] | None = None,
     timing: dict[str, Any] | None = None,
+    calibration: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything ``summary.json`` holds, computed from the per-patient outcomes."""
-    assigned = outcomes[outcomes["assigned"]]
-    arms = [arm_summary(assigned[assigned["arm"] == a.name], a.name) for a in config.arms]
+    """Everything ``summary.json`` holds, computed from the streamed tally."""
+    arms = [arm_summary(tally.arms[a.name], a.name) for a in config.arms]
     reference = config.reference
     comparisons: list[dict[str, Any]] = []
     paired: list[dict[str, Any]] = []
-    subgroups: list[dict[str, Any]] = []
     power: list[dict[str, Any]] = []
     if reference is not None:
-        ref = assigned[assigned["arm"] == reference.name]
+        ref = tally.arms[reference.name]
         rng = np.random.default_rng(np.random.SeedSequence([config.seed, 2**31 - 1]))
         for arm in config.arms:
             if arm.name == reference.name:
                 continue
-            comparisons.append(comparison(assigned[assigned["arm"] == arm.name], ref, arm.name))
-            subgroups += _subgroups(config, assigned, arm.name, reference.name)
+            comparisons.append(comparison(tally.arms[arm.name], ref, arm.name))
+            if arm.name in tally.paired:
+                paired.append(_paired(tally.paired[arm.name], arm.name))
             if config.analysis.paired:
-                paired.append(_paired(outcomes, arm.name, reference.name))
-            source = outcomes if config.analysis.paired else assigned
-            t = source[(source["arm"] == arm.name) & (source["status"] == 0)]["died_28d"].to_numpy(bool)
-            c = source[(source["arm"] == reference.name) & (source["status"] == 0)]["died_28d"].to_numpy(bool)
+                (n_t, d_t), (n_c, d_c) = tally.all_rows[arm.name], tally.all_rows[reference.name]
+            else:
+                t_arm = tally.arms[arm.name]
+                n_t, d_t = t_arm.measured_by.get(28, 0), t_arm.deaths_by.get(28, 0)
+                n_c, d_c = ref.measured_by.get(28, 0), ref.deaths_by.get(28, 0)
             for size in config.analysis.power_n_per_arm or (config.population.n_per_arm,):
-                est = st.simulated_power(t, c, n_per_arm=size, n_trials=config.analysis.power_trials, rng=rng)
+                est = st.simulated_power_counts(
+                    d_t, n_t, d_c, n_c, n_per_arm=size, n_trials=config.analysis.power_trials, rng=rng
+                )
                 power.append(
                     {
                         "arm": arm.name,
@@ -143,8 +133,7 @@ def summarise(
                     }
                 )
     n_cand = population.get("n_candidates", 0)
-    n_total = int(outcomes["assigned"].sum())
-    failed = int((outcomes["status"] != 0).sum())
+    calibration = calibration or {"used": False, "reason": "not recorded"}
     return {
         "model_version": model_version,
         "seed": config.seed,
@@ -161,50 +150,63 @@ def summarise(
         "arms": arms,
         "comparisons": comparisons,
         "paired_comparisons": paired,
-        "subgroups": subgroups,
+        "subgroups": _subgroups(tally),
         "power": power,
-        "sweep": [] if sweep is None else json.loads(sweep.to_json(orient="records")),
+        "power_method": "Monte-Carlo trials drawing n per arm with replacement from the simulated outcomes "
+        "(deaths ~ Binomial(n, simulated risk)); two-proportion z test at alpha 0.05.",
+        "sweep": sweep or [],
         "population": {
-            "enrolled": n_total,
+            "enrolled": tally.enrolled,
             "target": config.n_patients,
             "candidates": n_cand,
-            "acceptance_rate": _num(n_total / n_cand) if n_cand else None,
+            "acceptance_rate": _num(tally.enrolled / n_cand) if n_cand else None,
             "pre_enrolment_failure_rate": _num(population.get("n_failed_candidates", 0) / n_cand)
             if n_cand
             else None,
             "rejected": population.get("rejected", {}),
             "shortfall": population.get("shortfall", {}),
-            "severity_mix": _mix(assigned, "severity"),
-            "aetiology_mix": _mix(assigned, "aetiology"),
+            "severity_mix": _mix(tally, "severity"),
+            "aetiology_mix": _mix(tally, "aetiology"),
             "assumption": "severity and aetiology treated as independent at enrolment (quota = product of target marginals)",
         },
-        "failure_rate": _num(failed / len(outcomes)) if len(outcomes) else None,
+        "failure_rate": _num(tally.failed_rows / tally.rows) if tally.rows else None,
+        "calibration": calibration,
         "uncertainty": (
             "95 % CIs are sampling (Monte-Carlo) intervals over virtual patients: they shrink with n and do not "
-            "include structural model uncertainty or prior sensitivity. Rerun with another seed or other priors "
-            "(e.g. population.calibrated = false) to see the sensitivity."
+            "include structural model uncertainty or prior sensitivity. "
+            + (
+                "Calibrated parameters were used (see calibration). "
+                if calibration.get("used")
+                else "No calibrated parameters were used: the population priors are the published/assumed ones. "
+            )
+            + "Rerun with another seed or other priors (e.g. population.calibrated = false) to see the sensitivity."
         ),
+        "precision": {
+            "note": PRECISION_NOTE,
+            "histogram_values_outside_range": sum(a.clipped for a in tally.arms.values()),
+        },
         "config": _plain(config.raw),
         "timing": timing or {},
     }
 
 
-def _mix(frame: pd.DataFrame, column: str) -> dict[str, float]:
-    counts = frame[column].value_counts(normalize=True)
-    return {str(k): round(float(v), 4) for k, v in counts.items()}
+def _mix(tally: TrialTally, attribute: str) -> dict[str, float]:
+    counts: dict[str, int] = {}
+    for arm in tally.arms.values():
+        for level, n in getattr(arm, attribute).items():
+            counts[level] = counts.get(level, 0) + n
+    total = sum(counts.values())
+    ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {k: round(v / total, 4) for k, v in ordered} if total else {}
 
 
-def _paired(outcomes: pd.DataFrame, arm: str, reference: str) -> dict[str, Any]:
-    t = outcomes[outcomes["arm"] == arm].set_index("patient_id")
-    c = outcomes[outcomes["arm"] == reference].set_index("patient_id")
-    both = t.index.intersection(c.index)
-    t, c = t.loc[both], c.loc[both]
-    ok = (t["status"] == 0) & (c["status"] == 0)
-    rd = st.paired_risk_difference(t.loc[ok, "died_28d"].to_numpy(bool), c.loc[ok, "died_28d"].to_numpy(bool))
-    mt, mc = float(t.loc[ok, "died_28d"].mean()), float(c.loc[ok, "died_28d"].mean())
+def _paired(tally: PairedTally, arm: str) -> dict[str, Any]:
+    rd = tally.difference.estimate()
+    mt = tally.deaths_treated / tally.n if tally.n else math.nan
+    mc = tally.deaths_reference / tally.n if tally.n else math.nan
     return {
         "arm": arm,
-        "n": int(ok.sum()),
+        "n": tally.n,
         "mortality_28d": _num(mt),
         "reference_mortality_28d": _num(mc),
         "risk_ratio_28d": _num(mt / mc) if mc > 0 else None,
@@ -213,26 +215,25 @@ def _paired(outcomes: pd.DataFrame, arm: str, reference: str) -> dict[str, Any]:
     }
 
 
-def _subgroups(config: TrialConfig, assigned: pd.DataFrame, arm: str, reference: str) -> list[dict[str, Any]]:
-    frame = assigned[assigned["status"] == 0].copy()
-    frame["age_band"] = age_band(frame["age_years"])
+def _subgroups(tally: TrialTally) -> list[dict[str, Any]]:
     rows = []
-    for variable in config.analysis.subgroups:
-        for level in sorted(frame[variable].unique()):
-            sub = frame[frame[variable] == level]
-            t, c = sub[sub["arm"] == arm], sub[sub["arm"] == reference]
-            rr = st.risk_ratio(int(t["died_28d"].sum()), len(t), int(c["died_28d"].sum()), len(c))
-            rows.append(
-                {
-                    "arm": arm,
-                    "subgroup": variable,
-                    "level": str(level),
-                    "n_arm": len(t),
-                    "n_reference": len(c),
-                    "risk_ratio_28d": _num(rr.value),
-                    "risk_ratio_28d_ci95": _ci(rr.ci95),
-                }
-            )
+    order = {name: i for i, name in enumerate(tally.arm_names)}
+    variables = {name: i for i, name in enumerate(tally.subgroup_variables)}
+    for key in sorted(tally.subgroups, key=lambda k: (order[k[0]], variables[k[1]], k[2])):
+        arm, variable, level = key
+        n_t, d_t, n_c, d_c = tally.subgroups[key]
+        rr = st.risk_ratio(d_t, n_t, d_c, n_c)
+        rows.append(
+            {
+                "arm": arm,
+                "subgroup": variable,
+                "level": level,
+                "n_arm": n_t,
+                "n_reference": n_c,
+                "risk_ratio_28d": _num(rr.value),
+                "risk_ratio_28d_ci95": _ci(rr.ci95),
+            }
+        )
     return rows
 
 
@@ -248,12 +249,12 @@ def write_summary(summary: dict[str, Any], path: Path) -> None:
     path.write_text(json.dumps(summary, indent=2, allow_nan=False), encoding="utf-8")
 
 
-def render_html(summary: dict[str, Any], outcomes: pd.DataFrame, config: TrialConfig) -> str:
+def render_html(summary: dict[str, Any], tally: TrialTally, config: TrialConfig) -> str:
     """A self-contained HTML report: tables, survival curves, P/F bands, dose–response, forest plot."""
     import plotly.graph_objects as go
     import plotly.io as pio
 
-    figures = [_survival_figure(outcomes, config, go), _pf_figure(outcomes, config, go)]
+    figures = [_survival_figure(tally, config, go), _pf_figure(tally, config, go)]
     if summary["sweep"]:
         figures.append(_sweep_figure(summary["sweep"], go))
     if summary["subgroups"]:
@@ -273,31 +274,51 @@ def render_html(summary: dict[str, Any], outcomes: pd.DataFrame, config: TrialCo
         f"<td>{_fmt(c['risk_difference_28d'])}</td><td>{_fmt(c['logrank_p'], 3)}</td></tr>"
         for c in summary["comparisons"]
     )
+    paired = "".join(
+        f"<tr><td>{html.escape(c['arm'])}</td><td>{c['n']}</td><td>{_fmt(c['risk_difference_28d'], 3)} ({_fmt(c['risk_difference_28d_ci95'][0], 3)}–{_fmt(c['risk_difference_28d_ci95'][1], 3)})</td></tr>"
+        for c in summary["paired_comparisons"]
+    )
+    power = "".join(
+        f"<tr><td>{html.escape(p['arm'])}</td><td>{p['n_per_arm']}</td><td>{_fmt(p['power'])} ({_fmt(p['power_ci95'][0])}–{_fmt(p['power_ci95'][1])})</td></tr>"
+        for p in summary["power"]
+    )
     pop = summary["population"]
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(summary["title"])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:4px 8px}}.warn{{background:#fff3cd;padding:1em;border:1px solid #e0c36b}}</style></head><body>
 <h1>{html.escape(summary["title"])}</h1>
 <p class="warn"><strong>{html.escape(summary["disclaimer"])}</strong></p>
 <p>Model version <strong>{html.escape(summary["model_version"])}</strong>, seed <strong>{summary["seed"]}</strong>. {html.escape(summary["design"])}</p>
+<p>Parameters: {html.escape(_calibration_text(summary["calibration"]))}</p>
 <p>Enrolled {pop["enrolled"]} of {pop["target"]} targeted from {pop["candidates"]} candidates (acceptance {_fmt(pop["acceptance_rate"], 3)}); solver failure rate {_fmt(summary["failure_rate"], 4)}. Shortfall: {html.escape(json.dumps(pop["shortfall"]))}.</p>
 <h2>Arms (randomised allocation)</h2><table><tr><th>arm</th><th>n</th><th>28-day mortality (95 % CI)</th><th>90-day mortality</th><th>VFD to day 28 (mean)</th><th>P/F day 7 (median)</th><th>failed</th></tr>{rows}</table>
 <h2>Comparisons with the reference arm</h2><table><tr><th>arm</th><th>risk ratio 28 d (95 % CI, Katz)</th><th>risk difference</th><th>log-rank p</th></tr>{comps}</table>
-<h2>Uncertainty</h2><p>{html.escape(summary["uncertainty"])}</p>
+<h2>Paired digital twins</h2><table><tr><th>arm</th><th>patients</th><th>risk difference 28 d vs reference (95 % CI)</th></tr>{paired}</table>
+<h2>Power</h2><p>{html.escape(summary["power_method"])}</p><table><tr><th>arm</th><th>n per arm</th><th>power (95 % Monte-Carlo CI)</th></tr>{power}</table>
+<h2>Uncertainty</h2><p>{html.escape(summary["uncertainty"])}</p><p>{html.escape(summary["precision"]["note"])}</p>
 {"".join(parts)}
 <h2>Configuration</h2><pre>{html.escape(json.dumps(summary["config"], indent=2))}</pre>
 </body></html>"""
+
+
+def _calibration_text(calibration: dict[str, Any]) -> str:
+    if not calibration.get("used"):
+        return "not calibrated (" + str(calibration.get("reason", "")) + ")."
+    fitted = ", ".join(f"{k} = {v:.4g}" for k, v in calibration.get("parameters", {}).items())
+    return (
+        f"calibrated from {calibration.get('file')} (sha256 {str(calibration.get('sha256', ''))[:12]}): "
+        f"{calibration.get('provenance', '')} Fitted: {fitted}."
+    )
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
     return "–" if x is None else f"{x:.{digits}f}"
 
 
-def _survival_figure(outcomes: pd.DataFrame, config: TrialConfig, go: Any) -> Any:
+def _survival_figure(tally: TrialTally, config: TrialConfig, go: Any) -> Any:
     fig = go.Figure()
-    assigned = outcomes[outcomes["assigned"] & (outcomes["status"] == 0)]
     for arm in config.arms:
-        sub = assigned[assigned["arm"] == arm.name]
-        km = st.kaplan_meier(sub["follow_up_days"].to_numpy(np.float64), sub["died"].to_numpy(bool))
+        counts = tally.arms[arm.name]
+        km = st.kaplan_meier_counts(counts.time_grid_days, counts.death_counts, counts.censored_counts)
         x = np.append(km.time, config.days)
         fig.add_trace(
             go.Scatter(
@@ -335,22 +356,13 @@ def _survival_figure(outcomes: pd.DataFrame, config: TrialConfig, go: Any) -> An
     return fig
 
 
-def _pf_figure(outcomes: pd.DataFrame, config: TrialConfig, go: Any) -> Any:
+def _pf_figure(tally: TrialTally, config: TrialConfig, go: Any) -> Any:
     fig = go.Figure()
-    days = list(range(0, 29))
-    assigned = outcomes[outcomes["assigned"] & (outcomes["status"] == 0)]
+    days = list(PF_DAYS)
     for arm in config.arms:
-        # Bands from at most 20,000 patients per arm keep memory bounded on huge trials.
-        sub = assigned[assigned["arm"] == arm.name].head(20_000)
-        values = sub[[f"pf_day{d}" for d in days]].to_numpy(np.float64)
-        with warnings.catch_warnings():
-            # A day on which every patient of an arm has died has no P/F: a gap, not an error.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            q = (
-                np.nanpercentile(values, [10, 50, 90], axis=0)
-                if len(values)
-                else np.full((3, len(days)), np.nan)
-            )
+        hists = tally.arms[arm.name].pf
+        # A day on which every patient of an arm has died has no P/F: a gap (NaN), not an error.
+        q = np.array([[h.quantile(p) for h in hists] for p in (0.1, 0.5, 0.9)])
         fig.add_trace(
             go.Scatter(
                 x=days + days[::-1],
@@ -372,18 +384,21 @@ def _pf_figure(outcomes: pd.DataFrame, config: TrialConfig, go: Any) -> Any:
 
 def _sweep_figure(sweep: list[dict[str, Any]], go: Any) -> Any:
     fig = go.Figure()
-    frame = pd.DataFrame(sweep)
+    labels = [row["label"] for row in sweep]
+    mortality = np.array([np.nan if r["mortality_28d"] is None else r["mortality_28d"] for r in sweep])
+    low = np.array([np.nan if r["ci_low"] is None else r["ci_low"] for r in sweep])
+    high = np.array([np.nan if r["ci_high"] is None else r["ci_high"] for r in sweep])
     fig.add_trace(
         go.Scatter(
-            x=frame["label"],
-            y=frame["mortality_28d"],
+            x=labels,
+            y=mortality,
             mode="lines+markers",
             name="28-day mortality",
             error_y={
                 "type": "data",
                 "symmetric": False,
-                "array": frame["ci_high"] - frame["mortality_28d"],
-                "arrayminus": frame["mortality_28d"] - frame["ci_low"],
+                "array": high - mortality,
+                "arrayminus": mortality - low,
             },
         )
     )
@@ -396,21 +411,21 @@ def _sweep_figure(sweep: list[dict[str, Any]], go: Any) -> Any:
 
 
 def _forest_figure(subgroups: list[dict[str, Any]], go: Any) -> Any:
-    frame = pd.DataFrame(subgroups).dropna(subset=["risk_ratio_28d"])
-    labels = frame["arm"] + ": " + frame["subgroup"] + " = " + frame["level"]
-    lo = frame["risk_ratio_28d_ci95"].map(lambda c: c[0] if c[0] is not None else np.nan)
-    hi = frame["risk_ratio_28d_ci95"].map(lambda c: c[1] if c[1] is not None else np.nan)
+    rows = [r for r in subgroups if r["risk_ratio_28d"] is not None]
+    labels = [f"{r['arm']}: {r['subgroup']} = {r['level']}" for r in rows]
+    rr = np.array([r["risk_ratio_28d"] for r in rows], dtype=np.float64)
+    lo = np.array(
+        [np.nan if r["risk_ratio_28d_ci95"][0] is None else r["risk_ratio_28d_ci95"][0] for r in rows]
+    )
+    hi = np.array(
+        [np.nan if r["risk_ratio_28d_ci95"][1] is None else r["risk_ratio_28d_ci95"][1] for r in rows]
+    )
     fig = go.Figure(
         go.Scatter(
-            x=frame["risk_ratio_28d"],
+            x=rr,
             y=labels,
             mode="markers",
-            error_x={
-                "type": "data",
-                "symmetric": False,
-                "array": hi - frame["risk_ratio_28d"],
-                "arrayminus": frame["risk_ratio_28d"] - lo,
-            },
+            error_x={"type": "data", "symmetric": False, "array": hi - rr, "arrayminus": rr - lo},
         )
     )
     fig.add_vline(x=1.0, line_dash="dash")
@@ -418,6 +433,6 @@ def _forest_figure(subgroups: list[dict[str, Any]], go: Any) -> Any:
         title="Subgroups: 28-day mortality risk ratio (95 % CI)",
         xaxis_type="log",
         xaxis_title="risk ratio",
-        height=300 + 22 * len(frame),
+        height=300 + 22 * len(rows),
     )
     return fig

@@ -1,23 +1,42 @@
 """Trial statistics: proportions, risk ratios, Kaplan–Meier, log-rank, power.
 
-Pure NumPy functions over outcome arrays. Conventions: ``events`` is a
-boolean array (True = the event happened, e.g. death by day 28); times are
-in days; confidence intervals are two-sided 95 % unless stated.
+Pure NumPy functions over outcome arrays, and the same estimates from
+sufficient statistics (counts, running moments, fine histograms) so that a
+trial of any size is analysed in memory bounded by one chunk of patients
+(see :mod:`stromal.model.tally`). Conventions: ``events`` is a boolean array
+(True = the event happened, e.g. death by day 28); times are in days;
+confidence intervals are two-sided 95 % unless stated.
+
+Only NumPy and :mod:`math` are imported (no SciPy): the normal and χ²(1)
+tails are closed forms of ``erfc``, which keeps ``stromal trial`` start-up short.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats
 
-Z_95 = float(stats.norm.ppf(0.975))
+#: 97.5th percentile of the standard normal (scipy.stats.norm.ppf(0.975)).
+Z_95 = 1.959963984540054
+
+
+def normal_sf(z: float) -> float:
+    """Upper tail P(Z > z) of the standard normal: erfc(z / √2) / 2."""
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
+
+
+def chi2_1df_sf(x: float) -> float:
+    """Upper tail of χ² with 1 degree of freedom: P(Z² > x) = erfc(√(x/2))."""
+    return math.erfc(math.sqrt(max(x, 0.0) / 2.0))
+
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
+#: Counts per time (deaths, censorings), integer or float.
+CountArray = npt.NDArray[np.float64] | npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -81,13 +100,9 @@ def paired_risk_difference(events_treated: BoolArray, events_control: BoolArray)
     pairing removes between-patient variance (the paired-proportions variance
     of McNemar Q, Psychometrika 1947;12:153–7, doi:10.1007/BF02295996).
     """
-    n = len(events_treated)
-    if n == 0:
-        return Estimate(math.nan, (math.nan, math.nan))
-    d = events_treated.astype(np.float64) - events_control.astype(np.float64)
-    mean = float(d.mean())
-    se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    return Estimate(mean, (mean - Z_95 * se, mean + Z_95 * se))
+    moments = RunningMoments()
+    moments.add(np.asarray(events_treated, np.float64) - np.asarray(events_control, np.float64))
+    return moments.estimate()
 
 
 def two_proportion_p_value(events_treated: int, n_treated: int, events_control: int, n_control: int) -> float:
@@ -99,7 +114,7 @@ def two_proportion_p_value(events_treated: int, n_treated: int, events_control: 
         return 1.0
     se = math.sqrt(pooled * (1 - pooled) * (1 / n_treated + 1 / n_control))
     z = (events_treated / n_treated - events_control / n_control) / se
-    return float(2 * stats.norm.sf(abs(z)))
+    return 2.0 * normal_sf(abs(z))
 
 
 @dataclass(frozen=True)
@@ -119,21 +134,37 @@ class KaplanMeier:
 
 
 def kaplan_meier(time: FloatArray, event: BoolArray) -> KaplanMeier:
-    """Kaplan–Meier survival with Greenwood's variance and log(−log) 95 % CI.
+    """Kaplan–Meier survival from per-patient times (see :func:`kaplan_meier_counts`).
+
+    ``time`` is time to death or censoring; ``event`` is True for a death.
+    """
+    grid, deaths, censored = _counts_on_grid(np.asarray(time, np.float64), np.asarray(event, bool))
+    return kaplan_meier_counts(grid, deaths, censored)
+
+
+def kaplan_meier_counts(time: FloatArray, deaths: CountArray, censored: CountArray) -> KaplanMeier:
+    """Kaplan–Meier survival with Greenwood's variance and log(−log) 95 % CI, from counts.
 
     Kaplan EL, Meier P, J Am Stat Assoc 1958;53:457–81; Greenwood M, Reports
     on Public Health and Medical Subjects 33, 1926; the exponential-Greenwood
     (log −log) interval as in Kalbfleisch & Prentice 2002 and lifelines.
-    ``time`` is time to death or censoring; ``event`` is True for a death.
+    ``time`` is an increasing grid; ``deaths[j]`` and ``censored[j]`` count
+    patients who died or were censored at ``time[j]`` (censored patients are
+    at risk at their own time, the usual convention). These counts are
+    sufficient statistics: adding them chunk by chunk gives the same curve as
+    the per-patient data.
     """
-    time = np.asarray(time, dtype=np.float64)
-    event = np.asarray(event, dtype=bool)
-    death_times, deaths = np.unique(time[event], return_counts=True)
-    at_risk = _at_risk(time, death_times)
-    factor = 1.0 - deaths / at_risk
-    survival = np.cumprod(factor)
+    time = np.asarray(time, np.float64)
+    deaths = np.asarray(deaths, np.float64)
+    censored = np.asarray(censored, np.float64)
+    total = float(deaths.sum() + censored.sum())
+    removed_before = np.concatenate([[0.0], np.cumsum(deaths + censored)[:-1]])
+    has_death = deaths > 0
+    at_risk = total - removed_before[has_death]
+    d = deaths[has_death]
+    survival = np.cumprod(1.0 - d / at_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood = np.cumsum(deaths / (at_risk * (at_risk - deaths)))
+        greenwood = np.cumsum(d / (at_risk * (at_risk - d)))
         log_s = np.log(survival)
         se_loglog = np.sqrt(greenwood) / np.abs(log_s)
         lower = np.exp(-np.exp(np.log(-log_s) + Z_95 * se_loglog))
@@ -143,43 +174,58 @@ def kaplan_meier(time: FloatArray, event: BoolArray) -> KaplanMeier:
     upper = np.where(np.isfinite(upper), upper, 1.0)
     lower = np.where(np.isfinite(lower), lower, 0.0)
     return KaplanMeier(
-        time=np.concatenate([[0.0], death_times]),
+        time=np.concatenate([[0.0], time[has_death]]),
         survival=np.concatenate([[1.0], survival]),
         lower=np.concatenate([[1.0], lower]),
         upper=np.concatenate([[1.0], upper]),
-        at_risk=np.concatenate([[len(time)], at_risk]).astype(np.int64),
+        at_risk=np.concatenate([[total], at_risk]).astype(np.int64),
     )
 
 
-def _at_risk(time: FloatArray, at: FloatArray) -> npt.NDArray[np.int64]:
-    ordered = np.sort(time)
-    return (len(time) - np.searchsorted(ordered, at, side="left")).astype(np.int64)
+def _counts_on_grid(
+    time: FloatArray, event: BoolArray, grid: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Deaths and censorings at each distinct time (or at each time of ``grid``)."""
+    grid = np.unique(time) if grid is None else grid
+    deaths = _count_at(time[event], grid)
+    censored = _count_at(time[~event], grid)
+    return grid, deaths, censored
 
 
 def logrank_test(time_a: FloatArray, event_a: BoolArray, time_b: FloatArray, event_b: BoolArray) -> float:
-    """Two-sided p value of the log-rank test comparing two survival curves.
+    """Two-sided log-rank p value from per-patient times (see :func:`logrank_counts`)."""
+    time_a, time_b = np.asarray(time_a, np.float64), np.asarray(time_b, np.float64)
+    event_a, event_b = np.asarray(event_a, bool), np.asarray(event_b, bool)
+    grid = np.unique(np.concatenate([time_a, time_b]))
+    _, deaths_a, censored_a = _counts_on_grid(time_a, event_a, grid)
+    _, deaths_b, censored_b = _counts_on_grid(time_b, event_b, grid)
+    return logrank_counts(deaths_a, censored_a, deaths_b, censored_b)
+
+
+def logrank_counts(
+    deaths_a: CountArray, censored_a: CountArray, deaths_b: CountArray, censored_b: CountArray
+) -> float:
+    """Two-sided p value of the log-rank test from counts on a shared time grid.
 
     Mantel N, Cancer Chemother Rep 1966;50:163–70; Peto R & Peto J, J R Stat
-    Soc A 1972;135:185–207. Hypergeometric variance at each distinct death time.
+    Soc A 1972;135:185–207. Hypergeometric variance at each time with a death.
     """
-    time = np.concatenate([time_a, time_b]).astype(np.float64)
-    event = np.concatenate([event_a, event_b]).astype(bool)
-    group_a = np.concatenate([np.ones(len(time_a), bool), np.zeros(len(time_b), bool)])
-    death_times = np.unique(time[event])
-    if len(death_times) == 0:
+    da, ca = np.asarray(deaths_a, np.float64), np.asarray(censored_a, np.float64)
+    db, cb = np.asarray(deaths_b, np.float64), np.asarray(censored_b, np.float64)
+    n_a = float(da.sum() + ca.sum()) - np.concatenate([[0.0], np.cumsum(da + ca)[:-1]])
+    n_b = float(db.sum() + cb.sum()) - np.concatenate([[0.0], np.cumsum(db + cb)[:-1]])
+    d = da + db
+    keep = d > 0
+    if not keep.any():
         return 1.0
-    n = _at_risk(time, death_times).astype(np.float64)
-    n_a = _at_risk(time[group_a], death_times).astype(np.float64)
-    d = _count_at(time[event], death_times)
-    d_a = _count_at(time[event & group_a], death_times)
+    n, n_a, d, d_a = (n_a + n_b)[keep], n_a[keep], d[keep], da[keep]
     expected = d * n_a / n
     with np.errstate(divide="ignore", invalid="ignore"):
         variance = np.where(n > 1, d * (n_a / n) * (1 - n_a / n) * (n - d) / (n - 1), 0.0)
     v = float(variance.sum())
     if v <= 0:
         return 1.0
-    chi2 = float((d_a.sum() - expected.sum()) ** 2 / v)
-    return float(stats.chi2.sf(chi2, 1))
+    return chi2_1df_sf(float((d_a.sum() - expected.sum()) ** 2 / v))
 
 
 def _count_at(times: FloatArray, at: FloatArray) -> FloatArray:
@@ -198,22 +244,49 @@ def simulated_power(
     rng: np.random.Generator,
     alpha: float = 0.05,
 ) -> Estimate:
+    """Power by repeated simulated trials from per-patient events (see :func:`simulated_power_counts`)."""
+    return simulated_power_counts(
+        int(np.sum(events_treated)),
+        len(events_treated),
+        int(np.sum(events_control)),
+        len(events_control),
+        n_per_arm=n_per_arm,
+        n_trials=n_trials,
+        rng=rng,
+        alpha=alpha,
+    )
+
+
+def simulated_power_counts(
+    events_treated: int,
+    n_treated: int,
+    events_control: int,
+    n_control: int,
+    *,
+    n_per_arm: int,
+    n_trials: int,
+    rng: np.random.Generator,
+    alpha: float = 0.05,
+) -> Estimate:
     """Power by repeated simulated trials: the fraction with p < ``alpha``.
 
     Each simulated trial draws ``n_per_arm`` virtual patients per arm with
-    replacement from the simulated outcomes (a parametric bootstrap of the
-    virtual population) and tests 28-day mortality with the two-proportion z
-    test. The interval is the Wilson interval of the Monte-Carlo fraction, so
-    it shows the Monte-Carlo error of the power estimate itself.
+    replacement from the simulated outcomes (a bootstrap of the virtual
+    population) and tests 28-day mortality with the two-proportion z test.
+    For a yes/no outcome the number of deaths among ``n_per_arm`` draws with
+    replacement is exactly Binomial(n_per_arm, deaths / n), so only the
+    counts are needed: no subsampling, whatever the trial size. The interval
+    is the Wilson interval of the Monte-Carlo fraction, so it shows the
+    Monte-Carlo error of the power estimate itself.
     """
-    if n_trials == 0 or len(events_treated) == 0 or len(events_control) == 0:
+    if n_trials == 0 or n_treated == 0 or n_control == 0:
         return Estimate(math.nan, (math.nan, math.nan))
-    hits = 0
-    for _ in range(n_trials):
-        a = int(events_treated[rng.integers(0, len(events_treated), n_per_arm)].sum())
-        c = int(events_control[rng.integers(0, len(events_control), n_per_arm)].sum())
-        if two_proportion_p_value(a, n_per_arm, c, n_per_arm) < alpha:
-            hits += 1
+    treated = rng.binomial(n_per_arm, events_treated / n_treated, n_trials)
+    control = rng.binomial(n_per_arm, events_control / n_control, n_trials)
+    hits = sum(
+        two_proportion_p_value(int(a), n_per_arm, int(c), n_per_arm) < alpha
+        for a, c in zip(treated, control, strict=True)
+    )
     return Estimate(hits / n_trials, wilson_interval(hits, n_trials))
 
 
@@ -227,19 +300,125 @@ def median_ci(values: FloatArray) -> Estimate:
     n = len(v)
     if n == 0:
         return Estimate(math.nan, (math.nan, math.nan))
-    half = Z_95 * math.sqrt(n) / 2
-    lo = max(math.floor(n / 2 - half), 0)
-    hi = min(math.ceil(n / 2 + half), n - 1)
+    lo, hi = median_ci_ranks(n)
     return Estimate(float(np.median(v)), (float(v[lo]), float(v[hi])))
+
+
+def median_ci_ranks(n: int) -> tuple[int, int]:
+    """0-based ranks of the order statistics bounding the median's 95 % CI (Conover 1999)."""
+    half = Z_95 * math.sqrt(n) / 2
+    return max(math.floor(n / 2 - half), 0), min(math.ceil(n / 2 + half), n - 1)
 
 
 def mean_ci(values: FloatArray) -> Estimate:
     """Mean with the normal 95 % CI (central limit theorem; trial-sized samples)."""
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    n = len(v)
-    if n == 0:
-        return Estimate(math.nan, (math.nan, math.nan))
-    mean = float(v.mean())
-    se = float(v.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    return Estimate(mean, (mean - Z_95 * se, mean + Z_95 * se))
+    moments = RunningMoments()
+    moments.add(np.asarray(values, dtype=np.float64))
+    return moments.estimate()
+
+
+@dataclass
+class RunningMoments:
+    """Count, mean and sum of squared deviations, merged chunk by chunk.
+
+    The pairwise update of Chan TF, Golub GH, LeVeque RJ, Am Stat
+    1983;37:242–7, doi:10.1080/00031305.1983.10483115: numerically stable,
+    unlike sum and sum of squares, for any number of chunks.
+    """
+
+    n: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+
+    def add(self, values: FloatArray) -> None:
+        """Fold in the finite ``values`` (NaN = no measurement, skipped)."""
+        v = np.asarray(values, np.float64)
+        v = v[np.isfinite(v)]
+        if len(v):
+            mean = float(v.mean())
+            self.merge(RunningMoments(len(v), mean, float(np.sum((v - mean) ** 2))))
+
+    def merge(self, other: RunningMoments) -> None:
+        if other.n == 0:
+            return
+        n = self.n + other.n
+        delta = other.mean - self.mean
+        self.mean += delta * other.n / n
+        self.m2 += other.m2 + delta * delta * self.n * other.n / n
+        self.n = n
+
+    def estimate(self) -> Estimate:
+        """Mean with the normal 95 % CI."""
+        if self.n == 0:
+            return Estimate(math.nan, (math.nan, math.nan))
+        se = math.sqrt(self.m2 / (self.n - 1) / self.n) if self.n > 1 else math.nan
+        return Estimate(self.mean, (self.mean - Z_95 * se, self.mean + Z_95 * se))
+
+
+@dataclass
+class Histogram:
+    """Counts of values in fixed bins ``[low + k·width, low + (k+1)·width)``.
+
+    Quantiles read from it are exact to within ``width / 2``: every order
+    statistic is reported as the midpoint of the bin that holds it, and a
+    quantile between two order statistics interpolates linearly between them
+    (as ``numpy.quantile``'s default does between the exact values). Values
+    outside ``[low, high)`` go to the end bins and are counted in ``clipped``;
+    the bound holds only while ``clipped`` is 0. NaN (no measurement, e.g.
+    after death) is skipped. Memory is the number of bins, not of values, so
+    medians of a million-patient trial are read chunk by chunk.
+    """
+
+    low: float
+    high: float
+    width: float
+    counts: npt.NDArray[np.int64] = field(init=False, repr=False)
+    clipped: int = 0
+
+    def __post_init__(self) -> None:
+        self.counts = np.zeros(self.n_bins, np.int64)
+
+    @property
+    def n_bins(self) -> int:
+        return round((self.high - self.low) / self.width)
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    def add(self, values: FloatArray) -> None:
+        v = np.asarray(values, np.float64)
+        v = v[np.isfinite(v)]
+        index = np.floor((v - self.low) / self.width).astype(np.int64)
+        outside = (index < 0) | (index >= self.n_bins)
+        self.clipped += int(outside.sum())
+        self.counts += np.bincount(np.clip(index, 0, self.n_bins - 1), minlength=self.n_bins)
+
+    def merge(self, other: Histogram) -> None:
+        if (other.low, other.high, other.width) != (self.low, self.high, self.width):
+            raise ValueError("histograms with different bins cannot be merged")
+        self.counts += other.counts
+        self.clipped += other.clipped
+
+    def value_at_rank(self, k: int) -> float:
+        """The ``k``-th smallest value (0-based) as its bin's midpoint."""
+        b = int(np.searchsorted(np.cumsum(self.counts), k, side="right"))
+        return self.low + (b + 0.5) * self.width
+
+    def quantile(self, q: float) -> float:
+        """Quantile ``q`` in [0, 1] (linear between order statistics); NaN when empty."""
+        n = self.n
+        if n == 0:
+            return math.nan
+        position = q * (n - 1)
+        below, above = math.floor(position), math.ceil(position)
+        low, high = self.value_at_rank(below), self.value_at_rank(above)
+        return low + (position - below) * (high - low)
+
+    def median_ci(self) -> Estimate:
+        """Median with the distribution-free 95 % CI of :func:`median_ci`."""
+        n = self.n
+        if n == 0:
+            return Estimate(math.nan, (math.nan, math.nan))
+        lo, hi = median_ci_ranks(n)
+        return Estimate(self.quantile(0.5), (self.value_at_rank(lo), self.value_at_rank(hi)))

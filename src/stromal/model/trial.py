@@ -13,26 +13,34 @@ Design (stated in every report):
   parameters and the same death threshold (common random numbers). The
   randomised estimate uses only each patient's allocated arm, as a real
   trial would; the paired estimate uses every patient under every arm.
-* Per-patient outcomes are written chunk by chunk as Parquet files, so
-  memory is bounded by one chunk, not by the trial size.
+* Per-patient outcomes are written chunk by chunk as Parquet files and
+  folded into a :class:`~stromal.model.tally.TrialTally` (sufficient
+  statistics), from which the summary and report are computed; nothing reads
+  the whole table back, so memory is bounded by one chunk, not by the trial
+  size.
 """
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
 from stromal.clinical.protocol import Arm
 from stromal.model import endpoints as ep
 from stromal.model.population import Engine, VirtualPopulation, generate_population, real_engine
 from stromal.model.trial_config import TrialConfig
+
+if TYPE_CHECKING:
+    # pandas is imported where it is used: `stromal trial` starts simulating
+    # before paying for it.
+    import pandas as pd
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -85,6 +93,8 @@ def run_chunk(
     """Enrol, randomise and simulate one chunk. Pure given its arguments."""
     import time
 
+    import pandas as pd
+
     started = time.perf_counter()
     engine = engine or real_engine()
     is_sweep = arms is not None
@@ -132,6 +142,8 @@ def simulate_arm(
     engine: Engine,
 ) -> pd.DataFrame:
     """Simulate ``rows`` of the population under ``arm`` from enrolment; one outcome row each."""
+    import pandas as pd
+
     from stromal.model.parameters import PARAMETER_INDEX
 
     params = population.params[rows]
@@ -262,7 +274,13 @@ def write_chunks(
 
 
 def read_outcomes(folder: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
-    """Read back the streamed outcomes (optionally only some columns)."""
+    """Read back the streamed outcomes (optionally only some columns).
+
+    For notebooks and small trials: this holds the whole table in memory
+    (about 1.5 kB per patient and arm); :func:`run_trial` never calls it.
+    """
+    import pandas as pd
+
     parts = sorted(folder.glob("part-*.parquet"))
     if not parts:
         return pd.DataFrame(columns=list(columns or []))
@@ -271,21 +289,13 @@ def read_outcomes(folder: Path, columns: Sequence[str] | None = None) -> pd.Data
     )
 
 
-def run_sweep(
-    config: TrialConfig, *, engine: Engine | None = None, scheduler: str | None = None
-) -> pd.DataFrame:
-    """Dose–response / schedule sweep on the first ``sweep.n_patients`` enrolled patients.
-
-    Every variant and the reference arm are simulated on the same virtual
-    patients (paired), so differences between variants are not sampling noise
-    between different patients.
-    """
-    from stromal.model import statistics as st
+def sweep_variants(config: TrialConfig) -> list[tuple[str, Arm]]:
+    """(label, arm) for every dose and schedule of ``config.sweep``."""
     from stromal.model.trial_config import arm_variant
 
     sweep = config.sweep
     if sweep is None:
-        return pd.DataFrame()
+        return []
     base = next(a for a in config.arms if a.name == sweep.arm)
     variants: list[tuple[str, Arm]] = []
     for dose in sweep.dose_cells_per_kg:
@@ -303,38 +313,64 @@ def run_sweep(
                 arm_variant(base, name=f"sched{len(variants)}", days=list(days)),
             )
         )
+    return variants
+
+
+def run_sweep(
+    config: TrialConfig,
+    *,
+    engine: Engine | None = None,
+    scheduler: str | None = None,
+    on_chunk: Callable[[ChunkResult], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Dose–response / schedule sweep on the first ``sweep.n_patients`` enrolled patients.
+
+    Every variant and the reference arm are simulated on the same virtual
+    patients (paired), so differences between variants are not sampling noise
+    between different patients. Chunks are folded into counts as they come
+    (:class:`~stromal.model.tally.SweepTally`), so memory stays bounded.
+    """
+    from stromal.model import statistics as st
+    from stromal.model.tally import SweepTally
+
+    sweep = config.sweep
+    if sweep is None:
+        return []
+    variants = sweep_variants(config)
     reference = config.reference
     arms = [v for _, v in variants] + ([reference] if reference is not None else [])
     size = chunk_size_for(config)
     plan = [(i, n) for i, n in chunk_plan(config) if i * size < sweep.n_patients]
-    frames = [
-        c.outcomes
-        for c in iter_chunks(config, scheduler=scheduler, plan=plan, arms=arms, paired=True, engine=engine)
-    ]
-    outcomes = pd.concat(frames, ignore_index=True)
-    outcomes = outcomes[outcomes["status"] == 0]
-    ref = outcomes[outcomes["arm"] == reference.name] if reference is not None else None
-    rows = []
-    for label, arm in variants:
-        sub = outcomes[outcomes["arm"] == arm.name]
-        deaths, n = int(sub["died_28d"].sum()), len(sub)
-        low, high = st.wilson_interval(deaths, n)
-        row = {
-            "label": label,
-            "arm": sweep.arm,
-            "n": n,
-            "mortality_28d": deaths / n if n else float("nan"),
-            "ci_low": low,
-            "ci_high": high,
-            "ventilator_free_days_28d_mean": float(sub["ventilator_free_days_28d"].mean()),
+    tallies = [SweepTally(label, sweep.arm) for label, _ in variants]
+    for chunk in iter_chunks(config, scheduler=scheduler, plan=plan, arms=arms, paired=True, engine=engine):
+        for tally, (_, arm) in zip(tallies, variants, strict=True):
+            tally.add(chunk.outcomes, arm.name, reference.name if reference is not None else None)
+        if on_chunk is not None:
+            on_chunk(chunk)
+    rows: list[dict[str, Any]] = []
+    for t in tallies:
+        low, high = st.wilson_interval(t.deaths, t.n)
+        mortality = t.deaths / t.n if t.n else math.nan
+        row: dict[str, Any] = {
+            "label": t.label,
+            "arm": t.arm,
+            "n": t.n,
+            "mortality_28d": _finite(mortality),
+            "ci_low": _finite(low),
+            "ci_high": _finite(high),
+            "ventilator_free_days_28d_mean": _finite(t.vfd.estimate().value),
         }
-        if ref is not None:
-            c = ref[ref["patient_id"].isin(sub["patient_id"])]
+        if reference is not None:
+            ref_mortality = t.reference_deaths / t.reference_n if t.reference_n else math.nan
             row["risk_ratio_28d_vs_reference"] = (
-                (deaths / n) / float(c["died_28d"].mean()) if n and c["died_28d"].mean() > 0 else float("nan")
+                _finite(mortality / ref_mortality) if ref_mortality > 0 else None
             )
         rows.append(row)
-    return pd.DataFrame(rows)
+    return rows
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
 
 
 def run_trial(
@@ -350,7 +386,9 @@ def run_trial(
 
     ``scheduler``: a Dask scheduler address (``tcp://HOST:PORT``); without it
     the chunks run in this process and the engine uses ``workers`` threads
-    (default: all local cores).
+    (default: all local cores). ``progress``: a progress bar on stderr.
+    Each chunk is written to Parquet and folded into the tally, then dropped:
+    peak memory does not grow with the number of patients.
     """
     import resource
     import shutil
@@ -358,7 +396,9 @@ def run_trial(
 
     from tqdm import tqdm
 
+    from stromal.model.population import calibration_provenance
     from stromal.model.report import render_html, summarise, write_summary
+    from stromal.model.tally import TrialTally
 
     started = time.perf_counter()
     out = Path(out_dir)
@@ -371,31 +411,56 @@ def run_trial(
         real = real_engine()
         engine = Engine(partial(real.simulate, n_threads=workers), real.dose_events_for_arm, real.no_doses)
     plan = chunk_plan(config)
+    tally = TrialTally.for_config(config)
+    sweep_patients = 0
+    if config.sweep is not None:
+        size = chunk_size_for(config)
+        sweep_patients = sum(n for i, n in plan if i * size < config.sweep.n_patients)
     with tqdm(
-        total=config.n_patients, unit="patient", disable=not progress, file=sys.stderr, desc="trial"
+        total=config.n_patients + sweep_patients,
+        unit="patient",
+        disable=not progress,
+        file=sys.stderr,
+        desc="trial",
+        dynamic_ncols=True,
     ) as bar:
 
-        def tick(chunk: ChunkResult) -> None:
+        def fold(chunk: ChunkResult) -> None:
+            tally.add(chunk.outcomes)
             bar.update(int(chunk.outcomes["assigned"].sum()))
 
         totals = write_chunks(
-            iter_chunks(config, scheduler=scheduler, plan=plan, engine=engine), folder, on_chunk=tick
+            iter_chunks(config, scheduler=scheduler, plan=plan, engine=engine), folder, on_chunk=fold
         )
-    sweep = run_sweep(config, engine=engine, scheduler=scheduler) if config.sweep is not None else None
-    outcomes = read_outcomes(folder)
+        bar.set_description("sweep")
+
+        def tick(chunk: ChunkResult) -> None:
+            bar.update(int(chunk.outcomes["patient_id"].nunique()))
+
+        sweep = (
+            run_sweep(config, engine=engine, scheduler=scheduler, on_chunk=tick)
+            if config.sweep is not None
+            else None
+        )
     elapsed = time.perf_counter() - started
     timing = {
         "wall_seconds": round(elapsed, 3),
         "chunk_seconds_total": round(totals["seconds"], 3),
-        "patients_enrolled": int(outcomes["assigned"].sum()) if len(outcomes) else 0,
-        "simulations": len(outcomes),
+        "patients_enrolled": tally.enrolled,
+        "simulations": tally.rows,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "scheduler": scheduler or "local",
     }
     summary = summarise(
-        config, outcomes, model_version=totals["model_version"], population=totals, sweep=sweep, timing=timing
+        config,
+        tally,
+        model_version=totals["model_version"],
+        population=totals,
+        sweep=sweep,
+        timing=timing,
+        calibration=calibration_provenance(config.population.calibrated),
     )
     out.mkdir(parents=True, exist_ok=True)
     write_summary(summary, out / "summary.json")
-    (out / "report.html").write_text(render_html(summary, outcomes, config), encoding="utf-8")
+    (out / "report.html").write_text(render_html(summary, tally, config), encoding="utf-8")
     return summary
