@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from stromal.model.calibration import calibrate, load_targets, write_report
+from stromal.cli import main
+from stromal.model.calibration import (
+    BOUNDS,
+    FITTED,
+    _loss,
+    calibrate,
+    calibrated_toml,
+    load_targets,
+    write_report,
+)
 
 
 def test_every_target_has_a_value_inside_its_range_and_a_source() -> None:
@@ -21,6 +30,50 @@ def test_every_target_has_a_value_inside_its_range_and_a_source() -> None:
     } <= names
     for t in targets:
         assert t.low <= t.value <= t.high and t.source
+
+
+def test_every_fitted_parameter_has_a_search_box_around_its_nominal_value() -> None:
+    assert set(BOUNDS) == set(FITTED)
+    for low, high in BOUNDS.values():
+        assert 0 < low < 1 < high
+
+
+def test_the_objective_counts_each_miss_in_units_of_its_published_range() -> None:
+    targets = [t for t in load_targets() if t.name == "mortality_severe_control"]
+    half = (targets[0].high - targets[0].low) / 2
+    assert _loss(targets, {"mortality_severe_control": targets[0].value}) == 0.0
+    assert _loss(targets, {"mortality_severe_control": targets[0].value + 2 * half}) == pytest.approx(4.0)
+    assert _loss(targets, {}) == 100.0
+
+
+def test_the_installed_file_records_its_provenance() -> None:
+    report = {
+        "created": "2026-01-02T00:00:00+00:00",
+        "command": "stromal calibrate --seed 3",
+        "model_version": "0.1.0",
+        "seed": 3,
+        "n_per_arm": 40,
+        "quick": False,
+        "evaluations": 12,
+        "loss_final": 1.5,
+        "fitted": {"hazard_scale_per_h": 0.001},
+    }
+    import tomllib
+
+    data = tomllib.loads(calibrated_toml(report))
+    assert data["parameters"] == {"hazard_scale_per_h": 0.001}
+    assert data["provenance"]["seed"] == 3 and data["provenance"]["objective"] == 1.5
+    assert data["provenance"]["command"] == "stromal calibrate --seed 3"
+
+
+@pytest.mark.parametrize(
+    "flag", [["--n-per-arm", "2"], ["--max-evaluations", "0"], ["--time-budget-s", "-1"]]
+)
+def test_the_cli_refuses_a_bad_budget_with_exit_code_2(
+    flag: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["calibrate", *flag]) == 2
+    assert flag[0] in capsys.readouterr().err
 
 
 @pytest.mark.slow

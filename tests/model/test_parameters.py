@@ -9,6 +9,7 @@ from stromal.model.parameters import (
     AETIOLOGIES,
     PARAMETER_INDEX,
     PARAMETERS,
+    calibrated_values,
     nominal_parameters,
     sample_parameters,
 )
@@ -44,6 +45,29 @@ def test_every_parameter_is_used_by_the_model_or_by_dosing() -> None:
 def test_the_calibration_levers_are_marked_free() -> None:
     free = {p.name for p in PARAMETERS if p.free}
     assert {"hazard_scale_per_h", "edema_leak_per_h", "shunt_max", "msc_ec50_1e6_cells"} <= free
+    from stromal.model.calibration import FITTED
+
+    assert set(FITTED) <= free
+
+
+def test_the_calibrated_vector_carries_the_installed_fit_and_the_default_does_not() -> None:
+    fitted = calibrated_values()
+    plain = nominal_parameters()
+    calibrated = nominal_parameters(calibrated=True)
+    for name, value in fitted.items():
+        assert calibrated[PARAMETER_INDEX[name]] == pytest.approx(value)
+        assert plain[PARAMETER_INDEX[name]] == PARAMETERS[PARAMETER_INDEX[name]].value
+    untouched = [i for p, i in PARAMETER_INDEX.items() if p not in fitted]
+    np.testing.assert_array_equal(plain[untouched], calibrated[untouched])
+
+
+def test_most_insults_fall_below_the_reynolds_persistence_threshold() -> None:
+    # Reynolds 2006: with k_pg ~0.3 /h an insult above ~1.2 ends in the persistent state.
+    rng = np.random.default_rng(2)
+    j = PARAMETER_INDEX["insult_p0"]
+    above = {a: np.mean(sample_parameters(rng, 4000, aetiology=a)[:, j] > 1.2) for a in AETIOLOGIES}
+    assert 0.02 < above["sepsis"] < 0.3 and 0.02 < above["viral"] < 0.3
+    assert above["trauma"] < 0.01
 
 
 def test_the_parameter_index_matches_the_order() -> None:

@@ -23,9 +23,15 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     )
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument(
-        "--n-per-arm", type=int, default=None, help="virtual patients per arm (default 400; quick 30)"
+        "--n-per-arm", type=int, default=None, help="virtual patients per arm (default 300; quick 30)"
     )
-    parser.add_argument("--max-evaluations", type=int, default=None)
+    parser.add_argument("--max-evaluations", type=int, default=None, help="default 400; quick 3")
+    parser.add_argument(
+        "--time-budget-s",
+        type=float,
+        default=None,
+        help="stop the search after this many seconds, keeping the best point (default 900; quick 60)",
+    )
     parser.add_argument(
         "--install",
         action="store_true",
@@ -38,10 +44,22 @@ def run(args: argparse.Namespace) -> int:
     if args.n_per_arm is not None and args.n_per_arm < 5:
         print("stromal calibrate: --n-per-arm: must be ≥ 5", file=sys.stderr)
         return 2
+    if args.max_evaluations is not None and args.max_evaluations < 1:
+        print("stromal calibrate: --max-evaluations: must be ≥ 1", file=sys.stderr)
+        return 2
+    if args.time_budget_s is not None and not args.time_budget_s > 0:
+        print("stromal calibrate: --time-budget-s: must be > 0", file=sys.stderr)
+        return 2
     from stromal.model.calibration import calibrate, calibrated_toml, write_report
 
+    command = "stromal calibrate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "stromal calibrate"
     report = calibrate(
-        quick=args.quick, seed=args.seed, n_per_arm=args.n_per_arm, max_evaluations=args.max_evaluations
+        quick=args.quick,
+        seed=args.seed,
+        n_per_arm=args.n_per_arm,
+        max_evaluations=args.max_evaluations,
+        time_budget_s=args.time_budget_s,
+        command=command,
     )
     out = Path(args.out)
     write_report(report, out)

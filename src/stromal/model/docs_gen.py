@@ -51,15 +51,29 @@ ASSUMPTIONS = """\
 - **Fibrosis**: the macrophage–myofibroblast circuit keeps the structure of
   Adler et al. 2020 (mutual growth-factor support, bistable healing vs
   fibrosis) with growth factors at quasi-steady state and rates assumed;
-  long-term FVC and DLCO fall with the myofibroblast burden. 6MWD is not
-  modelled here.
+  long-term FVC and DLCO fall with the myofibroblast burden. 6MWD (trial
+  endpoint, `stromal.model.endpoints.six_minute_walk_m`) is an assumed
+  mapping: Enright predicted × 0.76 × sqrt(DLCO %/100), anchored to the
+  5-year 76 % of predicted of Herridge 2011.
 - **MSC and exosome effects have no quantitative human data.** Secretome
   effects are Emax functions of one exposure (lung viable MSC and airway
   exosomes, each in units of its EC50); their potencies are free parameters
   with modest nominal values. Product viability scales the dose.
 - **Population priors** are assumptions: aetiology shifts only the insult
-  parameters (sepsis faster growth, viral slower growth with a larger load,
-  trauma small pathogen load with sterile initial damage).
+  parameters (`AETIOLOGY_PRIORS`: viral k_pg 0.28 /h, P(0) 0.7; sepsis
+  k_pg 0.35 /h, P(0) 0.5; trauma P(0) 0.1 with sterile damage D(0) 1). They
+  sit mostly below the Reynolds threshold (P(0) ~1 at k_pg 0.3), so most ARDS
+  resolves and a minority stays in the persistent "aseptic"/"septic" states;
+  lung susceptibility (CV 1) spreads the Berlin grade.
+- **Calibration** (`stromal calibrate`, `calibration_targets/*.toml`) scales
+  the populations of the fitted parameters (hazard scale, barrier-hazard
+  half-point, insult size, lung susceptibility, barrier repair, MSC EC50) by
+  the multipliers in `calibrated.toml`; trials apply them by default. Death
+  is driven only by hypoxaemia and barrier damage, with no non-pulmonary
+  organ failure, so mortality follows P/F severity more steeply than the
+  Berlin cohorts (27/32/45 %); see the calibration report for the misses.
+- **Ventilation** is not a state: liberation is P/F >= 250 mmHg at the
+  patient's FiO2 sustained 48 h (`stromal.model.endpoints.ventilation_days`).
 """
 
 

@@ -63,30 +63,75 @@ def death_time_days(t_h: FloatArray, cumulative_hazard: FloatArray, threshold: F
     return out
 
 
+#: Weaning-readiness oxygenation: P/F >= 250 mmHg, the ART protocol's
+#: readiness criterion ("PaO2/FiO2 >= 250; consider weaning if >= 150";
+#: Cavalcanti AB et al., Trials 2012;13:153, doi:10.1186/1745-6215-13-153,
+#: table 3), inside the 150-300 mmHg range of the ACCP/AARC/SCCM task force
+#: (MacIntyre NR et al., Chest 2001;120:375S-95S, doi:10.1378/chest.120.6_suppl.375S)
+#: and above the P/F >= 150 equivalent of "SaO2 > 90 % on FiO2 <= 0.4" (Boles
+#: JM et al., Eur Respir J 2007;29:1033-56, doi:10.1183/09031936.00010206; the
+#: ARDSNet weaning screen is FiO2 <= 0.40 with PEEP <= 8, N Engl J Med
+#: 2000;342:1301-8). The upper half of the range is an assumption: the model
+#: has no sedation, shock or weakness, which also delay liberation, and holds
+#: FiO2 fixed. Sensitivity (same population): 150 mmHg shortens mild-ARDS
+#: ventilation to about a day after enrolment.
+WEANING_PF_MMHG = 250.0
+
+#: Liberation counts once unassisted breathing lasts 48 consecutive hours
+#: (ARDSNet ARMA 2000 definition used for ventilator-free days).
+LIBERATION_SUSTAINED_H = 48.0
+
+
 def ventilation_days(
     t_h: FloatArray,
     pf_ratio: FloatArray,
     death_day: FloatArray,
     *,
-    threshold_mmhg: float,
+    threshold_mmhg: float = WEANING_PF_MMHG,
     horizon_days: float = VFD_HORIZON_DAYS,
+    sustained_h: float = LIBERATION_SUSTAINED_H,
 ) -> FloatArray:
-    """Days from enrolment to final liberation from ventilation, within the horizon.
+    """Days on the ventilator from enrolment (day 0) to the horizon.
 
-    Ventilated while P/F ≤ ``threshold_mmhg`` (this model's definition; see
-    ``AnalysisConfig``). Liberation is the first output time after the last
-    ventilated one; a patient still ventilated at the horizon (or at death)
-    counts the whole time alive up to it.
+    Every enrolled patient is ventilated at enrolment (Berlin ARDS needs
+    PEEP >= 5 cmH2O). The model has no PEEP, sedation or haemodynamics, so
+    readiness is oxygenation alone: P/F at the patient's FiO2 at or above
+    ``threshold_mmhg`` (default ``WEANING_PF_MMHG``). A period off the
+    ventilator counts as liberation only if it lasts ``sustained_h`` (48 h,
+    ARDSNet 2000); a shorter one is a failed extubation and counts as
+    ventilated, and a later fall below the threshold is re-ventilation, as in
+    Schoenfeld DA, Bernard GR, Crit Care Med 2002;30:1772-7. Time after death
+    is not counted. Each output interval [t_k, t_k+1) takes the state at t_k.
     """
     inside = t_h <= horizon_days * HOURS_PER_DAY
     t = t_h[inside]
-    alive = t[None, :] / HOURS_PER_DAY < death_day[:, None]
-    ventilated = (pf_ratio[:, inside] <= threshold_mmhg) & alive
-    any_vent = ventilated.any(axis=1)
-    last = len(t) - 1 - np.argmax(ventilated[:, ::-1], axis=1)
-    next_index = np.minimum(last + 1, len(t) - 1)
-    out = np.where(any_vent, t[next_index] / HOURS_PER_DAY, 0.0)
-    return np.minimum(out, np.minimum(death_day, horizon_days))
+    n, m = pf_ratio.shape[0], len(t)
+    ready = pf_ratio[:, inside] >= threshold_mmhg
+    ready[:, 0] = False  # ventilated at enrolment
+    horizon_h = horizon_days * HOURS_PER_DAY
+    # Runs of readiness, found on the rows laid end to end with a closing
+    # "not ready" column (time = horizon) so no run crosses two patients.
+    flat = np.concatenate([ready, np.zeros((n, 1), dtype=bool)], axis=1).ravel()
+    times = np.tile(np.append(t, horizon_h), n)
+    closing = np.zeros((n, m + 1), dtype=bool)
+    closing[:, m] = True
+    closing_flat = closing.ravel()
+    previous = np.concatenate([[False], flat[:-1]])
+    starts = np.nonzero(flat & ~previous)[0]
+    ends = np.nonzero(~flat & previous)[0]  # first index after each run
+    # A run shorter than sustained_h that ends before the horizon is a failed
+    # extubation: those hours count as ventilated.
+    failed = ~closing_flat[ends] & (times[ends] - times[starts] < sustained_h)
+    marks = np.zeros(flat.size + 1, dtype=np.int64)
+    np.add.at(marks, starts[failed], 1)
+    np.add.at(marks, ends[failed], -1)
+    refilled = np.cumsum(marks[:-1]).reshape(n, m + 1)[:, :m] > 0
+    ventilated = ~ready | refilled
+    edges = np.append(t, horizon_h)
+    dt_h = np.diff(edges)
+    death_h = np.asarray(death_day, dtype=np.float64)[:, None] * HOURS_PER_DAY
+    alive_h = np.clip(death_h - edges[None, :-1], 0.0, dt_h[None, :])
+    return np.asarray((ventilated * alive_h).sum(axis=1) / HOURS_PER_DAY, dtype=np.float64)
 
 
 def ventilator_free_days(
@@ -125,13 +170,23 @@ def six_minute_walk_predicted_m(
     return np.where(sex_male > 0.5, men, women)
 
 
-def six_minute_walk_m(predicted_m: FloatArray, dlco_pct_predicted: FloatArray) -> FloatArray:
-    """Modelled 6-minute walk distance (m): Enright predicted × DLCO % predicted / 100.
+#: Median 6MWD of ARDS survivors 5 years on, as a fraction of predicted
+#: (Herridge MS et al., N Engl J Med 2011;364:1293-304, doi:10.1056/NEJMoa1011802:
+#: 436 m, 76 % of predicted, with near-normal lung function).
+SURVIVOR_WALK_FRACTION = 0.76
 
-    An assumption of this model (exercise capacity limited by gas transfer,
-    capped at 100 % of predicted). It ignores the ICU-acquired weakness that
-    keeps 6MWD at 76 % of predicted 5 years after ARDS despite near-normal
-    lung function (Herridge MS et al., N Engl J Med 2011;364:1293-304), so it
-    overstates long-term walking distance; read it as the pulmonary limit only.
+
+def six_minute_walk_m(predicted_m: FloatArray, dlco_pct_predicted: FloatArray) -> FloatArray:
+    """Modelled 6-minute walk distance (m) of an ARDS survivor.
+
+    predicted (Enright) × 0.76 × sqrt(min(DLCO %, 100) / 100). An assumption
+    of this model, anchored to Herridge 2011: with normal gas transfer a
+    survivor walks 76 % of predicted (the non-pulmonary limit: ICU-acquired
+    weakness, which the model does not simulate); a DLCO deficit lowers it
+    with an assumed square-root elasticity. With DLCO about 70 % at 6 months
+    and 80 % at 1 year it gives 64 % and 68 % of predicted, close to the
+    same cohort's 1-year 66 % (Herridge MS et al., N Engl J Med
+    2003;348:683-93, doi:10.1056/NEJMoa022450) - a consistency check, not a fit.
     """
-    return predicted_m * np.minimum(dlco_pct_predicted, 100.0) / 100.0
+    gas_transfer = np.sqrt(np.clip(dlco_pct_predicted, 0.0, 100.0) / 100.0)
+    return np.asarray(predicted_m * SURVIVOR_WALK_FRACTION * gas_transfer, dtype=np.float64)

@@ -76,8 +76,10 @@ _CORE: tuple[ParameterSpec, ...] = (
         1.0,
         "1e6 cells/cc",
         "initial pathogen load P(0) (insult size)",
-        REYNOLDS,
+        REYNOLDS + "; per-aetiology priors in AETIOLOGY_PRIORS; their common scale is fitted by "
+        "`stromal calibrate`",
         LogNormal(1.0, 0.6),
+        free=True,
     ),
     _P(
         "initial_damage_d0",
@@ -165,16 +167,21 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         1.0,
         "dimensionless",
         "patient's barrier susceptibility to damage",
-        "assumed: between-patient variation in lung vulnerability (ARDS risk factors)",
-        LogNormal(1.0, 0.5),
+        "assumed: between-patient variation in lung vulnerability (ARDS risk factors); "
+        "wide (CV 1) so that the Berlin grade depends on the lung as well as on the insult; "
+        "location fitted by `stromal calibrate`",
+        LogNormal(1.0, 1.0),
+        free=True,
     ),
     _P(
         "barrier_repair_per_h",
         0.02,
         "1/h",
         "barrier repair rate (half-life about 35 h)",
-        "assumed: epithelial/endothelial repair over days",
+        "assumed: epithelial/endothelial repair over days; fitted by `stromal calibrate` "
+        "to ventilation days (Ranieri 2012)",
         LogNormal(0.02, 0.3),
+        free=True,
     ),
     # Alveolar edema and fluid clearance.
     _P(
@@ -494,8 +501,8 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         0.002,
         "1/h",
         "death hazard at complete hypoxaemia and barrier failure",
-        FREE,
-        Fixed(0.002),
+        FREE + "; spread assumed (CV 0.8): between-patient frailty (comorbidity, age beyond the age term)",
+        LogNormal(0.002, 0.8),
         free=True,
     ),
     _P(
@@ -521,8 +528,10 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         0.7,
         "fraction",
         "barrier damage at half-maximal damage hazard",
-        "assumed",
+        "assumed: sets how strongly death follows lung severity; fitted by `stromal calibrate` "
+        "to the Berlin mortality gradient (Ranieri 2012)",
         Fixed(0.7),
+        free=True,
     ),
     _P(
         "hazard_age_log_per_year",
@@ -592,33 +601,69 @@ if len(PARAMETER_INDEX) != len(PARAMETERS):
     raise RuntimeError("duplicate parameter names")
 
 #: Aetiology priors replace the default distributions of the insult parameters.
-#: Assumptions: sepsis = faster pathogen growth (Reynolds' "septic" range
-#: k_pg ~0.6); viral pneumonia = slower growth but a larger, longer-lasting
-#: load; trauma = mostly sterile damage (small pathogen load, initial damage
-#: D(0) > 0, Reynolds' "aseptic" route).
+#: All assumed; the Reynolds core is bistable: with k_pg ~0.3 /h an insult
+#: P(0) below ~1 resolves and one above ~1.2 ends in the persistent "aseptic"
+#: state (D ~17), with k_pg >= 0.6 in the "septic" one (Reynolds 2006 and the
+#: regression in tests/model/test_reynolds.py). The priors put most of their
+#: mass below the threshold so that most ARDS resolves and a minority
+#: (about 5 % of mild, 20 % of moderate and 40 % of severe ARDS at enrolment,
+#: before calibration) has persistent inflammation:
+#: viral pneumonia = slow growth, moderate load; sepsis = faster growth
+#: (towards Reynolds' septic range), smaller load; trauma = sterile damage
+#: (small pathogen load, initial damage D(0) > 0).
 AETIOLOGY_PRIORS: dict[str, dict[str, Distribution]] = {
     "viral": {
-        "k_pg": LogNormal(0.28, 0.12),
-        "insult_p0": LogNormal(2.0, 0.6),
+        "k_pg": LogNormal(0.28, 0.15),
+        "insult_p0": LogNormal(0.7, 0.5),
         "initial_damage_d0": Fixed(0.0),
     },
     "sepsis": {
-        "k_pg": LogNormal(0.45, 0.2),
-        "insult_p0": LogNormal(1.0, 0.6),
+        "k_pg": LogNormal(0.35, 0.2),
+        "insult_p0": LogNormal(0.5, 0.6),
         "initial_damage_d0": Fixed(0.0),
     },
     "trauma": {
         "k_pg": LogNormal(0.3, 0.15),
-        "insult_p0": LogNormal(0.2, 0.6),
-        "initial_damage_d0": LogNormal(3.0, 0.6),
+        "insult_p0": LogNormal(0.1, 0.6),
+        "initial_damage_d0": LogNormal(1.0, 0.5),
     },
 }
 AETIOLOGIES: tuple[str, ...] = tuple(AETIOLOGY_PRIORS)
 
 
-def nominal_parameters() -> npt.NDArray[np.float64]:
-    """The nominal parameter vector, shape ``(len(PARAMETERS),)``."""
-    return np.array([p.value for p in PARAMETERS], dtype=np.float64)
+def nominal_parameters(*, calibrated: bool = False) -> npt.NDArray[np.float64]:
+    """The nominal parameter vector, shape ``(len(PARAMETERS),)``.
+
+    ``calibrated=True`` applies the fitted values installed in
+    ``stromal/model/calibrated.toml`` by ``stromal calibrate --install``
+    (virtual populations apply them by default, see
+    ``stromal.model.population.generate_population``).
+    """
+    out = np.array([p.value for p in PARAMETERS], dtype=np.float64)
+    if calibrated:
+        for name, value in calibrated_values().items():
+            out[PARAMETER_INDEX[name]] = value
+    return out
+
+
+def calibrated_values() -> dict[str, float]:
+    """Fitted values from ``stromal/model/calibrated.toml`` (empty if none is installed).
+
+    Each value replaces the nominal one; in a population the parameter's
+    whole distribution is scaled by fitted / nominal.
+    """
+    import tomllib
+    from importlib import resources
+
+    entry = resources.files("stromal.model") / "calibrated.toml"
+    if not entry.is_file():
+        return {}
+    data = tomllib.loads(entry.read_text(encoding="utf-8"))
+    fitted = {str(k): float(v) for k, v in data.get("parameters", {}).items()}
+    unknown = sorted(set(fitted) - set(PARAMETER_INDEX))
+    if unknown:
+        raise ValueError(f"calibrated.toml: parameters.{unknown[0]}: not a model parameter")
+    return fitted
 
 
 def sample_parameters(

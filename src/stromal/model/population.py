@@ -205,10 +205,12 @@ def screen_candidates(
     hazard = result.state("cumulative_death_hazard")
     n = len(params)
     ok = np.asarray(result.status) == 0
-    window = t_h <= config.onset_window_h
+    # Skip t = 0: PaO2 starts at a lower bound of its quasi-steady value and
+    # reaches it within minutes, so P/F at the insult itself is not a measurement.
+    window = (t_h <= config.onset_window_h) & (t_h >= 1.0)
     hypoxaemic = (pf[:, window] <= ARDS_PF_MMHG) & ok[:, None]
     has_onset = hypoxaemic.any(axis=1)
-    onset_index = np.argmax(hypoxaemic, axis=1)
+    onset_index = np.argmax(hypoxaemic, axis=1) + int(np.argmax(window))  # index into t_h
     delay = round(config.enrolment_delay_h)
     enrol_index = np.minimum(onset_index + delay, len(t_h) - 1)
     rows = np.arange(n)

@@ -86,9 +86,9 @@ class AnalysisConfig:
 
     ``paired``: also simulate every enrolled virtual patient under every arm
     (the "digital twin" paired estimate, reported beside the randomised one).
-    ``ventilation_pf_threshold_mmhg``: a patient counts as ventilated while
-    P/F is at or below it (ARDS-level hypoxaemia needs positive-pressure
-    support by the Berlin definition; an assumption of this model).
+    ``ventilation_pf_threshold_mmhg``: weaning-readiness oxygenation; a
+    patient is liberated once P/F stays at or above it for 48 h (see
+    ``stromal.model.endpoints.ventilation_days`` and ``WEANING_PF_MMHG``).
     """
 
     paired: bool = True
@@ -96,7 +96,7 @@ class AnalysisConfig:
     power_n_per_arm: tuple[int, ...] = ()
     subgroups: tuple[str, ...] = SUBGROUPS
     long_term: bool = True
-    ventilation_pf_threshold_mmhg: float = 300.0
+    ventilation_pf_threshold_mmhg: float = 250.0
     reference_arm: str | None = None
 
 
