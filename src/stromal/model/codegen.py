@@ -93,9 +93,17 @@ class CompiledModel:
 
 
 def cache_root() -> Path:
-    """``$STROMAL_CACHE_DIR`` or ``~/.cache/stromal``."""
+    """``$STROMAL_CACHE_DIR``, else ``~/.cache/stromal``; if that cannot be
+    created (a read-only home), a per-user folder in the temporary directory."""
     env = os.environ.get("STROMAL_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "stromal"
+    if env:
+        return Path(env)
+    home = Path.home() / ".cache" / "stromal"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        return home
+    except OSError:
+        return Path(tempfile.gettempdir()) / f"stromal-cache-{os.getuid()}"
 
 
 def cache_key(model: SymbolicModel) -> str:
