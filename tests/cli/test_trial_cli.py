@@ -1,9 +1,15 @@
-"""``stromal trial`` end to end through the command line, with the real engine."""
+"""``stromal trial`` and ``stromal simulate`` through the command line, with the real engine.
+
+Kept small (a few virtual patients, short horizons) so the real engine runs
+end to end in seconds. One test starts a real ``stromal`` process; the others
+call the same CLI entry point in-process, which skips interpreter start-up.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import runpy
 import subprocess
 import sys
 from pathlib import Path
@@ -13,14 +19,15 @@ import pytest
 TINY = """
 seed = 7
 days = 90
-chunk_size = 30
+chunk_size = 12
 [population]
-n_per_arm = 10
+n_per_arm = 4
 severity = { mild = 0.3, moderate = 0.45, severe = 0.25 }
 aetiology = { viral = 0.6, sepsis = 0.3, trauma = 0.1 }
 age_years = [18, 80]
 [analysis]
 power_trials = 10
+long_term = false
 [[arm]]
 name = "control"
 [[arm]]
@@ -49,10 +56,20 @@ def stromal(*args: str) -> subprocess.CompletedProcess[str]:
 def test_a_tiny_trial_writes_the_contracted_summary_and_a_self_contained_report(tmp_path: Path) -> None:
     config = tmp_path / "trial.toml"
     config.write_text(TINY)
-    done = stromal("trial", "--config", str(config), "--out", str(tmp_path / "out"))
+    done = stromal("trial", "--config", str(config), "--out", str(tmp_path / "out"), "--quiet")
     assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and "patient/s" not in done.stderr  # no bar with --quiet
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
-    assert {"model_version", "seed", "arms", "comparisons", "disclaimer"} <= set(summary)
+    assert {
+        "model_version",
+        "seed",
+        "arms",
+        "comparisons",
+        "disclaimer",
+        "uncertainty",
+        "calibration",
+    } <= set(summary)
+    assert len(list((tmp_path / "out" / "outcomes").glob("part-*.parquet"))) == 1
     assert summary["seed"] == 7
     for arm in summary["arms"]:
         assert {
@@ -65,13 +82,21 @@ def test_a_tiny_trial_writes_the_contracted_summary_and_a_self_contained_report(
             "pf_ratio_day7_median",
             "failed",
         } <= set(arm)
-        assert arm["n"] == 10
+        assert arm["n"] == 4
     assert {c["arm"] for c in summary["comparisons"]} == {"msc_iv", "exosome_inhaled"}
     for c in summary["comparisons"]:
         assert {"risk_ratio_28d", "risk_ratio_28d_ci95"} <= set(c)
     html = (tmp_path / "out" / "report.html").read_text()
     assert "Research model" in html and summary["model_version"] in html
     assert not re.search(r"""<(script|link|img)[^>]+(src|href)=["']?(https?:)?//""", html)
+
+
+def stromal_in_process(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from stromal.cli import main
+
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 @pytest.mark.parametrize(
@@ -83,34 +108,49 @@ def test_a_tiny_trial_writes_the_contracted_summary_and_a_self_contained_report(
         (('route = "iv"', 'route = "intrathecal"'), "arm[1].route"),
     ],
 )
-def test_an_invalid_config_exits_2_naming_the_key_without_a_traceback(
-    tmp_path: Path, change: tuple[str, str], key: str
+def test_an_invalid_config_exits_2_naming_the_key_and_the_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], change: tuple[str, str], key: str
 ) -> None:
     config = tmp_path / "trial.toml"
     config.write_text(TINY.replace(*change, 1))
+    code, _, err = stromal_in_process(
+        capsys, "trial", "--config", str(config), "--out", str(tmp_path / "out")
+    )
+    assert code == 2
+    assert f"{key}:" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_invalid_config_process_exits_2_without_a_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "trial.toml"
+    config.write_text(TINY.replace("severe = 0.25", "severe = 0.5", 1))
     done = stromal("trial", "--config", str(config), "--out", str(tmp_path / "out"))
     assert done.returncode == 2
-    assert key in done.stderr and "Traceback" not in done.stderr
+    assert "population.severity: fractions must sum to 1" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.slow
-def test_simulate_writes_a_csv_of_states_and_observables(tmp_path: Path) -> None:
+def test_simulate_writes_a_csv_of_states_and_observables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "one.csv"
-    done = stromal("simulate", "--days", "2", "--out", str(out))
-    assert done.returncode == 0, done.stderr
+    code, stdout, err = stromal_in_process(capsys, "simulate", "--days", "2", "--out", str(out))
+    assert code == 0, err
     header = out.read_text().splitlines()[0].split(",")
     assert {"patient", "t_h", "pf_ratio", "cumulative_death_hazard"} <= set(header)
     assert len(out.read_text().splitlines()) == 1 + 49
+    assert "model" in stdout
 
 
-@pytest.mark.slow
-def test_the_notebook_example_runs_with_small_arguments(tmp_path: Path) -> None:
+def test_the_notebook_example_runs_with_small_arguments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     example = Path(__file__).parents[2] / "examples" / "trial_in_a_notebook.py"
-    done = subprocess.run(
-        [sys.executable, str(example), "--n-per-arm", "6", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "RR 28d msc_iv" in done.stdout
+    argv = sys.argv
+    sys.argv = [str(example), "--n-per-arm", "3", "--out", str(tmp_path)]
+    try:
+        runpy.run_path(str(example), run_name="__main__")
+    finally:
+        sys.argv = argv
+    stdout = capsys.readouterr().out
+    assert "RR 28d msc_iv" in stdout
+    assert (tmp_path / "summary.json").is_file() and (tmp_path / "report.html").is_file()

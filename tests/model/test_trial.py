@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from stromal.model.trial import chunk_plan, read_outcomes, run_chunk, run_trial
 from stromal.model.trial_config import TrialConfig, trial_config_from_dict
@@ -55,9 +56,14 @@ def test_the_same_seed_gives_identical_outcomes_and_another_seed_does_not() -> N
     assert not np.allclose(a["age_years"], c["age_years"])
 
 
-def test_a_trial_writes_outcomes_summary_and_a_self_contained_report(tmp_path: Path) -> None:
+def test_a_trial_writes_outcomes_summary_and_a_self_contained_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = small_config(sweep={"arm": "msc_iv", "dose_cells_per_kg": [1e5, 1e7], "n_patients": 10})
-    summary = run_trial(config, tmp_path, engine=FAKE_ENGINE)
+    summary = run_trial(config, tmp_path, engine=FAKE_ENGINE, progress=True)
+    # The progress bar goes to stderr and counts trial and sweep patients.
+    bar = capsys.readouterr().err
+    assert "sweep" in bar and "54/54" in bar
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert on_disk["seed"] == 7 and [a["name"] for a in on_disk["arms"]] == [
         "control",

@@ -25,7 +25,13 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--workers", type=int, default=None, help="engine threads on this machine (default: all cores)"
     )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    parser.add_argument(
+        "--quiet",
+        "--no-progress",
+        dest="quiet",
+        action="store_true",
+        help="no progress bar (it is shown on stderr only when stderr is a terminal)",
+    )
     return parser
 
 
@@ -42,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         return CONFIG_ERROR_EXIT
     from stromal.model.trial import run_trial
 
-    progress = not args.no_progress and sys.stderr.isatty()
+    progress = not args.quiet and sys.stderr.isatty()
     summary = run_trial(config, args.out, scheduler=args.scheduler, workers=args.workers, progress=progress)
     for arm in summary["arms"]:
         m = arm["mortality_28d"]

@@ -93,8 +93,6 @@ def run_chunk(
     """Enrol, randomise and simulate one chunk. Pure given its arguments."""
     import time
 
-    import pandas as pd
-
     started = time.perf_counter()
     engine = engine or real_engine()
     is_sweep = arms is not None
@@ -115,6 +113,8 @@ def run_chunk(
         frame = simulate_arm(config, arm, population, rows, t_h, threshold, engine)
         frame.insert(0, "assigned", assigned[rows])
         frames.append(frame)
+    import pandas as pd  # after the first simulation: start-up does not wait for it
+
     outcomes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     outcomes.attrs["model_version"] = frames[0].attrs.get("model_version", "") if frames else ""
     first_id = chunk_index * chunk_size_for(config)
@@ -142,8 +142,6 @@ def simulate_arm(
     engine: Engine,
 ) -> pd.DataFrame:
     """Simulate ``rows`` of the population under ``arm`` from enrolment; one outcome row each."""
-    import pandas as pd
-
     from stromal.model.parameters import PARAMETER_INDEX
 
     params = population.params[rows]
@@ -217,6 +215,8 @@ def simulate_arm(
     for key, value in data.items():
         if key.startswith(("death", "follow", "died", "vent", "pf_day", "fvc", "dlco", "six")):
             data[key] = np.where(ok, value, np.nan)
+    import pandas as pd  # after the simulation: start-up does not wait for it
+
     frame = pd.DataFrame(data)
     frame.attrs["model_version"] = str(result.model_version)
     return frame
@@ -381,12 +381,15 @@ def run_trial(
     workers: int | None = None,
     progress: bool = False,
     engine: Engine | None = None,
+    on_chunk: Callable[[ChunkResult], None] | None = None,
 ) -> dict[str, Any]:
     """Run the whole trial; write ``outcomes/part-*.parquet``, ``summary.json`` and ``report.html``.
 
     ``scheduler``: a Dask scheduler address (``tcp://HOST:PORT``); without it
     the chunks run in this process and the engine uses ``workers`` threads
     (default: all local cores). ``progress``: a progress bar on stderr.
+    ``on_chunk`` is called after each trial chunk is written and tallied
+    (benchmarks sample memory there).
     Each chunk is written to Parquet and folded into the tally, then dropped:
     peak memory does not grow with the number of patients.
     """
@@ -428,6 +431,8 @@ def run_trial(
         def fold(chunk: ChunkResult) -> None:
             tally.add(chunk.outcomes)
             bar.update(int(chunk.outcomes["assigned"].sum()))
+            if on_chunk is not None:
+                on_chunk(chunk)
 
         totals = write_chunks(
             iter_chunks(config, scheduler=scheduler, plan=plan, engine=engine), folder, on_chunk=fold
