@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster
 
+from stromal.model.distributed import map_chunks
 from stromal.model.trial import chunk_plan, iter_chunks
 from stromal.model.trial_config import trial_config_from_dict
 from tests.model.test_trial_config import example
@@ -29,4 +30,13 @@ def test_a_dask_cluster_gives_identical_outcomes_to_one_process() -> None:
         remote = pd.concat(
             [c.outcomes for c in iter_chunks(config, scheduler=cluster.scheduler_address)], ignore_index=True
         )
+        # One chunk in flight at a time (the bounded window): same outcomes, same order.
+        one_at_a_time = pd.concat(
+            [
+                c.outcomes
+                for c in map_chunks(config, chunk_plan(config), scheduler=cluster.scheduler_address, window=1)
+            ],
+            ignore_index=True,
+        )
     pd.testing.assert_frame_equal(local, remote)
+    pd.testing.assert_frame_equal(local, one_at_a_time)

@@ -10,8 +10,9 @@ one process or on any number of workers. Workers need ``stromal`` installed
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from stromal.clinical.protocol import Arm
@@ -35,31 +36,48 @@ def map_chunks(
     arms: Sequence[Arm] | None = None,
     paired: bool | None = None,
     timeout_s: float = 30.0,
+    window: int | None = None,
 ) -> Iterator[ChunkResult]:
-    """Submit every chunk to the scheduler at ``scheduler`` and yield results in chunk order.
+    """Run every chunk on the scheduler at ``scheduler`` and yield results in chunk order.
 
     ``scheduler`` is an address (``tcp://HOST:PORT``) or, for tests and
     notebooks, an existing ``distributed.Client``'s scheduler address.
-    Only a bounded window of results is held at once, so memory stays
-    proportional to a few chunks.
+    At most ``window`` chunks (default: twice the cluster's threads) are in
+    flight or waiting to be read: a new chunk is submitted only when the
+    oldest one has been handed on, so a million-patient trial never piles
+    finished chunks up in the workers' memory.
     """
     from distributed import Client
 
     with Client(scheduler, timeout=timeout_s) as client:  # type: ignore[no-untyped-call]
-        futures = [
-            client.submit(
-                _run,
-                config,
-                index,
-                n,
-                arms,
-                paired,
-                key=f"stromal-chunk-{config.seed}-{index}-{id(plan)}",
-                pure=False,
-            )
-            for index, n in plan
-        ]
-        for future in futures:
+        if window is None:
+            threads = sum(client.nthreads().values())
+            window = max(2, 2 * threads)
+        todo = iter(plan)
+        pending: deque[Any] = deque()
+
+        def submit_next() -> None:
+            item = next(todo, None)
+            if item is not None:
+                index, n = item
+                pending.append(
+                    client.submit(
+                        _run,
+                        config,
+                        index,
+                        n,
+                        arms,
+                        paired,
+                        key=f"stromal-chunk-{config.seed}-{index}-{id(plan)}",
+                        pure=False,
+                    )
+                )
+
+        for _ in range(window):
+            submit_next()
+        while pending:
+            future = pending.popleft()
             result: ChunkResult = future.result()
             future.release()
+            submit_next()
             yield result
