@@ -12,8 +12,24 @@ page, the worklist and the triage queue under C concurrent clients (default
 session cookie of a signed-in user). Reports p50 / p95 / p99 and throughput.
 Target: p95 < 150 ms.
 
+Before the concurrent run it measures the single-client service time of each
+endpoint, which depends far less on other load on the machine:
+
+* over HTTP: N sequential requests from one keep-alive client against the
+  same gunicorn server (median and p95 wall time);
+* in process: N requests through ``django.test.Client`` against the same
+  database, with the number of SQL queries (``CaptureQueriesContext``), the
+  wall time and the CPU time of the serving thread (median and p95).
+
+The load average of the machine is printed with every table: on a shared
+machine, compare figures only at similar load.
+
     .venv/bin/python benchmarks/bench_pathway_load.py [--patients 10000] [--clients 20]
-        [--requests 1000] [--admin-url postgresql://postgres@127.0.0.1:5432/postgres] [--keep]
+        [--requests 1000] [--service 200] [--workers 2] [--threads 4]
+        [--admin-url postgresql://postgres@127.0.0.1:5432/postgres] [--keep | --reuse]
+
+``--keep`` leaves the database in place afterwards; ``--reuse`` measures a
+database kept by an earlier run (it only applies new migrations) and keeps it.
 
 Not a test: it asserts nothing, it prints figures.
 """
@@ -53,6 +69,9 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     p.add_argument("--database", default="stromal_bench_load")
     p.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    p.add_argument("--reuse", action="store_true", help="measure the database an earlier --keep run left")
+    p.add_argument("--service", type=int, default=200, help="sequential single-client requests per endpoint")
+    p.add_argument("--no-concurrent", action="store_true", help="skip the concurrent-client run")
     return p.parse_args()
 
 
@@ -299,7 +318,7 @@ def load(n_patients: int) -> dict[str, Any]:
                 session=s,
                 scheduled_minute=m,
                 minutes_since_start=m,
-                taken_at=s.started_at + dt.timedelta(minutes=m),  # type: ignore[operator]
+                taken_at=s.started_at + dt.timedelta(minutes=m),  # type: ignore[operator, unused-ignore]
                 recorded_by=nurse,
                 values={"spo2_pct": 94, "heart_rate_bpm": 90},
             )
@@ -483,16 +502,27 @@ class Client:
         return (time.perf_counter() - t) * 1000, response.status
 
 
+def _quantiles(values: list[float]) -> dict[str, float]:
+    """Median, p95 and p99 of ``values`` (inclusive method: stable for a few hundred samples)."""
+    ordered = sorted(values)
+    if len(ordered) < 2:
+        only = ordered[0] if ordered else float("nan")
+        return {"p50": only, "p95": only, "p99": only}
+    q = statistics.quantiles(ordered, n=100, method="inclusive")
+    return {"p50": statistics.median(ordered), "p95": q[94], "p99": q[98]}
+
+
+def _load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
+
+
 def measure(port: int, username: str, paths: list[str], clients: int, n: int) -> dict[str, float]:
     pool = [Client(port, username) for _ in range(clients)]
-    rng = random.Random(1)
 
     def worker(k: int) -> list[tuple[float, int]]:
         client = pool[k]
-        out = []
-        for i in range(k, n, clients):
-            out.append(client.timed_get(paths[(i * 7919 + rng.randrange(1)) % len(paths)]))
-        return out
+        return [client.timed_get(paths[(i * 7919) % len(paths)]) for i in range(k, n, clients)]
 
     # Warm-up: every client once, every worker process touched.
     with ThreadPoolExecutor(clients) as ex:
@@ -503,24 +533,87 @@ def measure(port: int, username: str, paths: list[str], clients: int, n: int) ->
     wall = time.perf_counter() - t0
     for c in pool:
         c.conn.close()
-    latencies = sorted(ms for ms, _ in results)
     errors = sum(1 for _, status in results if status != 200)
-    q = statistics.quantiles(latencies, n=100)
     return {
-        "n": len(latencies),
+        "n": len(results),
         "errors": errors,
-        "p50": q[49],
-        "p95": q[94],
-        "p99": q[98],
-        "rps": len(latencies) / wall,
+        **_quantiles([ms for ms, _ in results]),
+        "rps": len(results) / wall,
     }
+
+
+def measure_single_http(port: int, username: str, paths: list[str], n: int) -> dict[str, float]:
+    """Service time seen by one client alone: ``n`` sequential requests on one keep-alive connection."""
+    client = Client(port, username)
+    for i in range(min(10, n)):  # warm-up: template compilation, connection to the database
+        client.timed_get(paths[i % len(paths)])
+    results = [client.timed_get(paths[(i * 7919) % len(paths)]) for i in range(n)]
+    client.conn.close()
+    return {
+        "n": len(results),
+        "errors": sum(1 for _, status in results if status != 200),
+        **_quantiles([ms for ms, _ in results]),
+    }
+
+
+def measure_in_process(username: str, paths: list[str], n: int) -> dict[str, float]:
+    """``n`` requests through the whole Django stack in this process: queries, wall and CPU time."""
+    from django.db import connection
+    from django.test import Client as DjangoClient
+    from django.test.utils import CaptureQueriesContext
+
+    from stromal.accounts.models import User
+
+    client = DjangoClient()
+    client.force_login(User.objects.get(username=username))
+    for i in range(min(10, n)):
+        client.get(paths[i % len(paths)])
+    walls, cpus, queries, errors = [], [], [], 0
+    for i in range(n):
+        path = paths[(i * 7919) % len(paths)]
+        with CaptureQueriesContext(connection) as captured:
+            t, c = time.perf_counter(), time.thread_time()
+            response = client.get(path)
+            cpus.append((time.thread_time() - c) * 1000)
+            walls.append((time.perf_counter() - t) * 1000)
+        queries.append(len(captured.captured_queries))
+        errors += response.status_code != 200
+    wall, cpu = _quantiles(walls), _quantiles(cpus)
+    return {
+        "n": n,
+        "errors": errors,
+        "wall_p50": wall["p50"],
+        "wall_p95": wall["p95"],
+        "cpu_p50": cpu["p50"],
+        "cpu_p95": cpu["p95"],
+        "queries_p50": statistics.median(queries),
+        "queries_max": max(queries),
+    }
+
+
+def _patient_ids(args: argparse.Namespace) -> list[int]:
+    if args.reuse:
+        from django.core.management import call_command
+
+        from stromal.patients.models import Patient
+
+        call_command("migrate", verbosity=0)
+        ids = list(Patient.objects.filter(site__code="bench").values_list("pk", flat=True))
+        if not ids:
+            raise SystemExit(
+                f"--reuse: database {args.database!r} holds no benchmark cohort; run with --keep first"
+            )
+        print(f"reusing {len(ids)} patients in {args.database}", flush=True)
+        return ids
+    return list(load(args.patients)["patient_ids"])
 
 
 def main() -> int:
     args = _parse()
     url = _db_url(args.admin_url, args.database)
-    _admin(args.admin_url, f'DROP DATABASE IF EXISTS "{args.database}"')
-    _admin(args.admin_url, f'CREATE DATABASE "{args.database}"')
+    if not args.reuse:
+        _admin(args.admin_url, f'DROP DATABASE IF EXISTS "{args.database}"')
+        _admin(args.admin_url, f'CREATE DATABASE "{args.database}"')
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -535,37 +628,64 @@ def main() -> int:
 
     django.setup()
     try:
-        ids = load(args.patients)
+        ids = _patient_ids(args)
         from django.db import connections
 
         connections.close_all()
-        sample = random.Random(7).sample(ids["patient_ids"], min(500, len(ids["patient_ids"])))
+        sample = random.Random(7).sample(ids, min(500, len(ids)))
         endpoints = [
             ("patient page", "bench-physician", [f"/pathway/patients/{pk}/" for pk in sample]),
             ("worklist (physician)", "bench-physician", ["/pathway/worklist/"]),
             ("worklist (coordinator)", "bench-coordinator", ["/pathway/worklist/"]),
             ("triage queue", "bench-coordinator", ["/intake/"]),
         ]
+        print(f"\nsingle client, in process ({args.service} sequential requests each); {_load_average()}")
         print(
-            f"gunicorn {args.workers} workers × {args.threads} threads; {args.clients} concurrent clients, "
-            f"{args.requests} requests per endpoint; {os.cpu_count()} CPUs",
-            flush=True,
+            f"{'endpoint':<24}{'queries':>8}{'wall p50':>10}{'wall p95':>10}{'CPU p50':>9}{'CPU p95':>9}"
+            f"{'errors':>8}   (ms)"
         )
-        print(f"{'endpoint':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}")
+        for label, user, paths in endpoints:
+            r = measure_in_process(user, paths, args.service)
+            queries = f"{r['queries_p50']:.0f}" + ("" if r["queries_max"] == r["queries_p50"] else "+")
+            print(
+                f"{label:<24}{queries:>8}{r['wall_p50']:>10.1f}{r['wall_p95']:>10.1f}{r['cpu_p50']:>9.1f}"
+                f"{r['cpu_p95']:>9.1f}{int(r['errors']):>8}",
+                flush=True,
+            )
+        connections.close_all()
         with serve(env, args.workers, args.threads) as port:
+            print(
+                f"\nsingle client over HTTP, gunicorn {args.workers} workers × {args.threads} threads "
+                f"({args.service} sequential requests each); {_load_average()}"
+            )
+            print(f"{'endpoint':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'errors':>8}")
             for label, user, paths in endpoints:
-                r = measure(port, user, paths, args.clients, args.requests)
-                flag = "" if r["p95"] < 150 else "  (above the 150 ms target)"
+                r = measure_single_http(port, user, paths, args.service)
                 print(
-                    f"{label:<24}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{r['rps']:>8.1f}"
-                    f"{int(r['errors']):>8}{flag}",
+                    f"{label:<24}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{int(r['errors']):>8}",
                     flush=True,
                 )
+            if not args.no_concurrent:
+                print(
+                    f"\n{args.clients} concurrent clients, gunicorn {args.workers} workers × {args.threads} "
+                    f"threads, {args.requests} requests per endpoint; {_load_average()}",
+                    flush=True,
+                )
+                print(f"{'endpoint':<24}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}")
+                for label, user, paths in endpoints:
+                    r = measure(port, user, paths, args.clients, args.requests)
+                    flag = "" if r["p95"] < 150 else "  (above the 150 ms target)"
+                    print(
+                        f"{label:<24}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{r['rps']:>8.1f}"
+                        f"{int(r['errors']):>8}{flag}",
+                        flush=True,
+                    )
+                print(f"after the run: {_load_average()}")
     finally:
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if not (args.keep or args.reuse):
             _admin(args.admin_url, f'DROP DATABASE IF EXISTS "{args.database}"')
     return 0
 

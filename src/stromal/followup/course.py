@@ -4,6 +4,7 @@ feeding ``stromal.pathway`` (timeline facts, worklist, patient page)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,31 +29,52 @@ def course_extra(
     """The facts ``stromal.followup.steps`` reads, for one patient's current plan."""
     if plan is None:
         return {}
-    today = today or timezone.localdate()
-    sessions = [
-        {
-            "id": s.pk,
-            "sequence": s.sequence,
-            "day": s.protocol_day,
-            "date": s.scheduled_date.isoformat(),
-            "status": s.status,
-            "has_product": s.product_id is not None,
-            "awaiting_confirmation": s.awaiting_stop_confirmation,
-            "given": s.volume_given_ml is not None,
-        }
-        for s in AdministrationSession.objects.filter(plan=plan).order_by("sequence")
-    ]
     discharge = Discharge.objects.filter(plan=plan).only("discharged_at").first()
-    visits = list(FollowUpVisit.objects.filter(plan=plan).order_by("target_date"))
-    open_visits = [v for v in visits if v.status == VisitStatus.SCHEDULED]
+    return course_extra_from(
+        plan=plan,
+        sessions=list(AdministrationSession.objects.filter(plan=plan).order_by("sequence")),
+        visits=list(FollowUpVisit.objects.filter(plan=plan).order_by("target_date")),
+        discharge_at=discharge.discharged_at if discharge else None,
+        today=today,
+    )
+
+
+def course_extra_from(
+    *,
+    plan: TreatmentPlan,
+    sessions: Sequence[AdministrationSession],
+    visits: Sequence[FollowUpVisit],
+    discharge_at: dt.datetime | None,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """``course_extra`` from rows already read (the patient page reads them once for all its parts).
+
+    ``sessions`` and ``visits`` may hold other plans' rows; only ``plan``'s count.
+    """
+    today = today or timezone.localdate()
+    mine = sorted((s for s in sessions if s.plan_id == plan.pk), key=lambda s: s.sequence)
+    plan_visits = sorted((v for v in visits if v.plan_id == plan.pk), key=lambda v: (v.target_date, v.pk))
+    open_visits = [v for v in plan_visits if v.status == VisitStatus.SCHEDULED]
     nxt = open_visits[0] if open_visits else None
     return {
         "plan_id": plan.pk,
-        "sessions": sessions,
+        "sessions": [
+            {
+                "id": s.pk,
+                "sequence": s.sequence,
+                "day": s.protocol_day,
+                "date": s.scheduled_date.isoformat(),
+                "status": s.status,
+                "has_product": s.product_id is not None,
+                "awaiting_confirmation": s.awaiting_stop_confirmation,
+                "given": s.volume_given_ml is not None,
+            }
+            for s in mine
+        ],
         "n_administrations": (plan.dose or {}).get("n_administrations"),
-        "discharge_at": discharge.discharged_at if discharge else None,
-        "visits_total": len(visits),
-        "visits_closed": len(visits) - len(open_visits),
+        "discharge_at": discharge_at,
+        "visits_total": len(plan_visits),
+        "visits_closed": len(plan_visits) - len(open_visits),
         "next_visit": {
             "name": nxt.name,
             "window_start": nxt.window_start.isoformat(),
@@ -179,17 +201,37 @@ def _to_discharge(user: User) -> list[TreatmentPlan]:
 def patient_course(patient: Patient) -> dict[str, Any]:
     """Administrations, adverse events and follow-up for the patient page."""
     live = patient.plans.filter(status=PlanStatus.APPROVED).select_related("protocol_version").first()
+    return patient_course_from(
+        live=live,
+        sessions=list(AdministrationSession.objects.filter(patient=patient).select_related("product")),
+        adverse_events=list(AdverseEvent.objects.filter(patient=patient)),
+        has_followup=FollowUpVisit.objects.filter(patient=patient).exists(),
+    )
+
+
+def patient_course_from(
+    *,
+    live: TreatmentPlan | None,
+    sessions: Sequence[AdministrationSession],
+    adverse_events: Sequence[AdverseEvent],
+    has_followup: bool,
+) -> dict[str, Any]:
+    """``patient_course`` from rows already read; ``live`` is the patient's approved plan, if any.
+
+    The treatment gate (``ready_for_treatment``, two queries) is asked only for an
+    approved plan that has no administration yet, the one case where it matters.
+    """
     schedulable = (
         live
         if live is not None
+        and not any(s.plan_id == live.pk for s in sessions)
         and ready_for_treatment(live)
-        and not live.administrations.exists()
         and not live.protocol_version.to_protocol().arm(live.arm_name).is_control
         else None
     )
     return {
         "schedulable_plan": schedulable,
-        "sessions": AdministrationSession.objects.filter(patient=patient).select_related("product"),
-        "adverse_events": AdverseEvent.objects.filter(patient=patient),
-        "has_followup": FollowUpVisit.objects.filter(patient=patient).exists(),
+        "sessions": sessions,
+        "adverse_events": adverse_events,
+        "has_followup": has_followup,
     }

@@ -3,44 +3,198 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
+from stromal.administrations.models import AdministrationSession, AdverseEvent
 from stromal.examinations.models import Encounter, EncounterKind, EncounterStatus, Observation
-from stromal.followup.course import course_extra, course_work
+from stromal.followup.course import course_extra_from, course_work, patient_course_from
+from stromal.followup.models import Discharge, FollowUpVisit
 from stromal.followup.steps import COURSE_STEPS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
 from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, Timeline, build_timeline
 from stromal.patients.guards import site_id_of
-from stromal.patients.models import Patient
-from stromal.plans.models import EligibilityCheck, PatientDecision, PlanSignature, PlanStatus, TreatmentPlan
-from stromal.plans.selectors import active_signatures, current_decision, valid_consent
+from stromal.patients.models import Patient, RelatedPerson
+from stromal.plans.models import (
+    Consent,
+    EligibilityCheck,
+    PatientDecision,
+    PlanMeeting,
+    PlanSignature,
+    PlanStatus,
+    TreatmentPlan,
+)
+
+# Columns the patient page shows or the timeline reads; the protocol definition (a large JSON
+# document) is left out and read only in the rare case that needs it.
+_PLAN_COLUMNS = (
+    "id",
+    "patient_id",
+    "protocol_version_id",
+    "arm_name",
+    "status",
+    "created_at",
+    "approved_at",
+    "dose",
+    "version",
+    "protocol_version__code",
+    "protocol_version__version",
+    "protocol_version__title",
+)
 
 
-def course_facts(patient: Patient) -> CourseFacts:
-    request = ConsultationRequest.objects.filter(patient=patient).first()
-    exam = patient.encounters.filter(kind=EncounterKind.EXAMINATION).order_by("-scheduled_for", "-id").first()
-    check = EligibilityCheck.objects.filter(patient=patient).order_by("-checked_at", "-id").first()
-    plan = (
-        patient.plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]).first()
-        or patient.plans.order_by("-created_at", "-id").first()
+def _latest(qs: QuerySet[Any], column: str, *ordering: str) -> Subquery:
+    return Subquery(qs.order_by(*ordering).values(column)[:1])
+
+
+def _plans(patient_id: int) -> list[TreatmentPlan]:
+    """The patient's plans (newest first), each with what the timeline needs about its records.
+
+    One query: the current decision, meeting, valid consent, signature count and discharge
+    are correlated subqueries (one index lookup each per plan), not one query apiece.
+    """
+    decisions = PatientDecision.objects.filter(plan=OuterRef("pk"), plan_version=OuterRef("version"))
+    consents = Consent.objects.filter(plan=OuterRef("pk"), withdrawn_at__isnull=True)
+    signatures = (
+        PlanSignature.objects.filter(plan=OuterRef("pk"), voided_at__isnull=True)
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("id"))
+        .values("n")
     )
-    decision = current_decision(plan) if plan else None
-    meeting = plan.meetings.order_by("-held_at").first() if plan else None
-    consent = valid_consent(plan) if plan else None
+    return list(
+        TreatmentPlan.objects.filter(patient_id=patient_id)
+        .select_related("protocol_version")
+        .only(*_PLAN_COLUMNS)
+        .annotate(
+            decision_now=_latest(decisions, "decision", "-decided_at", "-id"),
+            decision_at=_latest(decisions, "decided_at", "-decided_at", "-id"),
+            meeting_at=_latest(PlanMeeting.objects.filter(plan=OuterRef("pk")), "held_at", "-held_at", "-id"),
+            consent_at=_latest(consents, "given_at", "-given_at", "-id"),
+            signature_count=Coalesce(Subquery(signatures), 0),
+            discharge_at=Subquery(Discharge.objects.filter(plan=OuterRef("pk")).values("discharged_at")[:1]),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class PatientPage:
+    """Everything the patient page shows, read in a fixed number of queries (about ten)."""
+
+    patient: Patient
+    timeline: Timeline
+    encounters: Sequence[Encounter]
+    plans: list[TreatmentPlan]
+    family: list[RelatedPerson]
+    course: dict[str, Any]
+
+
+def _patients() -> QuerySet[Patient]:
+    requested = ConsultationRequest.objects.filter(patient=OuterRef("pk")).values("created_at")[:1]
+    return Patient.objects.annotate(requested_at=Subquery(requested))
+
+
+def patient_page(*, user: User, pk: int, today: dt.date | None = None) -> PatientPage:
+    """The patient page of one patient of the user's site (404 for another site's)."""
+    patient = get_object_or_404(_patients(), pk=pk, site_id=site_id_of(user))
+    return _read_page(patient, today)
+
+
+def _read_page(patient: Patient, today: dt.date | None) -> PatientPage:
+    pk = patient.pk
+    encounters = list(
+        Encounter.objects.filter(patient_id=pk)
+        .only("id", "patient_id", "kind", "status", "scheduled_for")
+        .annotate(has_results=Exists(Observation.objects.filter(encounter=OuterRef("pk"))))
+    )
+    check = (
+        EligibilityCheck.objects.filter(patient_id=pk)
+        .only("id", "eligible", "override", "checked_at")
+        .order_by("-checked_at", "-id")
+        .first()
+    )
+    plans = _plans(pk)
+    sessions = list(
+        AdministrationSession.objects.filter(patient_id=pk)
+        .select_related("product")
+        .only(
+            "id",
+            "patient_id",
+            "plan_id",
+            "sequence",
+            "protocol_day",
+            "scheduled_date",
+            "status",
+            "product_id",
+            "stop_confirmed_by_id",
+            "volume_given_ml",
+            "product__din",
+            "product__din_check",
+        )
+    )
+    adverse_events = list(
+        AdverseEvent.objects.filter(patient_id=pk).only(
+            "id", "patient_id", "term", "ctcae_grade", "serious", "expedited_review", "onset_at"
+        )
+    )
+    visits = list(
+        FollowUpVisit.objects.filter(patient_id=pk).only(
+            "id", "patient_id", "plan_id", "name", "status", "target_date", "window_start", "window_end"
+        )
+    )
+    family = list(RelatedPerson.objects.filter(patient_id=pk))
+
+    live_statuses = (PlanStatus.DRAFT, PlanStatus.APPROVED)
+    plan = next((p for p in plans if p.status in live_statuses), plans[0] if plans else None)
+    exams = [e for e in encounters if e.kind == EncounterKind.EXAMINATION]
+    exam = max(exams, key=lambda e: (e.scheduled_for, e.pk)) if exams else None
+    facts = _facts(patient, exam, check, plan)
+    extra = (
+        course_extra_from(
+            plan=plan,
+            sessions=sessions,
+            visits=visits,
+            discharge_at=getattr(plan, "discharge_at", None),
+            today=today,
+        )
+        if plan
+        else {}
+    )
+    course = patient_course_from(
+        live=next((p for p in plans if p.status == PlanStatus.APPROVED), None),
+        sessions=sessions,
+        adverse_events=adverse_events,
+        has_followup=bool(visits),
+    )
+    return PatientPage(
+        patient=patient,
+        timeline=build_timeline(replace(facts, extra=extra), [*PATHWAY_STEPS, *COURSE_STEPS]),
+        encounters=encounters,
+        plans=plans,
+        family=family,
+        course=course,
+    )
+
+
+def _facts(
+    patient: Patient, exam: Encounter | None, check: EligibilityCheck | None, plan: TreatmentPlan | None
+) -> CourseFacts:
     return CourseFacts(
         patient_id=patient.pk,
         registered_at=patient.created_at,
-        requested_at=request.created_at if request else None,
+        requested_at=getattr(patient, "requested_at", None),
         examination_id=exam.pk if exam else None,
         examination_status=exam.status if exam else None,
         examination_at=exam.scheduled_for if exam else None,
-        examination_has_results=bool(exam and exam.observations.exists()),
+        examination_has_results=bool(exam and getattr(exam, "has_results", False)),
         eligibility_id=check.pk if check else None,
         eligible=check.eligible if check else None,
         eligibility_overridden=bool(check and check.override),
@@ -50,19 +204,19 @@ def course_facts(patient: Patient) -> CourseFacts:
         plan_at=plan.created_at if plan else None,
         plan_is_control=bool(plan and plan.dose.get("control")),
         protocol_label=f"{plan.protocol_version} · {plan.arm_name}" if plan else "",
-        signature_count=active_signatures(plan).count() if plan else 0,
+        signature_count=getattr(plan, "signature_count", 0) if plan else 0,
         approved_at=plan.approved_at if plan else None,
-        meeting_at=meeting.held_at if meeting else None,
-        consent_at=consent.given_at if consent else None,
-        decision=decision.decision if decision else None,
-        decision_at=decision.decided_at if decision else None,
-        extra=course_extra(patient, plan),
+        meeting_at=getattr(plan, "meeting_at", None),
+        consent_at=getattr(plan, "consent_at", None),
+        decision=getattr(plan, "decision_now", None),
+        decision_at=getattr(plan, "decision_at", None),
     )
 
 
 def patient_timeline(patient: Patient) -> Timeline:
-    # Part 2 of the pathway (administrations, discharge, follow-up) appends its steps.
-    return build_timeline(course_facts(patient), [*PATHWAY_STEPS, *COURSE_STEPS])
+    """The patient's course as a timeline (the patient page reads it with ``patient_page``)."""
+    fresh = get_object_or_404(_patients(), pk=patient.pk)
+    return _read_page(fresh, None).timeline
 
 
 @dataclass

@@ -19,7 +19,7 @@ DONE, CURRENT, UPCOMING, SKIPPED, BLOCKED = "done", "current", "upcoming", "skip
 
 @dataclass(frozen=True)
 class CourseFacts:
-    """What happened so far in one patient's course (from ``pathway.selectors.course_facts``)."""
+    """What happened so far in one patient's course (read by ``pathway.selectors.patient_page``)."""
 
     patient_id: int
     registered_at: dt.datetime

@@ -6,5 +6,5 @@ app_name = "pathway"
 
 urlpatterns = [
     path("worklist/", views.worklist_view, name="worklist"),
-    path("patients/<int:pk>/", views.patient_page, name="patient"),
+    path("patients/<int:pk>/", views.patient_page_view, name="patient"),
 ]

@@ -6,10 +6,8 @@ from django.shortcuts import render
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
-from stromal.followup.course import patient_course
-from stromal.pathway.selectors import patient_timeline, worklist
+from stromal.pathway.selectors import patient_page, worklist
 from stromal.patients.guards import request_user
-from stromal.patients.selectors import patient_get
 from stromal.patients.services import PATIENT_WRITERS
 
 READERS = tuple(CLINICAL_READERS)
@@ -23,19 +21,19 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READERS)
-def patient_page(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_get(user=request_user(request), pk=pk)
+def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
     me = request_user(request)
+    page = patient_page(user=me, pk=pk)
     return render(
         request,
         "pathway/patient.html",
         {
-            "patient": patient,
-            "timeline": patient_timeline(patient),
-            "encounters": patient.encounters.all(),
-            "plans": patient.plans.select_related("protocol_version"),
-            "family": patient.related_persons.all(),
-            "course": patient_course(patient),
+            "patient": page.patient,
+            "timeline": page.timeline,
+            "encounters": page.encounters,
+            "plans": page.plans,
+            "family": page.family,
+            "course": page.course,
             "can_edit": me.has_role(*PATIENT_WRITERS),
             "can_schedule": me.has_role(*SCHEDULERS),
         },
