@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from stromal.cli import main
@@ -56,7 +57,7 @@ def test_the_installed_file_records_its_provenance() -> None:
         "quick": False,
         "evaluations": 12,
         "loss_final": 1.5,
-        "fitted": {"hazard_scale_per_h": 0.001},
+        "fitted": {"hazard_scale_per_h": np.float64(0.001)},
     }
     import tomllib
 
