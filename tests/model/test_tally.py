@@ -111,3 +111,24 @@ def test_the_tally_does_not_grow_with_the_number_of_patients(chunks: list[pd.Dat
     three = TrialTally.for_config(config).add_all(chunks)
     assert array_bytes(one) == array_bytes(three)
     assert three.enrolled == 3 * one.enrolled
+
+
+def test_the_report_names_the_calibration_it_used_with_its_provenance(chunks: list[pd.DataFrame]) -> None:
+    from stromal.model.report import render_html, summarise
+
+    config = small_config(n_per_arm=12, chunk_size=12)
+    tally = TrialTally.for_config(config).add_all(chunks)
+    calibration = {
+        "used": True,
+        "file": "stromal/model/calibrated.toml",
+        "sha256": "ab" * 32,
+        "provenance": "Fitted by `stromal calibrate` on 2026-01-02 (model 0.1.0, seed 3).",
+        "parameters": {"k_pg": 0.5},
+    }
+    summary = summarise(config, tally, model_version="9.9.9", population={}, calibration=calibration)
+    assert summary["calibration"]["used"] and "Calibrated parameters were used" in summary["uncertainty"]
+    assert summary["model_version"] == "9.9.9" and summary["seed"] == 7
+    html = render_html(summary, tally, config)
+    assert "calibrated from stromal/model/calibrated.toml (sha256 abababababab)" in html
+    assert "on 2026-01-02 (model 0.1.0, seed 3)" in html and "k_pg = 0.5" in html
+    assert "Model version <strong>9.9.9</strong>" in html and "Research model" in html

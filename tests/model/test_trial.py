@@ -19,13 +19,15 @@ from tests.model.fake_engine import FAKE_ENGINE
 from tests.model.test_trial_config import example
 
 
-def small_config(n_per_arm: int = 12, chunk_size: int = 18, **extra: object) -> TrialConfig:
+def small_config(
+    n_per_arm: int = 12, chunk_size: int = 18, *, long_term: bool = True, **extra: object
+) -> TrialConfig:
     raw = example()
     raw["population"]["n_per_arm"] = n_per_arm
     raw["population"]["severity"] = {"mild": 0.0, "moderate": 0.6, "severe": 0.4}
     raw["population"]["calibrated"] = False
     raw["chunk_size"] = chunk_size
-    raw["analysis"] = {"power_trials": 20}
+    raw["analysis"] = {"power_trials": 20, "long_term": long_term}
     raw.update(extra)
     return trial_config_from_dict(raw)
 
@@ -38,7 +40,7 @@ def test_chunks_cover_the_trial_in_multiples_of_the_number_of_arms() -> None:
 
 
 def test_each_arm_gets_exactly_its_allocation_and_every_patient_is_twinned() -> None:
-    config = small_config()
+    config = small_config(long_term=False)
     chunk = run_chunk(config, 0, 18, engine=FAKE_ENGINE)
     assigned = chunk.outcomes[chunk.outcomes["assigned"]]
     assert assigned["arm"].value_counts().to_dict() == {"control": 6, "msc_iv": 6, "exosome_inhaled": 6}
@@ -47,12 +49,12 @@ def test_each_arm_gets_exactly_its_allocation_and_every_patient_is_twinned() -> 
 
 
 def test_the_same_seed_gives_identical_outcomes_and_another_seed_does_not() -> None:
-    config = small_config()
-    a = run_chunk(config, 0, 18, engine=FAKE_ENGINE).outcomes
-    b = run_chunk(config, 0, 18, engine=FAKE_ENGINE).outcomes
+    config = small_config(long_term=False)
+    a = run_chunk(config, 0, 9, engine=FAKE_ENGINE).outcomes
+    b = run_chunk(config, 0, 9, engine=FAKE_ENGINE).outcomes
     pd.testing.assert_frame_equal(a, b)
     other = trial_config_from_dict({**config.raw, "seed": 8})
-    c = run_chunk(other, 0, 18, engine=FAKE_ENGINE).outcomes
+    c = run_chunk(other, 0, 9, engine=FAKE_ENGINE).outcomes
     assert not np.allclose(a["age_years"], c["age_years"])
 
 
