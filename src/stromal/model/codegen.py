@@ -24,20 +24,22 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numba
-import sympy
-from sympy.printing.pycode import PythonCodePrinter
+
+if TYPE_CHECKING:
+    from sympy.printing.pycode import PythonCodePrinter
 
 GENERATOR_VERSION = "2"
 
@@ -90,6 +92,8 @@ class CompiledModel:
     state_names: tuple[str, ...]
     observable_names: tuple[str, ...]
     load_seconds: float
+    model_version: str = ""
+    dose_targets: Mapping[str, str] = field(default_factory=dict)
 
 
 def cache_root() -> Path:
@@ -124,12 +128,16 @@ def cache_key(model: SymbolicModel) -> str:
 
 
 def _printer() -> PythonCodePrinter:
+    from sympy.printing.pycode import PythonCodePrinter
+
     return PythonCodePrinter({"fully_qualified_modules": True})
 
 
 def _names(model: SymbolicModel) -> tuple[dict[Any, Any], list[tuple[Any, Any]]]:
     """Substitution of model symbols by code names (``_y{i}``, ``_p{i}``, ``_a{k}``)
     and the auxiliaries as (code symbol, expression in code symbols), in order."""
+    import sympy  # only when code must be generated: keeps warm starts light
+
     subs: dict[Any, Any] = {}
     for i, s in enumerate(model.state_symbols):
         subs[s] = sympy.Symbol(f"_y{i}")
@@ -152,6 +160,8 @@ def _function(
     """Source of one ``@njit`` function: auxiliaries in order, then ``outputs``
     (target, expression in code symbols) through common-subexpression
     elimination, then ``tail`` lines."""
+    import sympy  # only when code must be generated: keeps warm starts light
+
     printer = _printer()
     body = [f"    {sym} = {printer.doprint(val)}" for sym, val in aux]
     values = [sympy.sympify(e) for _, e in outputs]
@@ -183,6 +193,8 @@ def _jacobian_parts(
 
     Differentiating the fully substituted right-hand side instead makes SymPy
     expressions grow with the depth of the auxiliary chain; this stays linear."""
+    import sympy  # only when code must be generated: keeps warm starts light
+
     partials: list[tuple[str, Any]] = []
     tail: list[str] = []
     grad: list[dict[int, str]] = []  # grad[k][j] = name of d aux_k / d y_j (structural non-zeros)
@@ -271,6 +283,8 @@ def generate_source(model: SymbolicModel) -> str:
     Uses the model's auxiliaries (named intermediate quantities) and compact
     right-hand side when it has them, so the generated code computes each
     intermediate once, as the equations in the docs read."""
+    import sympy  # only when code must be generated: keeps warm starts light
+
     n = len(model.state_symbols)
     subs, aux = _names(model)
     compact_rhs = tuple(getattr(model, "compact_rhs", ())) or tuple(model.rhs)
@@ -419,26 +433,107 @@ def load(model: SymbolicModel) -> CompiledModel:
     if key in _LOADED:
         _LOADED_BY_ID[id(model)] = (model, _LOADED[key])
         return _LOADED[key]
-    module_name = f"stromal_generated_{key}"
-    path = cache_root() / "codegen" / key / f"{module_name}.py"
+    path = _module_path(key)
     if not path.exists():
         _write_atomic(path, generate_source(model))
+    compiled = CompiledModel(
+        key=key,
+        path=path,
+        module=_import_generated(key, path),
+        n_states=len(model.state_symbols),
+        n_params=len(model.parameter_symbols),
+        state_names=tuple(s.name for s in model.states),
+        observable_names=tuple(o.name for o in model.observables),
+        load_seconds=time.perf_counter() - started,
+        model_version=model.version,
+        dose_targets=dict(model.dose_targets),
+    )
+    _LOADED[key] = compiled
+    _LOADED_BY_ID[id(model)] = (model, compiled)
+    return compiled
+
+
+def _module_path(key: str) -> Path:
+    return cache_root() / "codegen" / key / f"stromal_generated_{key}.py"
+
+
+def _import_generated(key: str, path: Path) -> ModuleType:
+    module_name = f"stromal_generated_{key}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - only if the file vanished
         raise ImportError(f"cannot import generated model code from {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
-    compiled = CompiledModel(
-        key=key,
-        path=path,
-        module=module,
-        n_states=len(model.state_symbols),
-        n_params=len(model.parameter_symbols),
-        state_names=tuple(s.name for s in model.states),
-        observable_names=tuple(o.name for o in model.observables),
-        load_seconds=time.perf_counter() - started,
-    )
-    _LOADED[key] = compiled
-    _LOADED_BY_ID[id(model)] = (model, compiled)
+    return module
+
+
+# The files whose text decides the default model's generated code. Parameter
+# values are not among the inputs of the code (they are runtime arrays), so
+# a calibration run does not force a recompile.
+_DEFAULT_MODEL_SOURCES = ("definition.py", "parameters.py", "distributions.py", "solver.py", "codegen.py")
+_DEFAULT: dict[str, CompiledModel] = {}
+
+
+def _default_source_key() -> str:
+    here = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for part in (GENERATOR_VERSION, numba.__version__, sys.version):
+        h.update(part.encode("utf-8") + b"\0")
+    for name in _DEFAULT_MODEL_SOURCES:
+        h.update((here / name).read_bytes() + b"\0")
+    return h.hexdigest()[:20]
+
+
+def load_default() -> CompiledModel:
+    """The compiled code of ``stromal.model.definition.MODEL``, without building
+    the SymPy model when its code is already cached.
+
+    Importing SymPy, building the model and hashing it cost 1–2 s, all of it
+    spent again by every ``stromal trial`` although the compiled code depends
+    only on the model's source files. An index keyed by their hash records
+    which generated module belongs to them and the layout the engine needs,
+    so a warm start imports that module and nothing symbolic.
+    """
+    started = time.perf_counter()
+    source_key = _default_source_key()
+    if source_key in _DEFAULT:
+        return _DEFAULT[source_key]
+    index = cache_root() / "codegen" / f"default-{source_key}.json"
+    compiled: CompiledModel | None = None
+    try:
+        meta = json.loads(index.read_text(encoding="utf-8"))
+        path = _module_path(meta["key"])
+        if path.exists():
+            compiled = CompiledModel(
+                key=meta["key"],
+                path=path,
+                module=_import_generated(meta["key"], path),
+                n_states=int(meta["n_states"]),
+                n_params=int(meta["n_params"]),
+                state_names=tuple(meta["state_names"]),
+                observable_names=tuple(meta["observable_names"]),
+                load_seconds=time.perf_counter() - started,
+                model_version=str(meta["model_version"]),
+                dose_targets=dict(meta["dose_targets"]),
+            )
+    except (OSError, ValueError, KeyError, TypeError):
+        compiled = None  # no index yet, or a stale/corrupt one: rebuild it below
+    if compiled is None:
+        from stromal.model.definition import MODEL
+
+        compiled = load(MODEL)
+        meta = {
+            "key": compiled.key,
+            "n_states": compiled.n_states,
+            "n_params": compiled.n_params,
+            "state_names": list(compiled.state_names),
+            "observable_names": list(compiled.observable_names),
+            "model_version": compiled.model_version,
+            "dose_targets": dict(compiled.dose_targets),
+        }
+        _write_atomic(index, json.dumps(meta, indent=1))
+    _DEFAULT[source_key] = compiled
     return compiled

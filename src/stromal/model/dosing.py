@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stromal.clinical.protocol import Arm, NebuliserDevice, Route, WeightBasis
-from stromal.model.definition import MODEL
+from stromal.model import codegen
 from stromal.model.parameters import PARAMETER_INDEX
 
 FloatArray = npt.NDArray[np.float64]
@@ -129,6 +129,13 @@ def _column(name: str, value: npt.ArrayLike, n: int) -> FloatArray:
     return arr
 
 
+def _dose_target_index(route: str) -> int:
+    """Index of the state that receives a bolus by ``route``, read from the
+    cached model layout so that dosing never has to build the SymPy model."""
+    layout = codegen.load_default()
+    return layout.state_names.index(layout.dose_targets[route])
+
+
 def dose_events_for_arm(
     arm: Arm,
     *,
@@ -146,8 +153,8 @@ def dose_events_for_arm(
     Raises ``ValueError`` naming the argument and the rule.
     """
     p = np.asarray(params, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] != len(MODEL.parameters):
-        raise ValueError(f"params: needs shape (n, {len(MODEL.parameters)}), got {p.shape}")
+    if p.ndim != 2 or p.shape[1] != len(PARAMETER_INDEX):
+        raise ValueError(f"params: needs shape (n, {len(PARAMETER_INDEX)}), got {p.shape}")
     n = p.shape[0]
     if arm.is_control:
         return no_doses(n)
@@ -174,12 +181,12 @@ def dose_events_for_arm(
             cells = np.minimum(cells, arm.max_total_cells)
         viability = 1.0 if arm.viability_pct is None else arm.viability_pct / 100.0
         lung = cells * viability * p[:, PARAMETER_INDEX["msc_first_pass_fraction"]] / CELLS_PER_STATE_UNIT
-        target = MODEL.state_index(MODEL.dose_targets["iv"])
+        target = _dose_target_index("iv")
         amount = np.repeat(lung[:, None], days.size, axis=1)
     else:
         assert arm.dose_particles is not None and arm.device is not None
         deposited = arm.dose_particles * p[:, PARAMETER_INDEX[DEPOSITION_PARAMETER[arm.device]]]
-        target = MODEL.state_index(MODEL.dose_targets["inhaled"])
+        target = _dose_target_index("inhaled")
         amount = np.repeat((deposited / PARTICLES_PER_STATE_UNIT)[:, None], days.size, axis=1)
     index = np.full(times.shape, target, dtype=np.int64)
     return DoseEvents(np.ascontiguousarray(times), index, np.ascontiguousarray(amount, dtype=np.float64))

@@ -184,8 +184,7 @@ def simulate_cohort(
         n_threads: CPU threads (default: numba's default, all cores).
         max_steps: attempted steps per patient before status 1.
     """
-    mdl = model if model is not None else _default_model()
-    compiled = codegen.load(mdl)
+    compiled = codegen.load(model) if model is not None else codegen.load_default()
     p = _float_array("params", params, 2)
     if p.shape[1] != compiled.n_params:
         raise ValueError(
@@ -225,7 +224,7 @@ def simulate_cohort(
 
         gpu.solve_batch_gpu(
             compiled,
-            mdl,
+            model if model is not None else _default_model(),
             p,
             y_start,
             t_out,
@@ -280,7 +279,7 @@ def simulate_cohort(
         status=status,
         n_steps=n_steps,
         observables={name: obs[i] for i, name in enumerate(compiled.observable_names)},
-        model_version=mdl.version,
+        model_version=compiled.model_version,
         state_names=compiled.state_names,
         backend=chosen,
     )
@@ -289,12 +288,11 @@ def simulate_cohort(
 def warm_up(model: SymbolicModel | None = None) -> float:
     """Compile the model's code, or load it from the cache; return the seconds spent."""
     started = time.perf_counter()
-    mdl = model if model is not None else _default_model()
-    compiled = codegen.load(mdl)
+    compiled = codegen.load(model) if model is not None else codegen.load_default()
     _pick_backend("auto")
     # Same array types as a real call; one small batch for the serial driver,
     # one large enough for the parallel one.
     for n in (1, PARALLEL_MIN_PATIENTS):
         p = np.zeros((n, compiled.n_params))
-        simulate_cohort(p, np.array([0.0, 1.0]), model=mdl, backend="cpu", max_steps=1)
+        simulate_cohort(p, np.array([0.0, 1.0]), model=model, backend="cpu", max_steps=1)
     return time.perf_counter() - started
