@@ -92,3 +92,30 @@ def test_a_stale_triage_form_shows_the_refusal(client: Any, cast: Any, site: Any
     response = client.post(url, {"version": 1, "to_status": "declined", "reason": "spam"})
     assert response.status_code == 400
     assert "Someone else changed this record" in response.content.decode()
+
+
+def test_the_triage_queue_shows_a_page_at_a_time_with_the_total(client: Any, cast: Any, site: Any) -> None:
+    from stromal.intake.views import QUEUE_PAGE_ROWS
+
+    for i in range(QUEUE_PAGE_ROWS + 3):
+        ConsultationRequest.objects.create(
+            site=site,
+            full_name=f"Asker {i:03d}",
+            contact_method="email",
+            email=f"a{i}@example.org",
+            condition="c",
+        )
+    client.force_login(cast.cora)
+    first = client.get(reverse("intake:queue")).content.decode()
+    assert f"Consultation requests ({QUEUE_PAGE_ROWS + 3})" in first
+    assert "Asker 000" in first and f"Asker {QUEUE_PAGE_ROWS:03d}" not in first
+    assert "?status=open&amp;page=2" in first
+    second = client.get(reverse("intake:queue"), {"status": "open", "page": 2}).content.decode()
+    assert f"Asker {QUEUE_PAGE_ROWS + 2:03d}" in second and "Asker 000" not in second
+
+
+def test_a_page_number_out_of_range_shows_the_last_page(client: Any, cast: Any, site: Any) -> None:
+    _request(site)
+    client.force_login(cast.cora)
+    response = client.get(reverse("intake:queue"), {"page": "99"})
+    assert response.status_code == 200 and "q@example.org" in response.content.decode()

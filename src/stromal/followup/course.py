@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -17,6 +17,7 @@ from stromal.administrations import selectors as admin_selectors
 from stromal.administrations.models import OPEN_STATES, AdministrationSession, AdverseEvent
 from stromal.followup import selectors as followup_selectors
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
+from stromal.pathway.sections import Line, SectionSpec
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient
 from stromal.plans.models import PlanStatus, TreatmentPlan
@@ -86,94 +87,147 @@ def course_extra_from(
     }
 
 
-@dataclass
-class WorkSection:
-    """One list on a user's worklist: a title and (label, url) items."""
-
-    key: str
-    title: str
-    items: list[tuple[str, str]] = field(default_factory=list)
+# Worklist sections of the second half of the pathway (shown by ``stromal.pathway``).
+# Each query reads only the columns its line shows.
+_PATIENT = ("patient__given_name", "patient__family_name", "patient__mrn")
+_SESSION = ("id", "patient_id", "sequence", "protocol_day", "scheduled_date", "status", *_PATIENT)
 
 
-def _section(key: str, title: str, items: list[tuple[str, str]]) -> list[WorkSection]:
-    return [WorkSection(key, title, items)] if items else []
+def _administrations_due(user: User, today: dt.date) -> QuerySet[AdministrationSession]:
+    return (
+        admin_selectors.sessions_today(user=user, day=today)
+        .exclude(product__isnull=True)
+        .select_related(None)
+        .select_related("patient")
+        .only(*_SESSION)
+    )
 
 
-def course_work(*, user: User, today: dt.date, limit: int = 50) -> list[WorkSection]:
-    """Administrations, stopping-rule confirmations, units, adverse events, discharges and visits to do today."""
-    role = user.role
-    out: list[WorkSection] = []
-    if role in (Role.NURSE, Role.PHYSICIAN):
-        due = admin_selectors.sessions_today(user=user, day=today).exclude(product__isnull=True)[:limit]
-        out += _section(
-            "wl-administrations",
-            "Administrations to run",
-            [
-                (f"{s.patient.full_name} ({s.patient.mrn}) · {s} · {s.get_status_display()}", _detail(s))
-                for s in due
-            ],
-        )
-    if role == Role.PHYSICIAN:
-        out += _section(
-            "wl-stops",
-            "Stopping-rule events to confirm",
-            [
-                (f"{s.patient.full_name} · {s.stop_reason}", _detail(s))
-                for s in admin_selectors.sessions_awaiting_confirmation(user=user)[:limit]
-            ],
-        )
-        out += _section(
-            "wl-grade",
-            "Adverse events to grade",
-            [
-                (f"{e.patient.full_name} · {e.term}", reverse("administrations:ae_detail", args=[e.pk]))
-                for e in admin_selectors.adverse_events_ungraded(user=user)[:limit]
-            ],
-        )
-        out += _section(
-            "wl-discharge",
-            "Patients to discharge",
-            [
-                (f"{p.patient.full_name} ({p.patient.mrn})", reverse("followup:discharge", args=[p.pk]))
-                for p in _to_discharge(user)[:limit]
-            ],
-        )
-    if role == Role.LAB:
-        out += _section(
-            "wl-units",
-            "Administrations waiting for a unit",
-            [
-                (f"{s.patient.full_name} · {s}", reverse("administrations:allocate", args=[s.pk]))
-                for s in admin_selectors.sessions_needing_product(user=user)[:limit]
-            ],
-        )
-    if role == Role.COORDINATOR:
-        out += _section(
-            "wl-overdue",
-            "Overdue follow-up visits",
-            [
-                (f"{v.patient.full_name} · {v.name} (window closed {v.window_end:%Y-%m-%d})", _calendar(v))
-                for v in followup_selectors.visits_overdue(user=user, today=today)[:limit]
-            ],
-        )
-        out += _section(
-            "wl-visits-due",
-            "Follow-up visits due now",
-            [
-                (f"{v.patient.full_name} · {v.name} (until {v.window_end:%Y-%m-%d})", _calendar(v))
-                for v in followup_selectors.visits_due(user=user, today=today)[:limit]
-            ],
-        )
-    if role in (Role.PHYSICIAN, Role.MONITOR, Role.INVESTIGATOR):
-        out += _section(
-            "wl-expedited",
-            "Serious adverse events — expedited review",
-            [
-                (f"{e.patient.full_name} · {e}", reverse("administrations:ae_detail", args=[e.pk]))
-                for e in admin_selectors.adverse_events_expedited(user=user)[:limit]
-            ],
-        )
-    return out
+def _stops(user: User, today: dt.date) -> QuerySet[AdministrationSession]:
+    return admin_selectors.sessions_awaiting_confirmation(user=user).only(*_SESSION, "stop_reason")
+
+
+def _units(user: User, today: dt.date) -> QuerySet[AdministrationSession]:
+    return (
+        admin_selectors.sessions_needing_product(user=user)
+        .select_related(None)
+        .select_related("patient")
+        .only(*_SESSION)
+    )
+
+
+def _ungraded(user: User, today: dt.date) -> QuerySet[AdverseEvent]:
+    return (
+        admin_selectors.adverse_events_ungraded(user=user)
+        .select_related(None)
+        .select_related("patient")
+        .only("id", "patient_id", "term", "onset_at", *_PATIENT)
+    )
+
+
+def _expedited(user: User, today: dt.date) -> QuerySet[AdverseEvent]:
+    return (
+        admin_selectors.adverse_events_expedited(user=user)
+        .select_related(None)
+        .select_related("patient")
+        .only("id", "patient_id", "term", "onset_at", "ctcae_grade", "serious", *_PATIENT)
+    )
+
+
+def _to_discharge(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
+    """Approved plans with administrations, all of them ended, and no discharge yet."""
+    sessions = AdministrationSession.objects.filter(plan=OuterRef("pk"))
+    return (
+        TreatmentPlan.objects.filter(patient__site_id=site_id_of(user), status=PlanStatus.APPROVED)
+        .filter(Exists(sessions))
+        .exclude(Exists(sessions.filter(status__in=OPEN_STATES)))
+        .exclude(Exists(Discharge.objects.filter(plan=OuterRef("pk"))))
+        .select_related("patient")
+        .only("id", "patient_id", "created_at", *_PATIENT)
+    )
+
+
+_VISIT = ("id", "patient_id", "name", "window_end", *_PATIENT)
+
+
+def _overdue(user: User, today: dt.date) -> QuerySet[FollowUpVisit]:
+    return followup_selectors.visits_overdue(user=user, today=today).only(*_VISIT)
+
+
+def _due(user: User, today: dt.date) -> QuerySet[FollowUpVisit]:
+    return followup_selectors.visits_due(user=user, today=today).only(*_VISIT)
+
+
+def _session_line(s: AdministrationSession) -> Line:
+    return Line(f"{s.patient.full_name} ({s.patient.mrn}) · {s} · {s.get_status_display()}", _detail(s))
+
+
+def _ae_url(e: AdverseEvent) -> str:
+    return reverse("administrations:ae_detail", args=[e.pk])
+
+
+COURSE_SECTIONS: list[SectionSpec] = [
+    SectionSpec(
+        "wl-administrations",
+        "Administrations to run",
+        frozenset({Role.NURSE, Role.PHYSICIAN}),
+        _administrations_due,
+        _session_line,
+    ),
+    SectionSpec(
+        "wl-stops",
+        "Stopping-rule events to confirm",
+        frozenset({Role.PHYSICIAN}),
+        _stops,
+        lambda s: Line(f"{s.patient.full_name} · {s.stop_reason}", _detail(s)),
+    ),
+    SectionSpec(
+        "wl-grade",
+        "Adverse events to grade",
+        frozenset({Role.PHYSICIAN}),
+        _ungraded,
+        lambda e: Line(f"{e.patient.full_name} · {e.term}", _ae_url(e)),
+    ),
+    SectionSpec(
+        "wl-discharge",
+        "Patients to discharge",
+        frozenset({Role.PHYSICIAN}),
+        _to_discharge,
+        lambda p: Line(
+            f"{p.patient.full_name} ({p.patient.mrn})", reverse("followup:discharge", args=[p.pk])
+        ),
+    ),
+    SectionSpec(
+        "wl-units",
+        "Administrations waiting for a unit",
+        frozenset({Role.LAB}),
+        _units,
+        lambda s: Line(f"{s.patient.full_name} · {s}", reverse("administrations:allocate", args=[s.pk])),
+    ),
+    SectionSpec(
+        "wl-overdue",
+        "Overdue follow-up visits",
+        frozenset({Role.COORDINATOR}),
+        _overdue,
+        lambda v: Line(
+            f"{v.patient.full_name} · {v.name} (window closed {v.window_end:%Y-%m-%d})", _calendar(v)
+        ),
+    ),
+    SectionSpec(
+        "wl-visits-due",
+        "Follow-up visits due now",
+        frozenset({Role.COORDINATOR}),
+        _due,
+        lambda v: Line(f"{v.patient.full_name} · {v.name} (until {v.window_end:%Y-%m-%d})", _calendar(v)),
+    ),
+    SectionSpec(
+        "wl-expedited",
+        "Serious adverse events — expedited review",
+        frozenset({Role.PHYSICIAN, Role.MONITOR, Role.INVESTIGATOR}),
+        _expedited,
+        lambda e: Line(f"{e.patient.full_name} · {e}", _ae_url(e)),
+    ),
+]
 
 
 def _detail(s: AdministrationSession) -> str:
@@ -182,20 +236,6 @@ def _detail(s: AdministrationSession) -> str:
 
 def _calendar(v: FollowUpVisit) -> str:
     return reverse("followup:calendar", args=[v.patient_id])
-
-
-def _to_discharge(user: User) -> list[TreatmentPlan]:
-    """Approved plans whose administrations have all ended and that have no discharge yet."""
-    plans = (
-        TreatmentPlan.objects.filter(
-            patient__site_id=site_id_of(user), status=PlanStatus.APPROVED, administrations__isnull=False
-        )
-        .exclude(administrations__status__in=OPEN_STATES)
-        .filter(discharge__isnull=True)
-        .select_related("patient")
-        .distinct()
-    )
-    return list(plans)
 
 
 def patient_course(patient: Patient) -> dict[str, Any]:

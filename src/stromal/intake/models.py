@@ -76,7 +76,16 @@ class ConsultationRequest(models.Model):
                 name="request_contact_given",
             ),
         ]
-        indexes = [models.Index(fields=["site", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["site", "status", "created_at"]),
+            # The triage queue and the coordinator's worklist: open requests, oldest first, a page
+            # at a time. Partial, so it holds only what is still to triage.
+            models.Index(
+                fields=["site", "created_at", "id"],
+                condition=Q(status__in=["new", "contacted", "scheduled"]),
+                name="request_open_queue_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Request #{self.pk} {self.full_name} ({self.status})"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
@@ -19,6 +22,18 @@ from stromal.intake.services import TRIAGE_ROLES, request_convert, request_submi
 from stromal.patients.guards import request_user, require_role
 
 READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN)
+# The queue shows a page at a time (oldest first) with the total; every request stays reachable.
+QUEUE_PAGE_ROWS = 50
+QUEUE_COLUMNS = (
+    "id",
+    "full_name",
+    "contact_method",
+    "email",
+    "phone",
+    "contact_other",
+    "status",
+    "created_at",
+)
 
 
 def _sender_address(request: HttpRequest) -> str:
@@ -63,11 +78,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in {"open", "all", *RequestStatus.values}:
         status = "open"
-    requests = request_queue(user=request_user(request), status=status)
+    requests = request_queue(user=request_user(request), status=status).only(*QUEUE_COLUMNS)
+    page = Paginator(requests, QUEUE_PAGE_ROWS).get_page(request.GET.get("page"))
     return render(
         request,
         "intake/queue.html",
-        {"requests": requests[:200], "status": status, "statuses": RequestStatus.choices},
+        {
+            "page": page,
+            "requests": page.object_list,
+            "status": status,
+            "statuses": RequestStatus.choices,
+            "pager_query": urlencode({"status": status}),
+        },
     )
 
 

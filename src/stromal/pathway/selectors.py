@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.timezone import localtime
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.administrations.models import AdministrationSession, AdverseEvent
 from stromal.examinations.models import Encounter, EncounterKind, EncounterStatus, Observation
-from stromal.followup.course import course_extra_from, course_work, patient_course_from
+from stromal.followup.course import COURSE_SECTIONS, course_extra_from, patient_course_from
 from stromal.followup.models import Discharge, FollowUpVisit
 from stromal.followup.steps import COURSE_STEPS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
+from stromal.pathway.sections import Line, Section, SectionSpec, section_head, visible
 from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, Timeline, build_timeline
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient, RelatedPerson
@@ -219,70 +223,173 @@ def patient_timeline(patient: Patient) -> Timeline:
     return _read_page(fresh, None).timeline
 
 
-@dataclass
+# --- worklist -----------------------------------------------------------------------------------
+
+_PATIENT = ("patient__given_name", "patient__family_name", "patient__mrn")
+
+
+def _requests(user: User, today: dt.date) -> QuerySet[ConsultationRequest]:
+    return ConsultationRequest.objects.filter(site_id=site_id_of(user), status__in=OPEN_STATUSES).only(
+        "id", "full_name", "status", "created_at"
+    )
+
+
+def _open_examinations(user: User, today: dt.date) -> QuerySet[Encounter]:
+    """Examinations due today or earlier that are not closed yet.
+
+    "Today or earlier" is "before tomorrow's midnight" (local time), a range the
+    index on ``scheduled_for`` serves, not a date cast of every row.
+    """
+    tomorrow = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time()))
+    return (
+        Encounter.objects.filter(patient__site_id=site_id_of(user), scheduled_for__lt=tomorrow)
+        .exclude(status=EncounterStatus.CLOSED)
+        .select_related("patient")
+        .only("id", "patient_id", "kind", "status", "scheduled_for", *_PATIENT)
+        .order_by("scheduled_for", "id")
+    )
+
+
+def _to_check(user: User, today: dt.date) -> QuerySet[Encounter]:
+    """Examinations with results, no eligibility check, of a patient without a live plan."""
+    return (
+        Encounter.objects.filter(patient__site_id=site_id_of(user), kind=EncounterKind.EXAMINATION)
+        .filter(Exists(Observation.objects.filter(encounter=OuterRef("pk"))))
+        .exclude(Exists(EligibilityCheck.objects.filter(encounter=OuterRef("pk"))))
+        .exclude(
+            Exists(
+                TreatmentPlan.objects.filter(
+                    patient=OuterRef("patient"), status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]
+                )
+            )
+        )
+        .select_related("patient")
+        .only("id", "patient_id", "scheduled_for", *_PATIENT)
+    )
+
+
+_PLAN_LINE = (
+    "id",
+    "patient_id",
+    "protocol_version_id",
+    "arm_name",
+    "status",
+    "created_at",
+    "protocol_version__title",
+    *_PATIENT,
+)
+
+
+def _live_plans(user: User) -> QuerySet[TreatmentPlan]:
+    return (
+        TreatmentPlan.objects.filter(patient__site_id=site_id_of(user))
+        .select_related("patient", "protocol_version")
+        .only(*_PLAN_LINE)
+    )
+
+
+def _to_sign(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
+    mine = PlanSignature.objects.filter(plan=OuterRef("pk"), signer=user, voided_at__isnull=True)
+    return _live_plans(user).filter(status=PlanStatus.DRAFT).exclude(Exists(mine))
+
+
+def _to_decide(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
+    """Live plans whose latest decision on the plan as it stands is missing or "defer".
+
+    Written as "no settled decision": no accept or decline that is the latest decision
+    on this plan version. The database answers that with anti-joins over the two
+    tables instead of a sorted subquery per plan.
+    """
+    later = PatientDecision.objects.filter(
+        plan=OuterRef("plan"), plan_version=OuterRef("plan_version")
+    ).filter(
+        Q(decided_at__gt=OuterRef("decided_at")) | Q(decided_at=OuterRef("decided_at"), id__gt=OuterRef("id"))
+    )
+    settled = PatientDecision.objects.filter(
+        plan=OuterRef("pk"), plan_version=OuterRef("version"), decision__in=["accept", "decline"]
+    ).exclude(Exists(later))
+    return (
+        _live_plans(user).filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]).exclude(Exists(settled))
+    )
+
+
+def _plan_url(p: TreatmentPlan) -> str:
+    return reverse("plans:detail", args=[p.pk])
+
+
+def _exam_url(e: Encounter) -> str:
+    return reverse("examinations:detail", args=[e.pk])
+
+
+PATHWAY_SECTIONS: list[SectionSpec] = [
+    SectionSpec(
+        "wl-requests",
+        "Requests to triage",
+        frozenset({Role.COORDINATOR}),
+        _requests,
+        lambda r: Line(
+            r.full_name,
+            reverse("intake:detail", args=[r.pk]),
+            f"{r.get_status_display()} · {localtime(r.created_at):%Y-%m-%d %H:%M}",
+        ),
+    ),
+    SectionSpec(
+        "wl-exams",
+        "Examinations to complete",
+        frozenset({Role.PHYSICIAN, Role.NURSE, Role.LAB}),
+        _open_examinations,
+        lambda e: Line(
+            f"{e.patient.full_name} ({e.patient.mrn})",
+            _exam_url(e),
+            f"{e.get_kind_display()} · {e.get_status_display()} · {localtime(e.scheduled_for):%Y-%m-%d %H:%M}",
+        ),
+    ),
+    SectionSpec(
+        "wl-check",
+        "Eligibility to check",
+        frozenset({Role.PHYSICIAN}),
+        _to_check,
+        lambda e: Line(f"{e.patient.full_name} ({e.patient.mrn})", _exam_url(e)),
+    ),
+    SectionSpec(
+        "wl-sign",
+        "Plans awaiting your signature",
+        frozenset({Role.PHYSICIAN}),
+        _to_sign,
+        lambda p: Line(f"{p.patient.full_name} · {p.protocol_version.title} · {p.arm_name}", _plan_url(p)),
+    ),
+    SectionSpec(
+        "wl-decide",
+        "Plans awaiting the patient's decision",
+        frozenset({Role.PHYSICIAN, Role.COORDINATOR}),
+        _to_decide,
+        lambda p: Line(f"{p.patient.full_name} · {p.get_status_display()}", _plan_url(p)),
+    ),
+]
+
+# Every section, in the order the worklist shows them.
+SECTIONS: list[SectionSpec] = [*PATHWAY_SECTIONS, *COURSE_SECTIONS]
+
+
+@dataclass(frozen=True)
 class Worklist:
-    requests: list[ConsultationRequest] = field(default_factory=list)
-    examinations: list[Encounter] = field(default_factory=list)
-    to_check: list[Encounter] = field(default_factory=list)
-    to_sign: list[TreatmentPlan] = field(default_factory=list)
-    to_decide: list[TreatmentPlan] = field(default_factory=list)
-    more: list[Any] = field(default_factory=list)  # issue-4 sections (stromal.followup.course)
+    sections: list[Section]
 
     @property
     def empty(self) -> bool:
-        return not (
-            self.requests or self.examinations or self.to_check or self.to_sign or self.to_decide or self.more
-        )
+        return not self.sections
 
 
-def _open_examinations(site_id: int, today: dt.date) -> QuerySet[Encounter]:
-    """Examinations due today or earlier that are not closed yet."""
-    return (
-        Encounter.objects.filter(patient__site_id=site_id, scheduled_for__date__lte=today)
-        .exclude(status=EncounterStatus.CLOSED)
-        .select_related("patient")
-        .order_by("scheduled_for")
-    )
-
-
-def worklist(*, user: User, today: dt.date | None = None, limit: int = 50) -> Worklist:
-    """What this user must do today, by role."""
-    site_id = site_id_of(user)
+def worklist(*, user: User, today: dt.date | None = None) -> Worklist:
+    """What this user must do today, by role: the head of every non-empty section."""
     today = today or timezone.localdate()
-    out = Worklist()
-    role = user.role
-    live = TreatmentPlan.objects.filter(patient__site_id=site_id).select_related(
-        "patient", "protocol_version"
-    )
-    if role == Role.COORDINATOR:
-        out.requests = list(
-            ConsultationRequest.objects.filter(site_id=site_id, status__in=OPEN_STATUSES)[:limit]
-        )
-    if role in (Role.PHYSICIAN, Role.NURSE, Role.LAB):
-        out.examinations = list(_open_examinations(site_id, today)[:limit])
-    if role == Role.PHYSICIAN:
-        has_check = EligibilityCheck.objects.filter(encounter=OuterRef("pk"))
-        has_results = Observation.objects.filter(encounter=OuterRef("pk"))
-        out.to_check = list(
-            Encounter.objects.filter(patient__site_id=site_id, kind=EncounterKind.EXAMINATION)
-            .filter(Exists(has_results))
-            .exclude(Exists(has_check))
-            .exclude(patient__plans__status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED])
-            .select_related("patient")[:limit]
-        )
-        mine = PlanSignature.objects.filter(plan=OuterRef("pk"), signer=user, voided_at__isnull=True)
-        out.to_sign = list(live.filter(status=PlanStatus.DRAFT).exclude(Exists(mine))[:limit])
-    if role in (Role.PHYSICIAN, Role.COORDINATOR):
-        # The latest decision on the plan as it stands, in SQL (one query, not one per plan).
-        latest = (
-            PatientDecision.objects.filter(plan=OuterRef("pk"), plan_version=OuterRef("version"))
-            .order_by("-decided_at", "-id")
-            .values("decision")[:1]
-        )
-        out.to_decide = list(
-            live.filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED])
-            .annotate(latest_decision=Subquery(latest))
-            .filter(Q(latest_decision__isnull=True) | Q(latest_decision="defer"))[:limit]
-        )
-    out.more = course_work(user=user, today=today, limit=limit)
-    return out
+    heads = [section_head(spec, user, today) for spec in visible(SECTIONS, user.role)]
+    return Worklist([h for h in heads if h.total])
+
+
+def worklist_section(*, user: User, key: str) -> SectionSpec:
+    """One section of the user's worklist by key; 404 for a section the user's role does not have."""
+    for spec in visible(SECTIONS, user.role):
+        if spec.key == key:
+            return spec
+    raise Http404(f"No worklist section {key!r} for this role.")

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
-from stromal.pathway.selectors import patient_page, worklist
+from stromal.pathway.sections import SECTION_PAGE_ROWS
+from stromal.pathway.selectors import patient_page, worklist, worklist_section
 from stromal.patients.guards import request_user
 from stromal.patients.services import PATIENT_WRITERS
 
@@ -18,6 +21,19 @@ def worklist_view(request: HttpRequest) -> HttpResponse:
     work = worklist(user=request_user(request))
     read_only = request_user(request).has_role(Role.MONITOR, Role.INVESTIGATOR)
     return render(request, "pathway/worklist.html", {"work": work, "read_only": read_only})
+
+
+@role_required(*READERS)
+def worklist_section_view(request: HttpRequest, key: str) -> HttpResponse:
+    """One worklist section in full, a page at a time (the worklist shows only its head)."""
+    me = request_user(request)
+    spec = worklist_section(user=me, key=key)
+    page = Paginator(spec.rows(me, timezone.localdate()), SECTION_PAGE_ROWS).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "pathway/worklist_section.html",
+        {"key": spec.key, "title": spec.title, "page": page, "lines": [spec.line(r) for r in page]},
+    )
 
 
 @role_required(*READERS)
