@@ -437,7 +437,8 @@ def run_trial(
         totals = write_chunks(
             iter_chunks(config, scheduler=scheduler, plan=plan, engine=engine), folder, on_chunk=fold
         )
-        bar.set_description("sweep")
+        if config.sweep is not None:
+            bar.set_description("sweep")
 
         def tick(chunk: ChunkResult) -> None:
             bar.update(int(chunk.outcomes["patient_id"].nunique()))
