@@ -154,3 +154,23 @@ def test_the_notebook_example_runs_with_small_arguments(
     stdout = capsys.readouterr().out
     assert "RR 28d msc_iv" in stdout
     assert (tmp_path / "summary.json").is_file() and (tmp_path / "report.html").is_file()
+
+
+def test_simulate_writes_a_cohort_in_batches_identical_to_one_batch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pandas as pd
+
+    from stromal.cli import simulate
+
+    args = ("simulate", "--n", "3", "--days", "1", "--step-h", "2", "--seed", "4")
+    code, _, err = stromal_in_process(capsys, *args, "--out", str(tmp_path / "one.parquet"))
+    assert code == 0, err
+    monkeypatch.setattr(simulate, "ROWS_PER_BATCH", 13)  # one patient (13 output times) per batch
+    code, stdout, err = stromal_in_process(capsys, *args, "--out", str(tmp_path / "batched.parquet"))
+    assert code == 0, err
+    one = pd.read_parquet(tmp_path / "one.parquet")
+    batched = pd.read_parquet(tmp_path / "batched.parquet")
+    assert len(batched) == 3 * 13 and sorted(batched["patient"].unique()) == [0, 1, 2]
+    pd.testing.assert_frame_equal(one, batched)
+    assert "3 patients × 13 times" in stdout

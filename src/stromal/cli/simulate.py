@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from stromal import RESEARCH_DISCLAIMER
 
@@ -12,8 +13,9 @@ from stromal import RESEARCH_DISCLAIMER
 def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
-        description="Simulate virtual patients from the insult (t = 0 h) and write trajectories of every state "
-        "and observable (long format: patient, t_h, name, value). " + RESEARCH_DISCLAIMER,
+        description="Simulate virtual patients from the insult (t = 0 h) and write trajectories: one row per "
+        "patient and output time (patient, t_h, status), one column per state and observable. Large cohorts are "
+        "simulated and written in batches, so memory does not grow with --n. " + RESEARCH_DISCLAIMER,
     )
     parser.add_argument("--n", type=int, default=1, help="patients (1 = the nominal patient unless --sample)")
     parser.add_argument(
@@ -32,7 +34,6 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
-    import pandas as pd
 
     from stromal.model.engine import simulate_cohort
     from stromal.model.parameters import PARAMETER_INDEX, nominal_parameters, sample_parameters
@@ -66,26 +67,73 @@ def run(args: argparse.Namespace) -> int:
         for name, value in overrides.items():
             params[0, PARAMETER_INDEX[name]] = value
     t_h = np.arange(0.0, args.days * 24.0 + 1e-9, args.step_h)
-    result = simulate_cohort(params, t_h)
+    # About two million output rows per batch: bounded memory for any cohort size.
+    batch = max(1, ROWS_PER_BATCH // len(t_h))
+    failed = 0
+    version = ""
+    with _Writer(out) as writer:
+        for start in range(0, len(params), batch):
+            rows = params[start : start + batch]
+            result = simulate_cohort(rows, t_h)
+            failed += int((result.status != 0).sum())
+            version = result.model_version
+            writer.write(_frame(result, t_h, first_patient=start))
+    print(
+        f"wrote {len(params) * len(t_h)} rows ({len(params)} patients × {len(t_h)} times) to {out}; "
+        f"model {version}; failed {failed}"
+    )
+    return 0
+
+
+ROWS_PER_BATCH = 2_000_000
+
+
+def _frame(result: Any, t_h: Any, *, first_patient: int) -> Any:
+    """One batch as a wide table: patient, t_h, status, then every state and observable."""
+    import numpy as np
+    import pandas as pd
+
     from stromal.model.definition import MODEL
 
-    columns = {s.name: result.y[:, :, i] for i, s in enumerate(MODEL.states)}
-    columns.update({k: np.asarray(v) for k, v in result.observables.items()})
-    n, n_t = len(params), len(t_h)
+    n, n_t = result.y.shape[0], len(t_h)
     frame = pd.DataFrame(
         {
-            "patient": np.repeat(np.arange(n), n_t),
+            "patient": np.repeat(np.arange(first_patient, first_patient + n), n_t),
             "t_h": np.tile(t_h, n),
             "status": np.repeat(result.status, n_t),
         }
     )
-    for name, values in columns.items():
-        frame[name] = values.reshape(-1)
-    if out.suffix == ".csv":
-        frame.to_csv(out, index=False)
-    else:
-        frame.to_parquet(out, index=False)
-    print(
-        f"wrote {len(frame)} rows ({n} patients × {n_t} times) to {out}; model {result.model_version}; failed {int((result.status != 0).sum())}"
-    )
-    return 0
+    for i, state in enumerate(MODEL.states):
+        frame[state.name] = result.y[:, :, i].reshape(-1)
+    for name, values in result.observables.items():
+        frame[name] = np.asarray(values).reshape(-1)
+    return frame
+
+
+class _Writer:
+    """Append batches to one CSV (header once) or one Parquet file (one row group per batch)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.parquet: Any = None
+        self.first = True
+
+    def __enter__(self) -> _Writer:
+        return self
+
+    def write(self, frame: Any) -> None:
+        if self.path.suffix == ".csv":
+            frame.to_csv(self.path, index=False, mode="w" if self.first else "a", header=self.first)
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+            if self.parquet is None:
+                self.parquet = pq.ParquetWriter(self.path, table.schema)
+            self.parquet.write_table(table)
+        self.first = False
+
+    def __exit__(self, *exc: object) -> None:
+        if self.parquet is not None:
+            self.parquet.close()
