@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from stromal.model import endpoints as ep
 from stromal.model.statistics import Histogram, RunningMoments
 
 if TYPE_CHECKING:
@@ -49,8 +50,8 @@ DEATH_TIME_RESOLUTION_DAYS = 0.01
 PF_BINS_MMHG = (0.0, 1000.0, 0.5)
 PCT_PREDICTED_BINS = (0.0, 200.0, 0.05)
 WALK_BINS_M = (0.0, 1500.0, 0.5)
-#: Days with a P/F histogram (the report plots days 0–28).
-PF_DAYS = tuple(range(0, 29))
+#: Days with a P/F histogram: the days the trial records (the report plots them).
+PF_DAYS = ep.PF_DAYS
 MORTALITY_DAYS = (28, 60, 90)
 AGE_BANDS = ((18, 40, "18-39"), (40, 60, "40-59"), (60, 80, "60-79"), (80, 200, "80+"))
 PRECISION_NOTE = (
@@ -181,8 +182,6 @@ class TrialTally:
 
     @classmethod
     def for_config(cls, config: TrialConfig) -> TrialTally:
-        from stromal.model import endpoints as ep
-
         long_term = (
             tuple(
                 f"{kind}_{label}"
