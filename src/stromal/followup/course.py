@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
-from django.urls import reverse
 from django.utils import timezone
 
 from stromal.accounts.models import User
@@ -17,6 +16,7 @@ from stromal.administrations import selectors as admin_selectors
 from stromal.administrations.models import OPEN_STATES, AdministrationSession, AdverseEvent
 from stromal.followup import selectors as followup_selectors
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
+from stromal.pathway.links import pk_reverse
 from stromal.pathway.sections import Line, SectionSpec
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient
@@ -163,7 +163,7 @@ def _session_line(s: AdministrationSession) -> Line:
 
 
 def _ae_url(e: AdverseEvent) -> str:
-    return reverse("administrations:ae_detail", args=[e.pk])
+    return pk_reverse("administrations:ae_detail", e.pk)
 
 
 COURSE_SECTIONS: list[SectionSpec] = [
@@ -193,16 +193,14 @@ COURSE_SECTIONS: list[SectionSpec] = [
         "Patients to discharge",
         frozenset({Role.PHYSICIAN}),
         _to_discharge,
-        lambda p: Line(
-            f"{p.patient.full_name} ({p.patient.mrn})", reverse("followup:discharge", args=[p.pk])
-        ),
+        lambda p: Line(f"{p.patient.full_name} ({p.patient.mrn})", pk_reverse("followup:discharge", p.pk)),
     ),
     SectionSpec(
         "wl-units",
         "Administrations waiting for a unit",
         frozenset({Role.LAB}),
         _units,
-        lambda s: Line(f"{s.patient.full_name} · {s}", reverse("administrations:allocate", args=[s.pk])),
+        lambda s: Line(f"{s.patient.full_name} · {s}", pk_reverse("administrations:allocate", s.pk)),
     ),
     SectionSpec(
         "wl-overdue",
@@ -231,11 +229,11 @@ COURSE_SECTIONS: list[SectionSpec] = [
 
 
 def _detail(s: AdministrationSession) -> str:
-    return reverse("administrations:detail", args=[s.pk])
+    return pk_reverse("administrations:detail", s.pk)
 
 
 def _calendar(v: FollowUpVisit) -> str:
-    return reverse("followup:calendar", args=[v.patient_id])
+    return pk_reverse("followup:calendar", v.patient_id)
 
 
 def patient_course(patient: Patient) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
 from stromal.accounts.access import role_required
@@ -16,9 +18,10 @@ from stromal.accounts.models import Site
 from stromal.accounts.roles import Role
 from stromal.forms_clinical import add_service_errors
 from stromal.intake.forms import ConvertForm, PublicRequestForm, TriageForm
-from stromal.intake.models import RequestStatus
+from stromal.intake.models import ConsultationRequest, ContactMethod, RequestStatus
 from stromal.intake.selectors import request_get, request_queue
 from stromal.intake.services import TRIAGE_ROLES, request_convert, request_submit, request_transition
+from stromal.pathway.links import pk_reverse
 from stromal.patients.guards import request_user, require_role
 
 READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN)
@@ -73,6 +76,32 @@ def thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "intake/thanks.html")
 
 
+_STATUS_LABELS = dict(RequestStatus.choices)
+_CONTACT_LABELS = dict(ContactMethod.choices)
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the triage queue, formatted here rather than by template filters (cheaper per row)."""
+
+    received: str
+    name: str
+    url: str
+    contact: str
+    status: str
+
+
+def _queue_row(r: ConsultationRequest) -> QueueRow:
+    method = _CONTACT_LABELS.get(r.contact_method, r.contact_method)
+    return QueueRow(
+        received=f"{localtime(r.created_at):%Y-%m-%d %H:%M}",
+        name=r.full_name,
+        url=pk_reverse("intake:detail", r.pk),
+        contact=f"{method}: {r.contact_text}",
+        status=_STATUS_LABELS.get(r.status, r.status),
+    )
+
+
 @role_required(*READERS)
 def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
@@ -85,7 +114,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "intake/queue.html",
         {
             "page": page,
-            "requests": page.object_list,
+            "rows": [_queue_row(r) for r in page],
             "status": status,
             "statuses": RequestStatus.choices,
             "pager_query": urlencode({"status": status}),

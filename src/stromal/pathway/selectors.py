@@ -11,7 +11,6 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.timezone import localtime
 
@@ -23,6 +22,7 @@ from stromal.followup.course import COURSE_SECTIONS, course_extra_from, patient_
 from stromal.followup.models import Discharge, FollowUpVisit
 from stromal.followup.steps import COURSE_STEPS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
+from stromal.pathway.links import pk_reverse
 from stromal.pathway.sections import Line, Section, SectionSpec, section_head, visible
 from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, Timeline, build_timeline
 from stromal.patients.guards import site_id_of
@@ -296,29 +296,31 @@ def _to_sign(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
 def _to_decide(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
     """Live plans whose latest decision on the plan as it stands is missing or "defer".
 
-    Written as "no settled decision": no accept or decline that is the latest decision
-    on this plan version. The database answers that with anti-joins over the two
-    tables instead of a sorted subquery per plan.
+    Written as "no settled decision that stands": no accept or decline on this plan
+    version without a later "defer". (Only a defer can follow a settled decision without
+    itself being settled, so that is the same as "the latest decision is missing or a
+    defer".) The database answers it with anti-joins, the inner one over the few defers,
+    instead of a sorted subquery per plan.
     """
-    later = PatientDecision.objects.filter(
-        plan=OuterRef("plan"), plan_version=OuterRef("plan_version")
+    later_defer = PatientDecision.objects.filter(
+        plan=OuterRef("plan"), plan_version=OuterRef("plan_version"), decision="defer"
     ).filter(
         Q(decided_at__gt=OuterRef("decided_at")) | Q(decided_at=OuterRef("decided_at"), id__gt=OuterRef("id"))
     )
-    settled = PatientDecision.objects.filter(
+    stands = PatientDecision.objects.filter(
         plan=OuterRef("pk"), plan_version=OuterRef("version"), decision__in=["accept", "decline"]
-    ).exclude(Exists(later))
+    ).exclude(Exists(later_defer))
     return (
-        _live_plans(user).filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]).exclude(Exists(settled))
+        _live_plans(user).filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]).exclude(Exists(stands))
     )
 
 
 def _plan_url(p: TreatmentPlan) -> str:
-    return reverse("plans:detail", args=[p.pk])
+    return pk_reverse("plans:detail", p.pk)
 
 
 def _exam_url(e: Encounter) -> str:
-    return reverse("examinations:detail", args=[e.pk])
+    return pk_reverse("examinations:detail", e.pk)
 
 
 PATHWAY_SECTIONS: list[SectionSpec] = [
@@ -329,7 +331,7 @@ PATHWAY_SECTIONS: list[SectionSpec] = [
         _requests,
         lambda r: Line(
             r.full_name,
-            reverse("intake:detail", args=[r.pk]),
+            pk_reverse("intake:detail", r.pk),
             f"{r.get_status_display()} · {localtime(r.created_at):%Y-%m-%d %H:%M}",
         ),
     ),
