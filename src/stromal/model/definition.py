@@ -11,7 +11,13 @@ the Reynolds 2006 inflammation core (unchanged), an alveolar barrier and
 edema layer with alveolar fluid clearance (Ware & Matthay 2001), an iso-shunt
 gas-exchange mapping with the Severinghaus curve, a bistable
 macrophage-myofibroblast repair/fibrosis circuit after Adler 2020, MSC and
-exosome kinetics and Emax secretome effects, and a death hazard.
+exosome kinetics and Emax secretome effects, and a death hazard from
+hypoxaemia, barrier failure and systemic tissue damage.
+
+Change log: 0.2.0 added the systemic-damage term (Reynolds D) to the death
+hazard. Without it a patient in the persistent inflammatory state with a
+tolerant lung had no excess risk, so mild ARDS mortality could not exceed
+~10 % against Berlin's 27 % (see docs/calibration/calibration.md).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ import sympy as sp
 
 from stromal.model.parameters import PARAMETERS, ParameterSpec
 
-MODEL_VERSION = "0.1.0"
+MODEL_VERSION = "0.2.0"
 
 
 @dataclass(frozen=True)
@@ -347,7 +353,11 @@ def _full_definition() -> ModelDefinition:
         "death hazard",
         k["hazard_scale_per_h"]
         * sp.exp(k["hazard_age_log_per_year"] * age)
-        * (hypox + k["hazard_barrier_weight"] * B**4 / (B**4 + k["hazard_barrier_half"] ** 4))
+        * (
+            hypox
+            + k["hazard_barrier_weight"] * B**4 / (B**4 + k["hazard_barrier_half"] ** 4)
+            + k["hazard_damage_weight"] * D**4 / (D**4 + k["hazard_damage_half"] ** 4)
+        )
         + k["background_hazard_per_h"] * sp.exp(k["gompertz_per_year"] * age),
     )
     dH = hazard

@@ -67,11 +67,16 @@ ASSUMPTIONS = """\
   lung susceptibility (CV 1) spreads the Berlin grade.
 - **Calibration** (`stromal calibrate`, `calibration_targets/*.toml`) scales
   the populations of the fitted parameters (hazard scale, barrier-hazard
-  half-point, insult size, lung susceptibility, barrier repair, MSC EC50) by
-  the multipliers in `calibrated.toml`; trials apply them by default. Death
-  is driven only by hypoxaemia and barrier damage, with no non-pulmonary
-  organ failure, so mortality follows P/F severity more steeply than the
-  Berlin cohorts (27/32/45 %); see the calibration report for the misses.
+  half-point, damage-hazard weight, insult size, lung susceptibility,
+  barrier repair, MSC EC50 and anti-inflammatory potency) by
+  the multipliers in `calibrated.toml`; trials apply them by default; the
+  report with every target and its misses is `docs/calibration/`.
+- **Death hazard** (changed in 0.2.0): hypoxaemia, barrier failure and
+  persistent systemic tissue damage (Reynolds D above ~5, a stand-in for
+  multi-organ failure, which is not modelled as such). Without the damage
+  term mild ARDS mortality could not rise above ~10 %; even with it, deaths
+  in mild ARDS come only from patients who slide into persistent
+  inflammation.
 - **Ventilation** is not a state: liberation is P/F >= 250 mmHg at the
   patient's FiO2 sustained 48 h (`stromal.model.endpoints.ventilation_days`).
 """

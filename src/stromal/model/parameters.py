@@ -534,6 +534,26 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         free=True,
     ),
     _P(
+        "hazard_damage_weight",
+        1.0,
+        "dimensionless",
+        "weight of persistent systemic tissue damage (Reynolds D) relative to hypoxaemia",
+        "assumed: most ARDS deaths come from sepsis and multi-organ failure, few from refractory "
+        "hypoxaemia (Montgomery AB et al., Am Rev Respir Dis 1985;132:485-9, "
+        "doi:10.1164/arrd.1985.132.3.485); fitted by `stromal calibrate`",
+        Fixed(1.0),
+        free=True,
+    ),
+    _P(
+        "hazard_damage_half",
+        5.0,
+        "damage index",
+        "tissue damage D at half-maximal damage hazard",
+        "assumed: between the peaks of resolving courses (D < ~3.5) and the persistent plateau "
+        "(D ~17.4, Reynolds 2006), so the term marks persistent systemic inflammation",
+        Fixed(5.0),
+    ),
+    _P(
         "hazard_age_log_per_year",
         0.025,
         "1/year",
