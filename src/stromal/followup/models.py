@@ -69,6 +69,12 @@ class FollowUpVisit(models.Model):
         indexes = [
             models.Index(fields=["status", "window_end"]),
             models.Index(fields=["patient", "target_date"]),
+            # Visits due now (window_start <= today <= window_end): partial, open visits only.
+            models.Index(
+                fields=["window_start", "window_end"],
+                condition=Q(status="scheduled"),
+                name="followup_visit_open_window_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["plan", "code"], name="followup_visit_once_per_plan"),
