@@ -8,6 +8,7 @@ from django.utils import timezone
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
+from stromal.pathway.links import pk_reverse
 from stromal.pathway.sections import SECTION_PAGE_ROWS
 from stromal.pathway.selectors import patient_page, worklist, worklist_section
 from stromal.patients.guards import request_user
@@ -40,16 +41,25 @@ def worklist_section_view(request: HttpRequest, key: str) -> HttpResponse:
 def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
     me = request_user(request)
     page = patient_page(user=me, pk=pk)
+    current = page.timeline.current
+    # Each row's link is built here with one URL reversal per kind of link (pk_reverse),
+    # not one {% url %} per row.
     return render(
         request,
         "pathway/patient.html",
         {
             "patient": page.patient,
             "timeline": page.timeline,
-            "encounters": page.encounters,
-            "plans": page.plans,
+            "steps": [(step, pk_reverse(*step.link) if step.link else "") for step in page.timeline.steps],
+            "current_url": pk_reverse(*current.link) if current and current.link else "",
+            "encounters": [(e, pk_reverse("examinations:detail", e.pk)) for e in page.encounters],
+            "plans": [(p, pk_reverse("plans:detail", p.pk)) for p in page.plans],
             "family": page.family,
             "course": page.course,
+            "sessions": [(s, pk_reverse("administrations:detail", s.pk)) for s in page.course["sessions"]],
+            "adverse_events": [
+                (e, pk_reverse("administrations:ae_detail", e.pk)) for e in page.course["adverse_events"]
+            ],
             "can_edit": me.has_role(*PATIENT_WRITERS),
             "can_schedule": me.has_role(*SCHEDULERS),
         },
