@@ -240,19 +240,25 @@ def _fit_stage(
             best.update(loss=loss, x=x.copy())
         return loss
 
-    start = np.zeros(len(names))
+    # Nelder-Mead restarted from the best point with a smaller simplex while
+    # budget and time remain: a converged simplex is often only a local optimum
+    # on this piecewise-flat (Monte-Carlo) objective.
+    step = 0.5
     with contextlib.suppress(_OutOfTimeError):
-        optimize.minimize(
-            objective,
-            start,
-            method="Nelder-Mead",
-            options={
-                "maxfev": budget,
-                "xatol": 0.02,
-                "fatol": 0.05,
-                "initial_simplex": np.vstack([start, 0.5 * np.eye(len(names))]),
-            },
-        )
+        while step >= 0.05:
+            start = best["x"].copy()
+            optimize.minimize(
+                objective,
+                start,
+                method="Nelder-Mead",
+                options={
+                    "maxfev": budget,
+                    "xatol": 0.02,
+                    "fatol": 0.05,
+                    "initial_simplex": np.vstack([start, step * np.eye(len(names))]),
+                },
+            )
+            step /= 2
     return {name: float(m) for name, m in zip(names, np.exp(best["x"]), strict=True)}
 
 
