@@ -146,7 +146,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  import {import_s:.2f} s, engine warm-up (compile or cache load) {warm_s:.2f} s")
     print(f"  patients enrolled        {enrolled:>12,}   (simulations incl. twins: {simulations:,})")
-    print(f"  wall time                {wall_s:>12.1f} s")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    print(
+        f"  wall time                {wall_s:>12.1f} s   (process CPU {usage.ru_utime + usage.ru_stime:.1f} s)"
+    )
     print(f"  patients/s               {rate:>12.1f}   (simulations/s {simulations / wall_s:,.1f})")
     print(
         f"  RSS before / end / peak  {rss_before:>8.0f} / {samples[-1][1] if samples else float('nan'):.0f} / {peak:.0f} MB"
