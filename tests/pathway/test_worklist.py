@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from stromal.intake.models import ConsultationRequest
 from stromal.pathway.sections import WORKLIST_ROWS
-from stromal.pathway.selectors import worklist
+from stromal.pathway.worklist import worklist
 from stromal.plans.services import decision_record, plan_update
 from tests.pathway.factories import ROLES, client_for, make_patient, make_plan
 

@@ -10,7 +10,8 @@ from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
 from stromal.pathway.links import pk_reverse
 from stromal.pathway.sections import SECTION_PAGE_ROWS
-from stromal.pathway.selectors import patient_page, worklist, worklist_section
+from stromal.pathway.selectors import patient_page
+from stromal.pathway.worklist import worklist, worklist_section
 from stromal.patients.guards import request_user
 from stromal.patients.services import PATIENT_WRITERS
 
