@@ -36,7 +36,12 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from stromal.model.engine import simulate_cohort
-    from stromal.model.parameters import PARAMETER_INDEX, nominal_parameters, sample_parameters
+    from stromal.model.parameters import (
+        PARAMETER_INDEX,
+        calibrated_values,
+        nominal_parameters,
+        sample_parameters,
+    )
 
     out = Path(args.out)
     if out.suffix not in {".csv", ".parquet"}:
@@ -60,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"stromal simulate: --set {name}: {value!r} is not a number", file=sys.stderr)
             return 2
     rng = np.random.default_rng(args.seed)
+    # The installed calibration applies, as in `stromal trial`; --set wins over it.
+    overrides = {**calibrated_values(), **overrides}
     if args.sample or args.n > 1:
         params = sample_parameters(rng, args.n, aetiology=args.aetiology, overrides=overrides)
     else:
