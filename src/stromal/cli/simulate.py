@@ -42,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
         nominal_parameters,
         sample_parameters,
     )
+    from stromal.model.population import apply_calibration
 
     out = Path(args.out)
     if out.suffix not in {".csv", ".parquet"}:
@@ -65,12 +66,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"stromal simulate: --set {name}: {value!r} is not a number", file=sys.stderr)
             return 2
     rng = np.random.default_rng(args.seed)
-    # The installed calibration applies, as in `stromal trial`; --set wins over it.
-    overrides = {**calibrated_values(), **overrides}
+    # The installed calibration applies as in `stromal trial` (a fitted value
+    # scales its parameter's prior); --set wins over it.
     if args.sample or args.n > 1:
-        params = sample_parameters(rng, args.n, aetiology=args.aetiology, overrides=overrides)
+        params = apply_calibration(
+            sample_parameters(rng, args.n, aetiology=args.aetiology), calibrated_values()
+        )
+        for name, value in overrides.items():
+            params[:, PARAMETER_INDEX[name]] = value
     else:
-        params = nominal_parameters()[None, :]
+        params = nominal_parameters(calibrated=True)[None, :]
         for name, value in overrides.items():
             params[0, PARAMETER_INDEX[name]] = value
     t_h = np.arange(0.0, args.days * 24.0 + 1e-9, args.step_h)

@@ -111,7 +111,10 @@ def calibrated_overrides(entry: Traversable | None = None) -> dict[str, float]:
     """Fitted values from ``calibrated.toml`` (empty if none is installed)."""
     import tomllib
 
-    entry = entry or calibrated_file()
+    if entry is None:
+        from stromal.model.parameters import calibrated_values
+
+        return calibrated_values()
     if not entry.is_file():
         return {}
     data = tomllib.loads(entry.read_text(encoding="utf-8"))
