@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.timezone import localtime
@@ -23,7 +23,7 @@ from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
 from stromal.pathway.links import pk_reverse
 from stromal.pathway.sections import Line, Section, SectionSpec, section_head, visible
 from stromal.patients.guards import site_id_of
-from stromal.plans.models import EligibilityCheck, PatientDecision, PlanSignature, PlanStatus, TreatmentPlan
+from stromal.plans.models import EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
 
 _PATIENT = ("patient__given_name", "patient__family_name", "patient__mrn")
 
@@ -96,23 +96,11 @@ def _to_sign(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
 def _to_decide(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
     """Live plans whose latest decision on the plan as it stands is missing or "defer".
 
-    Written as "no settled decision that stands": no accept or decline on this plan
-    version without a later "defer". (Only a defer can follow a settled decision without
-    itself being settled, so that is the same as "the latest decision is missing or a
-    defer".) The database answers it with anti-joins, the inner one over the few defers,
-    instead of a sorted subquery per plan.
+    The plan services keep that fact in ``awaiting_decision`` (draft, edit, withdrawal,
+    decision), which a partial index serves, instead of anti-joins over every plan and
+    decision at each request.
     """
-    later_defer = PatientDecision.objects.filter(
-        plan=OuterRef("plan"), plan_version=OuterRef("plan_version"), decision="defer"
-    ).filter(
-        Q(decided_at__gt=OuterRef("decided_at")) | Q(decided_at=OuterRef("decided_at"), id__gt=OuterRef("id"))
-    )
-    stands = PatientDecision.objects.filter(
-        plan=OuterRef("pk"), plan_version=OuterRef("version"), decision__in=["accept", "decline"]
-    ).exclude(Exists(later_defer))
-    return (
-        _live_plans(user).filter(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]).exclude(Exists(stands))
-    )
+    return _live_plans(user).filter(awaiting_decision=True)
 
 
 def _plan_url(p: TreatmentPlan) -> str:

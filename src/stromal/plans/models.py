@@ -86,11 +86,27 @@ class TreatmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    # Denormalised "the patient's decision on the plan as it stands is missing or a defer",
+    # kept by the plan services (draft, update, withdraw, decision) in the same transaction,
+    # so the worklist finds these plans through a small partial index instead of anti-joins
+    # over every plan and decision.
+    awaiting_decision = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(awaiting_decision=True),
+                name="plan_awaiting_decision",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=PlanStatus.values), name="plan_status_valid"),
+            models.CheckConstraint(
+                condition=Q(awaiting_decision=False) | Q(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]),
+                name="plan_awaiting_decision_only_live",
+            ),
             models.CheckConstraint(
                 condition=~Q(status=PlanStatus.APPROVED)
                 | Q(first_signer__isnull=False, second_signer__isnull=False, approved_at__isnull=False),

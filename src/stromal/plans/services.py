@@ -171,6 +171,7 @@ def plan_draft(*, check: EligibilityCheck, user: User, arm_name: str, notes: str
                 dose=dose,
                 notes=notes,
                 drafted_by=user,
+                awaiting_decision=True,  # no decision on a new plan yet
             )
     except IntegrityError as exc:
         raise ValidationError(LIVE_PLAN_EXISTS) from exc
@@ -213,7 +214,14 @@ def plan_update(
     if notes is not None and notes != plan.notes:
         fields["notes"] = notes
     voided = _void_signatures(plan, SIGNATURES_VOIDED)
-    fields.update(status=PlanStatus.DRAFT, approved_at=None, first_signer=None, second_signer=None)
+    # An edit makes a new plan version: earlier decisions no longer count.
+    fields.update(
+        status=PlanStatus.DRAFT,
+        approved_at=None,
+        first_signer=None,
+        second_signer=None,
+        awaiting_decision=True,
+    )
     update_versioned(plan, expected_version=version, **fields)
     _plan_audit(
         user,
@@ -280,6 +288,7 @@ def plan_withdraw(*, plan: TreatmentPlan, user: User, version: int, reason: str)
         first_signer=None,
         second_signer=None,
         approved_at=None,
+        awaiting_decision=False,
     )
     _plan_audit(user, "withdraw", plan, before, reason=reason)
     return plan
@@ -415,6 +424,13 @@ def decision_record(
         notes=notes,
         recorded_by=user,
     )
+    # This decision is now the latest on the plan version; an edit or withdrawal that got in
+    # first changed the version (and set the flag itself), so this one then counts for nothing.
+    awaiting = decision == Decision.DEFER
+    if TreatmentPlan.objects.filter(
+        pk=plan.pk, version=plan.version, status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]
+    ).update(awaiting_decision=awaiting):
+        plan.awaiting_decision = awaiting
     audit_change(
         actor=user, action=f"decision:{decision}", instance=record, before=None, patient=plan.patient
     )
