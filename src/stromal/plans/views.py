@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -52,6 +54,33 @@ READERS = tuple(CLINICAL_READERS)
 
 def _arms(plan_or_version: ProtocolVersion) -> list[str]:
     return [a.name for a in plan_or_version.to_protocol().arms]
+
+
+def _plan_step(
+    request: HttpRequest,
+    plan: TreatmentPlan,
+    form: forms.BaseForm,
+    *,
+    title: str,
+    success: str,
+    action: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
+    """The shape every plan step shares: a valid POST runs the service; its
+    refusal lands on the form (400), its success returns to the plan."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("plans:detail", pk=plan.pk)
+    return render(
+        request,
+        "plans/form.html",
+        {"plan": plan, "form": form, "title": title},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @role_required(*PHYSICIANS)
@@ -172,19 +201,13 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         arms=arms,
         initial={"version": plan.version, "arm_name": plan.arm_name, "notes": plan.notes},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan_update(plan=plan, user=request_user(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Plan changed; any signatures were voided and it needs two new ones.")
-            return redirect("plans:detail", pk=plan.pk)
-    return render(
+    return _plan_step(
         request,
-        "plans/form.html",
-        {"plan": plan, "form": form, "title": "Change the plan"},
-        status=400 if request.method == "POST" else 200,
+        plan,
+        form,
+        title="Change the plan",
+        success="Plan changed; any signatures were voided and it needs two new ones.",
+        action=lambda data: plan_update(plan=plan, user=request_user(request), **data),
     )
 
 
@@ -197,19 +220,13 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponse:
         plan=plan,
         initial={"held_at": timezone.localtime().replace(second=0, microsecond=0)},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            meeting_record(plan=plan, user=request_user(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Plan meeting recorded.")
-            return redirect("plans:detail", pk=plan.pk)
-    return render(
+    return _plan_step(
         request,
-        "plans/form.html",
-        {"plan": plan, "form": form, "title": "Record the plan meeting"},
-        status=400 if request.method == "POST" else 200,
+        plan,
+        form,
+        title="Record the plan meeting",
+        success="Plan meeting recorded.",
+        action=lambda data: meeting_record(plan=plan, user=request_user(request), **data),
     )
 
 
@@ -222,19 +239,13 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
         "given_at": timezone.localtime().replace(second=0, microsecond=0),
     }
     form = ConsentForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            consent_record(plan=plan, user=request_user(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Consent recorded.")
-            return redirect("plans:detail", pk=plan.pk)
-    return render(
+    return _plan_step(
         request,
-        "plans/form.html",
-        {"plan": plan, "form": form, "title": "Record consent"},
-        status=400 if request.method == "POST" else 200,
+        plan,
+        form,
+        title="Record consent",
+        success="Consent recorded.",
+        action=lambda data: consent_record(plan=plan, user=request_user(request), **data),
     )
 
 
@@ -243,27 +254,25 @@ def consent(request: HttpRequest, pk: int) -> HttpResponse:
 def decision(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_get(user=request_user(request), pk=pk)
     form = DecisionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        choice = form.cleaned_data["decision"]
-        try:
-            decision_record(
-                plan=plan,
-                user=request_user(request),
-                decision=choice,
-                notes=form.cleaned_data["notes"],
-                consent=valid_consent(plan) if choice == "accept" else None,
-                meeting=plan.meetings.order_by("-held_at").first(),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "The patient's decision is recorded.")
-            return redirect("plans:detail", pk=plan.pk)
-    return render(
+
+    def record(data: dict[str, Any]) -> None:
+        choice = data["decision"]
+        decision_record(
+            plan=plan,
+            user=request_user(request),
+            decision=choice,
+            notes=data["notes"],
+            consent=valid_consent(plan) if choice == "accept" else None,
+            meeting=plan.meetings.order_by("-held_at").first(),
+        )
+
+    return _plan_step(
         request,
-        "plans/form.html",
-        {"plan": plan, "form": form, "title": "Record the patient's decision"},
-        status=400 if request.method == "POST" else 200,
+        plan,
+        form,
+        title="Record the patient's decision",
+        success="The patient's decision is recorded.",
+        action=record,
     )
 
 
@@ -272,17 +281,11 @@ def decision(request: HttpRequest, pk: int) -> HttpResponse:
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_get(user=request_user(request), pk=pk)
     form = WithdrawForm(request.POST or None, initial={"version": plan.version})
-    if request.method == "POST" and form.is_valid():
-        try:
-            plan_withdraw(plan=plan, user=request_user(request), **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, "Plan withdrawn; its signatures are void.")
-            return redirect("plans:detail", pk=plan.pk)
-    return render(
+    return _plan_step(
         request,
-        "plans/form.html",
-        {"plan": plan, "form": form, "title": "Withdraw the plan"},
-        status=400 if request.method == "POST" else 200,
+        plan,
+        form,
+        title="Withdraw the plan",
+        success="Plan withdrawn; its signatures are void.",
+        action=lambda data: plan_withdraw(plan=plan, user=request_user(request), **data),
     )
