@@ -22,6 +22,7 @@ doi:10.1093/bioinformatics/btab227): one symbolic definition, generated code.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -477,6 +478,7 @@ _DEFAULT_MODEL_SOURCES = ("definition.py", "parameters.py", "distributions.py", 
 _DEFAULT: dict[str, CompiledModel] = {}
 
 
+@functools.cache  # the source files do not change within a process; hash them once
 def _default_source_key() -> str:
     here = Path(__file__).resolve().parent
     h = hashlib.sha256()
