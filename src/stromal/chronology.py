@@ -1,0 +1,144 @@
+"""When a clinical event may have happened: never in the future, and in order.
+
+One place for the time rules every service applies to the dates and
+date-times it is given (issue #8, class 5): an event is refused when it lies
+later than now (allowing ``CLOCK_SKEW`` for a bedside clock a little ahead of
+the server), when it lies before the event that must precede it, and a date of
+birth must give an age of 0 to ``MAX_AGE_YEARS`` years.
+
+Each check raises ``django.core.exceptions.ValidationError`` keyed by the form
+field it is about, so the message appears next to that field, and names the
+rule in words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+#: How far ahead of the server's clock a recorded time may be (a bedside device
+#: or a workstation whose clock runs a little fast).
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+#: Oldest plausible age at any clinical event (years).
+MAX_AGE_YEARS = 120
+
+IN_THE_FUTURE = "{label} ({value}) cannot be later than now ({now})."
+BEFORE_EARLIER_EVENT = "{label} ({value}) cannot be before {earlier_label} ({earlier})."
+AGE_OUT_OF_RANGE = (
+    "{label} ({value}) gives an age of {age} years; it must give an age of 0 to {max_age} years."
+)
+
+
+def _show(value: dt.date | dt.datetime) -> str:
+    if isinstance(value, dt.datetime):
+        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        return local.strftime("%Y-%m-%d %H:%M %Z").strip()
+    return value.isoformat()
+
+
+def _as_comparable(value: dt.date | dt.datetime, like: dt.date | dt.datetime) -> dt.date | dt.datetime:
+    """Bring ``value`` to the type of ``like``: a date-time becomes its local date
+    when compared with a date; a date becomes its local midnight otherwise."""
+    if isinstance(like, dt.datetime):
+        if isinstance(value, dt.datetime):
+            return value
+        return timezone.make_aware(dt.datetime.combine(value, dt.time.min))
+    if isinstance(value, dt.datetime):
+        return timezone.localdate(value) if timezone.is_aware(value) else value.date()
+    return value
+
+
+def require_not_future(
+    field: str,
+    value: dt.date | dt.datetime | None,
+    *,
+    label: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Refuse an event later than ``now`` (+ ``CLOCK_SKEW``; a date: later than today).
+
+    ``None`` (not recorded) passes. ``now`` defaults to ``timezone.now()``; a
+    date is compared with today's date in the active (site) time zone.
+
+    Raises:
+        ValidationError: ``{field: message}``.
+    """
+    if value is None:
+        return
+    current = now or timezone.now()
+    if isinstance(value, dt.datetime):
+        late = value > current + CLOCK_SKEW
+        shown_now = _show(current)
+    else:
+        today = timezone.localdate(current)
+        late = value > today
+        shown_now = today.isoformat()
+    if late:
+        raise ValidationError({field: IN_THE_FUTURE.format(label=label, value=_show(value), now=shown_now)})
+
+
+def require_not_before(
+    field: str,
+    value: dt.date | dt.datetime | None,
+    earlier: dt.date | dt.datetime | None,
+    *,
+    label: str,
+    earlier_label: str,
+) -> None:
+    """Refuse ``value`` when it lies before ``earlier`` (the event that must come first).
+
+    Either being ``None`` passes. A date and a date-time are compared on the
+    local date of the date-time.
+
+    Raises:
+        ValidationError: ``{field: message}``.
+    """
+    if value is None or earlier is None:
+        return
+    if isinstance(value, dt.datetime) and isinstance(earlier, dt.datetime):
+        early = value < earlier
+    else:
+        early = _as_comparable(value, dt.date.min) < _as_comparable(earlier, dt.date.min)
+    if early:
+        raise ValidationError(
+            {
+                field: BEFORE_EARLIER_EVENT.format(
+                    label=label, value=_show(value), earlier_label=earlier_label, earlier=_show(earlier)
+                )
+            }
+        )
+
+
+def age_in_years(date_of_birth: dt.date, on: dt.date) -> int:
+    """Completed years between ``date_of_birth`` and ``on``."""
+    return on.year - date_of_birth.year - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
+
+
+def require_plausible_birth_date(
+    field: str,
+    date_of_birth: dt.date | None,
+    *,
+    label: str = "Date of birth",
+    now: dt.datetime | None = None,
+) -> None:
+    """Refuse a date of birth in the future or giving an age above ``MAX_AGE_YEARS``.
+
+    Raises:
+        ValidationError: ``{field: message}``.
+    """
+    if date_of_birth is None:
+        return
+    require_not_future(field, date_of_birth, label=label, now=now)
+    today = timezone.localdate(now or timezone.now())
+    age = age_in_years(date_of_birth, today)
+    if not 0 <= age <= MAX_AGE_YEARS:
+        raise ValidationError(
+            {
+                field: AGE_OUT_OF_RANGE.format(
+                    label=label, value=date_of_birth.isoformat(), age=age, max_age=MAX_AGE_YEARS
+                )
+            }
+        )
