@@ -27,6 +27,7 @@ RELEASE_FAILED = "The lot does not meet its release criteria: {findings}."
 LOT_EXPIRED = "The lot expired at {at:%Y-%m-%d %H:%M}."
 THAW_EXPIRED = "The thawed unit expired at {at:%Y-%m-%d %H:%M} ({hours:g} h after thaw)."
 DISCARD_NEEDS_REASON = "Give a reason for discarding the unit."
+CORRECTION_NEEDS_REASON = "Give a reason for correcting a recorded release-test result ({fields})."
 ALREADY_THAWED = "The unit was already thawed at {at:%Y-%m-%d %H:%M}."
 
 RESULT_FIELDS = (
@@ -123,7 +124,18 @@ def lot_record_results(
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "not a release-test field"})
     before = snapshot(lot, RESULT_FIELDS)
+    # A result that was already recorded (not empty, not the field's default)
+    # and now changes is a correction: it must say why.
+    corrected = sorted(
+        name
+        for name, value in results.items()
+        if before.get(name) not in (None, "", ProductLot._meta.get_field(name).get_default())
+        and before.get(name) != value
+    )
+    # The version is checked first: a stale editor is told to reload, not to explain.
     update_versioned(lot, expected_version=expected_version, **dict(results))
+    if corrected and not reason.strip():
+        raise ValidationError({"reason": CORRECTION_NEEDS_REASON.format(fields=", ".join(corrected))})
     _custody(lot, CustodyEvent.Kind.TESTED, actor)
     audit_record(
         actor=actor,
