@@ -131,9 +131,7 @@ def test_releasing_a_failing_lot_shows_why_and_keeps_it_in_quarantine(cast) -> N
     assert lot.status == LotStatus.QUARANTINE
 
 
-def test_a_correction_without_a_reason_is_refused_next_to_the_reason_and_with_it_shown_in_the_history(
-    cast,
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_correction_needs_a_reason_which_the_history_shows(cast) -> None:  # type: ignore[no-untyped-def]
     lot = received_lot(cast.luke)
     client = _client(cast, "luke")
     form = {k: ("" if v is None else v) for k, v in PASSING_RESULTS.items()}

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from stromal.accounts.models import User
@@ -111,6 +111,11 @@ def lot_receive(
     return lot
 
 
+def _field_default(name: str) -> Any:
+    field = ProductLot._meta.get_field(name)
+    return field.get_default() if isinstance(field, models.Field) else None
+
+
 @transaction.atomic
 def lot_record_results(
     *, lot: ProductLot, actor: User, expected_version: int, results: Mapping[str, Any], reason: str = ""
@@ -129,8 +134,7 @@ def lot_record_results(
     corrected = sorted(
         name
         for name, value in results.items()
-        if before.get(name) not in (None, "", ProductLot._meta.get_field(name).get_default())
-        and before.get(name) != value
+        if before.get(name) not in (None, "", _field_default(name)) and before.get(name) != value
     )
     # The version is checked first: a stale editor is told to reload, not to explain.
     update_versioned(lot, expected_version=expected_version, **dict(results))
