@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("stromal.cli.worker", "run the background task worker"),
     "demo": ("stromal.cli.demo", "create demo logins and load the synthetic demo cohort"),
     "manage": ("stromal.cli.manage", "run a Django management command"),
+    "audit": ("stromal.cli.audit", "verify the tamper-evident audit trail (hash chain)"),
     "simulate": ("stromal.cli.simulate", "simulate one virtual patient or a cohort"),
     "trial": ("stromal.cli.trial", "run an in-silico trial from a TOML configuration"),
     "calibrate": (
