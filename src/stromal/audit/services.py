@@ -100,12 +100,13 @@ def audit_record(
     return event
 
 
-def audit_chain_verify() -> ChainReport:
-    """Check the whole trail against its hash chain (streamed in sequence order)."""
+def audit_chain_verify(*, using: str = "default") -> ChainReport:
+    """Check the whole trail of database ``using`` against its hash chain (streamed in sequence order)."""
     rows = (
-        AuditEvent.objects.order_by("sequence")
+        AuditEvent.objects.using(using)
+        .order_by("sequence")
         .values("id", "previous_hash", "event_hash", *HASHED_FIELDS)
         .iterator(chunk_size=2000)
     )
-    head = AuditChainHead.objects.filter(pk=CHAIN_HEAD_PK).first()
+    head = AuditChainHead.objects.using(using).filter(pk=CHAIN_HEAD_PK).first()
     return verify_events(rows, head_sequence=head.sequence if head else None)
