@@ -24,8 +24,8 @@ import os
 import shutil
 import sqlite3
 import subprocess
-from contextlib import closing
 from collections.abc import Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
