@@ -46,7 +46,9 @@ def test_gad7_scores_the_worked_cases_of_spitzer_2006(case: dict[str, Any]) -> N
     assert result == {"total": case["total"], "severity": case["severity"]}
 
 
-@pytest.mark.parametrize("case", _cases("moca.json"), ids=lambda c: f"{c['moca_score']}-{c['education_years']}y")
+@pytest.mark.parametrize(
+    "case", _cases("moca.json"), ids=lambda c: f"{c['moca_score']}-{c['education_years']}y"
+)
 def test_moca_adds_the_education_point_as_nasreddine_2005(case: dict[str, Any]) -> None:
     result = INSTRUMENTS["moca"].score(
         {"moca_score": case["moca_score"], "education_years": case["education_years"]}
@@ -64,7 +66,9 @@ gad7_items = st.lists(st.integers(0, 3), min_size=7, max_size=7)
 
 
 @given(phq9_items, st.integers(0, 8))
-def test_phq9_total_stays_in_0_to_27_and_never_falls_when_an_answer_rises(items: list[int], which: int) -> None:
+def test_phq9_total_stays_in_0_to_27_and_never_falls_when_an_answer_rises(
+    items: list[int], which: int
+) -> None:
     base = INSTRUMENTS["phq9"].score(_answers("phq9", items))
     assert 0 <= int(base["total"] or 0) <= 27
     raised = list(items)

@@ -72,7 +72,9 @@ def test_a_better_general_health_rating_never_lowers_general_health(answer: int)
     assert float(better or 0) >= float(worse or 0)
 
 
-@pytest.mark.parametrize(("item", "bad"), [("rand36_13", 3), ("rand36_3", 4), ("rand36_21", 7), ("rand36_1", 0)])
+@pytest.mark.parametrize(
+    ("item", "bad"), [("rand36_13", 3), ("rand36_3", 4), ("rand36_21", 7), ("rand36_1", 0)]
+)
 def test_an_answer_outside_the_items_categories_is_refused_naming_the_item(item: str, bad: int) -> None:
     with pytest.raises(ClinicalInputError) as err:
         RAND36.score({item: bad})

@@ -88,7 +88,10 @@ def test_a_borg_rating_outside_0_to_10_is_refused(bad: float) -> None:
 def test_scoring_needs_the_patients_weight() -> None:
     with pytest.raises(ClinicalInputError) as err:
         WALK.score(ANSWERS, Subject("male", 60, 175, None))
-    assert (err.value.field, err.value.rule) == ("weight_kg", SUBJECT_NEEDED.format(instrument="six_minute_walk"))
+    assert (err.value.field, err.value.rule) == (
+        "weight_kg",
+        SUBJECT_NEEDED.format(instrument="six_minute_walk"),
+    )
 
 
 def test_a_saturation_given_as_a_fraction_gets_a_hint() -> None:
