@@ -201,3 +201,10 @@ def test_reasons_longer_than_the_limit_are_refused() -> None:
             {"readmissions_count": 1, "readmission_reasons": "x" * 2001, "readmission_respiratory": False}
         )
     assert err.value.field == "readmission_reasons"
+
+
+def test_a_bad_status_is_the_only_error_not_also_its_dependent_items() -> None:
+    problems = VITAL.errors(
+        {"vital_status": "dea", "vital_status_ascertainment": "visit", "date_of_death": "2026-03-02"}
+    )
+    assert [p.field for p in problems] == ["vital_status"]

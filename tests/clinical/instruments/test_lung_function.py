@@ -12,7 +12,11 @@ from hypothesis import strategies as st
 
 from stromal.clinical.instruments import INSTRUMENTS, Subject
 from stromal.clinical.instruments.base import EXACTLY_ONE, REQUIRED_WHEN
-from stromal.clinical.instruments.lung_function import DLCO_SI_TO_TRADITIONAL, FEV1_ABOVE_FVC
+from stromal.clinical.instruments.lung_function import (
+    DLCO_SI_TO_TRADITIONAL,
+    FEV1_ABOVE_FVC,
+    spirometry_by_parameter,
+)
 from stromal.clinical.reference_values import spirometry_reference
 from stromal.clinical.validation import ClinicalInputError
 
@@ -131,3 +135,15 @@ def test_a_larger_dlco_never_gives_a_lower_z_score(dlco: float, step: float) -> 
     z = float(low["z"] or 0)
     if abs(z + 1.645) > 1e-9:  # pyspiro's LLN is the z = -1.645 value
         assert low["below_lln"] is (z < -1.645)
+
+
+def test_the_results_nest_per_parameter_as_stromal_assess_prints_them() -> None:
+    scores = SPIRO.score({"fev1_l": 2.8, "fvc_l": 3.9}, MAN)
+    nested = spirometry_by_parameter(scores)
+    assert set(nested) == {"fev1", "fvc", "fev1_fvc", "equation"}
+    assert nested["fvc"] == {
+        "z": scores["fvc_z"],
+        "percent_predicted": scores["fvc_percent_predicted"],
+        "lln": scores["fvc_lln"],
+        "below_lln": scores["fvc_below_lln"],
+    }

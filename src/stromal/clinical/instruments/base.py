@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from stromal.clinical.validation import ClinicalInputError, FieldSpec, Kind, check_value
@@ -241,7 +241,7 @@ class Instrument:
     scorer: Scorer
     needs_subject: tuple[str, ...] = ()
     exactly_one_of: tuple[tuple[str, ...], ...] = ()
-    cross_checks: tuple[CrossCheck, ...] = field(default=())
+    cross_checks: tuple[CrossCheck, ...] = ()
 
     def __post_init__(self) -> None:
         names = [i.name for i in self.items]
@@ -302,10 +302,14 @@ class Instrument:
             if key not in known
         ]
         clean: dict[str, Value] = {}
+        failed: set[str] = set()
         for item in self.items:
             value = raw.get(item.name)
             given = value is not None and not (isinstance(value, str) and not value.strip())
             guard = item.shown_when
+            if guard is not None and guard.item in failed:
+                failed.add(item.name)  # undecidable until the item it depends on is fixed
+                continue
             if guard is not None and not guard.holds(clean):
                 if given:
                     problems.append(
@@ -320,6 +324,7 @@ class Instrument:
             try:
                 clean[item.name] = item.check(value, today=today)
             except ClinicalInputError as exc:
+                failed.add(item.name)
                 problems.append(exc)
         if not problems:
             problems.extend(_group_problems(self.exactly_one_of, clean))

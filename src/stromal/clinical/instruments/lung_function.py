@@ -109,6 +109,18 @@ def score_spirometry(answers: Mapping[str, Value], subject: Subject | None) -> d
     return out
 
 
+def spirometry_by_parameter(scores: Mapping[str, ScoreValue]) -> dict[str, object]:
+    """Spirometry results nested per parameter, the shape ``stromal assess``
+    prints (issue #9): ``{"fev1": {"z", "percent_predicted", "lln",
+    "below_lln"}, "fvc": {...}, "fev1_fvc": {...}, "equation": ...}``."""
+    out: dict[str, object] = {
+        prefix: {key: scores[f"{prefix}_{key}"] for key in ("z", "percent_predicted", "lln", "below_lln")}
+        for prefix in ("fev1", "fvc", "fev1_fvc")
+    }
+    out["equation"] = scores["equation"]
+    return out
+
+
 def _fev1_not_above_fvc(answers: Mapping[str, Value]) -> ClinicalInputError | None:
     if number(answers, "fev1_l") > number(answers, "fvc_l"):
         return ClinicalInputError("fev1_l", answers["fev1_l"], FEV1_ABOVE_FVC)
