@@ -2,8 +2,8 @@
 
 Hays RD, Sherbourne CD, Mazel RM. The RAND 36-Item Health Survey 1.0. Health
 Econ 1993;2(3):217-27, doi:10.1002/hec.4730020305; scoring per RAND's
-"Scoring Instructions for the 36-Item Short Form Survey"
-(https://www.rand.org/health-care/surveys_tools/mos/36-item-short-form/scoring.html):
+"Medical Outcomes Study: 36-Item Short Form Survey Scoring Instructions"
+(https://www.rand.org/health/surveys_tools/mos/mos_core_36item_scoring.html):
 
 1. each precoded answer is recoded to 0-100 by Table 1 (a high score is the
    more favourable health state);
@@ -112,8 +112,9 @@ INSTRUMENT = Instrument(
     title="RAND 36-Item Health Survey 1.0",
     source=(
         "Hays RD, Sherbourne CD, Mazel RM. The RAND 36-Item Health Survey 1.0. Health Econ "
-        "1993;2(3):217-27. doi:10.1002/hec.4730020305. Scoring: RAND, Scoring Instructions for the "
-        "36-Item Short Form Survey, https://www.rand.org/health-care/surveys_tools/mos/36-item-short-form/scoring.html"
+        "1993;2(3):217-27. doi:10.1002/hec.4730020305. Scoring: RAND, Medical Outcomes Study: "
+        "36-Item Short Form Survey Scoring Instructions, "
+        "https://www.rand.org/health/surveys_tools/mos/mos_core_36item_scoring.html"
     ),
     licence=(
         "RAND provides the survey for public use under its Terms and Conditions for Using the SF-36; "
