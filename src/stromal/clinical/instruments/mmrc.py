@@ -1,13 +1,13 @@
 """Modified Medical Research Council (mMRC) dyspnoea scale, grades 0-4.
 
-The grades descend from the MRC breathlessness questions of Fletcher CM,
-Elmes PC, Fairbairn AS, Wood CH. The significance of respiratory symptoms and
-the diagnosis of chronic bronchitis in a working population. Br Med J
-1959;2(5147):257-66, doi:10.1136/bmj.2.5147.257; the 0-4 ("modified") wording
-below follows the tables that cite it (e.g. Eur Respir Rev and Can Fam
-Physician reproductions). Grade 0 is breathless only with strenuous exercise,
-grade 4 too breathless to leave the house. There is nothing to compute: the
-grade is the result.
+The grades descend from the MRC breathlessness questions of Fletcher CM et al.
+Br Med J 1959;2:257-66, the source that published mMRC tables name when they
+adapt it (for example the table "Modified Medical Research Council dyspnea
+scale" in Can Fam Physician, "adapted from Br Med J 1959;2:257-66"); the 0-4
+wording below paraphrases those tables. Grade 0 is breathless only with
+strenuous exercise, grade 4 too breathless to leave the house. There is
+nothing to compute: the grade is the result. (The DOI of the 1959 paper was
+not verified, so none is given.)
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ INSTRUMENT = Instrument(
     version="1",
     title="mMRC dyspnoea scale",
     source=(
-        "Fletcher CM, Elmes PC, Fairbairn AS, Wood CH. Br Med J 1959;2(5147):257-66. "
-        "doi:10.1136/bmj.2.5147.257 (modified 0-4 grading)"
+        "Fletcher CM et al. Br Med J 1959;2:257-66 (the modified 0-4 grading as tabulated by the "
+        "published mMRC tables that adapt it)"
     ),
     licence="Public scale; grade descriptions paraphrased.",
     items=(Item("mmrc_grade", ItemKind.INTEGER, "mMRC dyspnoea grade", "grade", 0, 4, options=GRADES),),
