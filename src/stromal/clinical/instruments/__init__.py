@@ -4,6 +4,15 @@ One module per instrument, each defining an ``Instrument`` (see ``base``);
 ``INSTRUMENTS`` maps every shipped instrument's code to it, and
 ``schedule`` says which are due at which follow-up visit. No Django here.
 
+To add an instrument, copy the module of a similar one (a questionnaire:
+``gad7``; a measurement with a reference equation: ``six_minute_walk``; a
+form without a score: ``readmissions``), cite its source and licence, add it
+to ``INSTRUMENTS`` and give it a worked-cases file under
+``tests/clinical/instruments/cases/``. Item names are unique across all
+instruments (a test holds this), so they can serve as form fields and
+``stromal assess`` keys; ``Item.spec()`` gives the ``FieldSpec`` that
+``stromal assess --help`` prints.
+
 Usage::
 
     from stromal.clinical.instruments import INSTRUMENTS, Subject
