@@ -27,6 +27,7 @@ def _chain(n: int) -> list[dict[str, Any]]:
             "patient_id_at_event": 2,
             "changes": {"dose_cells_per_kg": [None, 1e6]},
             "reason": "",
+            "source": "web POST plans:sign",
             "previous_hash": previous,
         }
         event["event_hash"] = event_digest(event, previous)

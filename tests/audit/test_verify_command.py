@@ -54,8 +54,8 @@ def test_a_forged_back_dated_sign_event_exits_1(capsys: pytest.CaptureFixture[st
     last = events[-1]
     _raw(
         "INSERT INTO audit_auditevent (at, actor_username, action, object_type, object_id, changes, "
-        "reason, sequence, previous_hash, event_hash) VALUES (%s, 'alice', 'plan_sign', "
-        "'plans.treatmentplan', '1', '{}', '', %s, %s, %s)",
+        "reason, source, sequence, previous_hash, event_hash) VALUES (%s, 'alice', 'plan_sign', "
+        "'plans.treatmentplan', '1', '{}', '', '', %s, %s, %s)",
         ["2020-01-01T00:00:00+00:00", last.sequence + 1, last.event_hash, "f" * 64],
     )
     assert main(["audit", "verify"]) == 1

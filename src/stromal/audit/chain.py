@@ -45,6 +45,7 @@ HASHED_FIELDS = (
     "patient_id_at_event",
     "changes",
     "reason",
+    "source",
 )
 
 

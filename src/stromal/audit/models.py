@@ -25,6 +25,8 @@ class AuditEvent(models.Model):
     patient_id_at_event = models.BigIntegerField(null=True, db_index=True)
     changes = models.JSONField(default=dict)
     reason = models.TextField(blank=True)
+    # The screen (view name) or command the change came from.
+    source = models.CharField(max_length=200, blank=True)
     # Hash chain (``stromal.audit.chain``): contiguous sequence, link, own hash.
     sequence = models.BigIntegerField(unique=True)
     previous_hash = models.CharField(max_length=64)

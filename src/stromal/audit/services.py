@@ -14,6 +14,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from stromal.audit.chain import GENESIS_HASH, HASHED_FIELDS, ChainReport, event_digest, verify_events
+from stromal.audit.context import current_source
 from stromal.audit.models import AuditChainHead, AuditEvent
 
 #: The one row of ``AuditChainHead``.
@@ -91,6 +92,7 @@ def audit_record(
         "patient_id_at_event": patient_id,
         "changes": _jsonable(dict(changes or {})),
         "reason": reason,
+        "source": current_source(),
     }
     digest = event_digest(content, head.event_hash)
     event = AuditEvent.objects.create(**content, previous_hash=head.event_hash, event_hash=digest)

@@ -71,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[name][0])
     parser = module.build_parser(f"stromal {name}")
     parsed = parser.parse_args(rest)
-    return int(module.run(parsed))
+    from stromal.audit.context import audit_source
+
+    with audit_source(f"command stromal {name}"):
+        return int(module.run(parsed))
 
 
 if __name__ == "__main__":

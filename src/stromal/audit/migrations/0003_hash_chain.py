@@ -59,6 +59,12 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(db_index=True, default=django.utils.timezone.now),
         ),
         migrations.AddField(
+            model_name="auditevent",
+            name="source",
+            field=models.CharField(blank=True, default="", max_length=200),
+            preserve_default=False,
+        ),
+        migrations.AddField(
             model_name="auditevent", name="sequence", field=models.BigIntegerField(null=True)
         ),
         migrations.AddField(
