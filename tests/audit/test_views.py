@@ -44,7 +44,7 @@ def _urls(cast: Any, patient: Patient) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize("who", sorted(READERS | OTHERS) + [None])
+@pytest.mark.parametrize("who", [*sorted(READERS | OTHERS), None])
 def test_permission_matrix(cast: Any, who: str | None) -> None:
     patient = _patient_with_a_correction(cast)
     client = _client(cast, who)

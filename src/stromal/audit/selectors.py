@@ -80,7 +80,7 @@ def trail_rows(events: Iterable[AuditEvent]) -> Iterator[TrailRow]:
         if not changes:
             yield TrailRow(event, record, "", None, None)
         for name, pair in changes.items():
-            old, new = (pair + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+            old, new = ([*pair, None, None])[:2] if isinstance(pair, list) else (None, pair)
             yield TrailRow(event, record, field_label(event.object_type, name), old, new)
 
 
