@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "stromal.products",
     "stromal.administrations",
     "stromal.followup",
+    "stromal.monitoring",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("patients/<int:pk>/audit/", audit_views.patient_trail, name="patient_audit"),
     path("patients/", include("stromal.patients.urls")),
     path("audit/", include("stromal.audit.urls")),
+    path("monitoring/", include("stromal.monitoring.urls")),
     path("protocols/", include("stromal.protocols.urls")),
     path("examinations/", include("stromal.examinations.urls")),
     path("plans/", include("stromal.plans.urls")),

@@ -55,3 +55,22 @@ class AuditChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at sequence {self.sequence}"
+
+
+class CasebookLock(models.Model):
+    """A patient's casebook, signed off and locked: no audited write may touch it.
+
+    Kept beside the trail because every clinical write passes ``audit_record``,
+    which refuses any event for a patient whose casebook is locked; so the lock
+    holds for every screen, command and future API without each service
+    remembering it. Unlocking (an administrator, with a reason) deletes the row
+    and is itself audited.
+    """
+
+    patient_id = models.BigIntegerField(unique=True)
+    site_id = models.BigIntegerField(db_index=True)
+    locked_at = models.DateTimeField(default=timezone.now)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"casebook of patient {self.patient_id} locked"

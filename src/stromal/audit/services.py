@@ -10,15 +10,23 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from stromal.audit.chain import GENESIS_HASH, HASHED_FIELDS, ChainReport, event_digest, verify_events
 from stromal.audit.context import current_source
-from stromal.audit.models import AuditChainHead, AuditEvent
+from stromal.audit.models import AuditChainHead, AuditEvent, CasebookLock
 
 #: The one row of ``AuditChainHead``.
 CHAIN_HEAD_PK = 1
+
+CASEBOOK_LOCKED = (
+    "This patient's casebook is signed off and locked; nothing in it can change. "
+    "An administrator can unlock it, with a reason."
+)
+#: The lock's own records, which change while the casebook is locked.
+LOCK_RECORD_TYPES = frozenset({"audit.casebooklock", "monitoring.casebooksignature"})
 
 
 def _jsonable(value: Any) -> Any:
@@ -73,9 +81,20 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the audit trail for ``instance``, linked into the hash chain.
 
+    Raises:
+        PermissionDenied: ``CASEBOOK_LOCKED`` when ``patient_id``'s casebook is
+            locked (every clinical write is audited, so this refuses them all).
+
     Runs inside the caller's transaction: the change and its audit event are
     saved together or not at all, and the chain head stays locked until then.
     """
+    object_type = instance._meta.label_lower
+    if (
+        patient_id is not None
+        and object_type not in LOCK_RECORD_TYPES
+        and CasebookLock.objects.filter(patient_id=patient_id).exists()
+    ):
+        raise PermissionDenied(CASEBOOK_LOCKED)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     head = _locked_head()
     now = timezone.now()
@@ -86,7 +105,7 @@ def audit_record(
         "actor_id": actor.pk if is_user else None,
         "actor_username": getattr(actor, "username", "") if is_user else "system",
         "action": action,
-        "object_type": instance._meta.label_lower,
+        "object_type": object_type,
         "object_id": str(instance.pk),
         "site_id_at_event": site_id,
         "patient_id_at_event": patient_id,
