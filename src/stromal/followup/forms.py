@@ -28,3 +28,14 @@ class VisitCompleteForm(forms.Form):
 class VisitMissedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=500, label="Why was the visit missed?")
+
+
+class VisitAmendForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    completed_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Visit date", required=False
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes")
+    reason = forms.CharField(
+        max_length=500, label="Reason for the correction (kept in the visit's history)"
+    )

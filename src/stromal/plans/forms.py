@@ -36,6 +36,19 @@ class PlanEditForm(VersionedForm):
         self.fields["arm_name"].choices = [(a, a) for a in arms]  # type: ignore[attr-defined]
 
 
+class PlanReviseForm(VersionedForm):
+    arm_name = forms.ChoiceField(label="Arm from now on")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="Reason for the revision (shown with the plan; two physicians must sign it)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, arms: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["arm_name"].choices = [(a, a) for a in arms]  # type: ignore[attr-defined]
+
+
 class SignForm(VersionedForm):
     password = forms.CharField(
         label="Re-enter your password to sign",

@@ -1,0 +1,17 @@
+"""``{{ value|when }}``: a date-time in the site's zone with its zone (a builtin filter, see settings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+
+from stromal.accounts.zones import DATETIME_FORMAT, format_when
+
+register = template.Library()
+
+
+@register.filter(expects_localtime=False)
+def when(value: dt.datetime | dt.date | None, fmt: str = DATETIME_FORMAT) -> str:
+    """``2026-11-30 14:05 CET``; ``{{ t|when:"H:i" }}`` gives ``14:05 CET``."""
+    return format_when(value, fmt)
