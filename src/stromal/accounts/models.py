@@ -8,7 +8,9 @@ from django.db import models
 from stromal.accounts.roles import READ_ONLY_ROLES, Role
 from stromal.env import valid_time_zone
 
-UNKNOWN_TIME_ZONE = "time_zone={value!r}: not an IANA time-zone name (e.g. Europe/Paris, America/New_York, UTC)."
+UNKNOWN_TIME_ZONE = (
+    "time_zone={value!r}: not an IANA time-zone name (e.g. Europe/Paris, America/New_York, UTC)."
+)
 
 
 def default_time_zone() -> str:

@@ -36,6 +36,4 @@ class VisitAmendForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}), label="Visit date", required=False
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes")
-    reason = forms.CharField(
-        max_length=500, label="Reason for the correction (kept in the visit's history)"
-    )
+    reason = forms.CharField(max_length=500, label="Reason for the correction (kept in the visit's history)")

@@ -65,11 +65,24 @@ def discharge_record(
         raise ValidationError(NO_SESSIONS)
     require_not_future("discharged_at", discharged_at, label="The discharge")
     require_not_before(
-        "discharged_at", discharged_at, plan.start_date, label="The discharge", earlier_label="the plan's day 0"
+        "discharged_at",
+        discharged_at,
+        plan.start_date,
+        label="The discharge",
+        earlier_label="the plan's day 0",
     )
-    last = sessions.filter(ended_at__isnull=False).order_by("-ended_at").values_list("ended_at", flat=True).first()
+    last = (
+        sessions.filter(ended_at__isnull=False)
+        .order_by("-ended_at")
+        .values_list("ended_at", flat=True)
+        .first()
+    )
     require_not_before(
-        "discharged_at", discharged_at, last, label="The discharge", earlier_label="the end of the last administration"
+        "discharged_at",
+        discharged_at,
+        last,
+        label="The discharge",
+        earlier_label="the end of the last administration",
     )
     discharge = Discharge.objects.create(
         patient=plan.patient,
@@ -130,7 +143,11 @@ def _require_visit_date(visit: FollowUpVisit, completed_on: dt.date) -> None:
     """Not later than today; not before the window opens (after its end is kept, flagged late)."""
     require_not_future("completed_on", completed_on, label="The visit date")
     require_not_before(
-        "completed_on", completed_on, visit.window_start, label="The visit date", earlier_label="its window's start"
+        "completed_on",
+        completed_on,
+        visit.window_start,
+        label="The visit date",
+        earlier_label="its window's start",
     )
 
 

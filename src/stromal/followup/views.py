@@ -13,8 +13,8 @@ from django.utils import timezone
 from stromal.accounts.access import role_required
 from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS, Role
-from stromal.followup import selectors, services
 from stromal.audit.selectors import audit_for_object
+from stromal.followup import selectors, services
 from stromal.followup.forms import DischargeForm, VisitAmendForm, VisitCompleteForm, VisitMissedForm
 from stromal.followup.schedule import months_between, visit_state
 from stromal.patients.selectors import patient_get

@@ -10,13 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-
 from django.views.decorators.http import require_http_methods
 
 from stromal.accounts.access import role_required
 from stromal.accounts.models import Site
-from stromal.accounts.zones import format_when
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import format_when
 from stromal.forms_clinical import add_service_errors
 from stromal.intake.forms import ConvertForm, PublicRequestForm, TriageForm
 from stromal.intake.models import ConsultationRequest, ContactMethod, RequestStatus

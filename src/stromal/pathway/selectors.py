@@ -170,7 +170,10 @@ def _read_page(patient: Patient, today: dt.date | None) -> PatientPage:
             plan=plan,
             sessions=sessions,
             visits=visits,
-            discharge_at=next((p.discharge_at for p in course_plans if p.discharge_at), None),
+            discharge_at=next(
+                (getattr(p, "discharge_at", None) for p in course_plans if getattr(p, "discharge_at", None)),
+                None,
+            ),
             today=today,
             course_plan_ids=course_ids,
         )
@@ -201,14 +204,15 @@ def _in_force(plans: list[TreatmentPlan]) -> TreatmentPlan | None:
     A draft revision never takes over before its two signatures: the plan it would
     supersede stays in force (and approved) until then.
     """
-    for wanted in (
-        lambda p: p.status == PlanStatus.APPROVED,
-        lambda p: p.status == PlanStatus.DRAFT and p.supersedes_id is None,
-    ):
-        found = next((p for p in plans if wanted(p)), None)
-        if found is not None:
-            return found
-    return plans[0] if plans else None
+    approved = [p for p in plans if p.status == PlanStatus.APPROVED]
+    new_drafts = [p for p in plans if p.status == PlanStatus.DRAFT and p.supersedes_id is None]
+    candidates = [*approved, *new_drafts, *plans[:1]]
+    return candidates[0] if candidates else None
+
+
+def _first_recorded(course_plans: list[TreatmentPlan], annotation: str) -> Any:
+    """The newest plan's value of an annotation (meeting_at, consent_at) among those that have one."""
+    return next((getattr(p, annotation) for p in course_plans if getattr(p, annotation, None)), None)
 
 
 def _course(plan: TreatmentPlan | None, plans: list[TreatmentPlan]) -> list[TreatmentPlan]:
@@ -243,8 +247,8 @@ def _course_facts(
         plan_status=plan.status,
         plan_is_control=bool(plan.dose.get("control")),
         protocol_label=f"{plan.protocol_version} · {plan.arm_name}",
-        meeting_at=next((p.meeting_at for p in course_plans if getattr(p, "meeting_at", None)), None),
-        consent_at=next((p.consent_at for p in course_plans if getattr(p, "consent_at", None)), None),
+        meeting_at=_first_recorded(course_plans, "meeting_at"),
+        consent_at=_first_recorded(course_plans, "consent_at"),
         decision=getattr(decided, "decision_now", None),
         decision_at=getattr(decided, "decision_at", None),
         revisions=tuple(

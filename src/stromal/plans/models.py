@@ -135,7 +135,9 @@ class TreatmentPlan(models.Model):
             # One plan in force and at most one draft (a new plan, or a revision of the one in
             # force); plan_draft refuses a second course while one is live.
             models.UniqueConstraint(
-                fields=["patient"], condition=Q(status=PlanStatus.APPROVED), name="plan_one_approved_per_patient"
+                fields=["patient"],
+                condition=Q(status=PlanStatus.APPROVED),
+                name="plan_one_approved_per_patient",
             ),
             models.UniqueConstraint(
                 fields=["patient"], condition=Q(status=PlanStatus.DRAFT), name="plan_one_draft_per_patient"

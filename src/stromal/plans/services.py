@@ -29,7 +29,6 @@ from stromal.patients.guards import audit_change, require_patient_access, requir
 from stromal.patients.models import RelatedPerson
 from stromal.plans.dosing import compute_dose
 from stromal.plans.eligibility import eligibility_inputs
-from stromal.plans.selectors import plan_lineage
 from stromal.plans.models import (
     CONVENTIONAL_OPTION,
     SIGNATURE_MEANING,
@@ -42,6 +41,7 @@ from stromal.plans.models import (
     PlanStatus,
     TreatmentPlan,
 )
+from stromal.plans.selectors import plan_lineage
 from stromal.protocols.models import ProtocolVersion
 from stromal.protocols.services import protocol_mark_used
 
