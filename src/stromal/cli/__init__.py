@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from stromal import RESEARCH_DISCLAIMER, __version__
+from stromal.env import SettingError
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -68,7 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[name][0])
     parser = module.build_parser(f"stromal {name}")
     parsed = parser.parse_args(rest)
-    return int(module.run(parsed))
+    try:
+        return int(module.run(parsed))
+    except SettingError as exc:  # a wrong environment variable: say which, no traceback
+        print(f"stromal: configuration error: {exc}", file=sys.stderr)
+        return USAGE_EXIT
 
 
 if __name__ == "__main__":
