@@ -19,6 +19,7 @@ from django.utils import timezone
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.administrations.models import OPEN_STATES, STARTED_STATES, SessionStatus
+from stromal.administrations.services import session_cancel
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
 from stromal.chronology import require_not_before, require_not_future
@@ -279,8 +280,6 @@ def _supersede(predecessor: TreatmentPlan, revision: TreatmentPlan, physician: U
     )
     predecessor.refresh_from_db()
     _plan_audit(physician, "supersede", predecessor, before, reason=revision.change_reason)
-    from stromal.administrations.services import session_cancel  # administrations reads plans
-
     for session in predecessor.administrations.filter(status__in=OPEN_STATES).exclude(
         status__in=STARTED_STATES
     ):
