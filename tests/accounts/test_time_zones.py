@@ -95,6 +95,7 @@ def test_a_date_time_typed_into_a_form_is_read_in_the_site_zone(cast: Any) -> No
     plan = make_plan(cast)
     client = Client()
     client.force_login(cast.alice)
+    assert "Local time, Europe/Paris" in client.get(reverse("plans:consent", args=[plan.pk])).content.decode()
     an_hour_ago = timezone.now() - dt.timedelta(hours=1)
     typed = an_hour_ago.astimezone(zoneinfo.ZoneInfo(PARIS)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(

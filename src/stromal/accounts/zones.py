@@ -36,3 +36,8 @@ def format_when(value: dt.datetime | dt.date | None, fmt: str = DATETIME_FORMAT)
     pattern = _STRFTIME.get(fmt)
     shown = local.strftime(pattern) if pattern else dateformat.format(local, fmt)
     return f"{shown} {local.tzname()}"
+
+
+def zone_help() -> str:
+    """Help text for a date-time input: the zone a typed time is read in (the active, site zone)."""
+    return f"Local time, {timezone.get_current_timezone_name()}"

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from stromal.accounts.zones import zone_help
 from stromal.clinical.observations import FIELDS
 from stromal.forms_clinical import ClinicalField
 
@@ -17,6 +20,10 @@ class DischargeForm(forms.Form):
     )
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Discharge summary")
     recommendations = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["discharged_at"].help_text = zone_help()
 
 
 class VisitCompleteForm(forms.Form):

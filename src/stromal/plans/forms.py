@@ -6,6 +6,7 @@ from django import forms
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import zone_help
 from stromal.forms_clinical import VersionedForm
 from stromal.patients.models import RelatedPerson
 from stromal.plans.models import CONVENTIONAL_OPTION, Decision, TreatmentPlan
@@ -70,6 +71,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, plan: TreatmentPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["held_at"].help_text = zone_help()
         patient = plan.patient
         self.fields["physicians"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             site_id=patient.site_id, role=Role.PHYSICIAN, is_active=True
@@ -92,6 +94,10 @@ class ConsentForm(forms.Form):
     given_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     witness_name = forms.CharField(max_length=200)
     information_sheet_version = forms.CharField(max_length=40)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["given_at"].help_text = zone_help()
 
 
 class DecisionForm(forms.Form):
