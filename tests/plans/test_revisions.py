@@ -21,11 +21,13 @@ from stromal.plans.services import (
     EDIT_NEEDS_REASON,
     PLAN_LOCKED_AFTER_START,
     PLAN_SUPERSEDED,
+    REVISED_PLAN_NOT_IN_FORCE,
     REVISION_BEFORE_START,
     REVISION_PENDING,
     plan_revise,
     plan_sign,
     plan_update,
+    plan_withdraw,
 )
 from tests.administrations.factories import ready_plan, running_session
 from tests.followup.test_services import _complete_course, _discharge
@@ -232,3 +234,14 @@ def test_changing_a_plan_under_treatment_through_the_page_says_why_not(cast: Any
     )
     assert response.status_code == 400
     assert "arm and dose cannot change" in response.content.decode()
+
+
+def test_a_revision_of_a_plan_withdrawn_meanwhile_cannot_be_signed(cast: Any) -> None:
+    plan = _treated_and_discharged(cast)
+    revision = plan_revise(
+        plan=plan, user=cast.alice, version=plan.version, reason=REASON, arm_name="conventional"
+    )
+    plan_withdraw(plan=plan, user=cast.bob, version=plan.version, reason="patient left the study")
+    with pytest.raises(ValidationError) as refused:
+        plan_sign(plan=revision, physician=cast.alice, password=cast.password, version=revision.version)
+    assert refused.value.messages == [REVISED_PLAN_NOT_IN_FORCE.format(status="Withdrawn")]

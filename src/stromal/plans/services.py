@@ -75,6 +75,9 @@ REVISION_PENDING = "A revision of this plan is already awaiting signatures; chan
 REVISION_WHILE_RUNNING = "An administration is in progress; finish it before revising the plan."
 REVISION_NO_CHANGE = "The revision changes nothing: choose another arm or change the notes."
 SESSION_SUPERSEDED = "plan superseded by revision {revision}"
+REVISED_PLAN_NOT_IN_FORCE = (
+    "The plan this revision changes is no longer in force ({status}); withdraw the revision."
+)
 
 PHYSICIANS = (Role.PHYSICIAN,)
 DECISION_RECORDERS = (Role.PHYSICIAN, Role.COORDINATOR)
@@ -358,6 +361,8 @@ def plan_sign(*, plan: TreatmentPlan, physician: User, password: str, version: i
         raise ValidationError({"password": WRONG_PASSWORD})
     if physician.pk in (locked.first_signer_id, locked.second_signer_id):
         raise ValidationError(ALREADY_SIGNED)
+    if locked.supersedes is not None and locked.supersedes.status != PlanStatus.APPROVED:
+        raise ValidationError(REVISED_PLAN_NOT_IN_FORCE.format(status=locked.supersedes.get_status_display()))
     before = snapshot(locked)
     try:
         with transaction.atomic():
