@@ -77,6 +77,10 @@ def discharge_record(
         .values_list("ended_at", flat=True)
         .first()
     )
+    if last is not None:
+        # Compared at the minute, the precision the discharge form records: a discharge typed in
+        # the minute the last administration ended is not before it.
+        last = last.replace(second=0, microsecond=0)
     require_not_before(
         "discharged_at",
         discharged_at,
