@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from stromal import RESEARCH_DISCLAIMER, __version__
+from stromal.env import SettingError
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -73,8 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parsed = parser.parse_args(rest)
     from stromal.audit.context import audit_source
 
-    with audit_source(f"command stromal {name}"):
-        return int(module.run(parsed))
+    try:
+        with audit_source(f"command stromal {name}"):
+            return int(module.run(parsed))
+    except SettingError as exc:  # a wrong environment variable: say which, no traceback
+        print(f"stromal: configuration error: {exc}", file=sys.stderr)
+        return USAGE_EXIT
 
 
 if __name__ == "__main__":
