@@ -118,12 +118,13 @@ def record_history(instance: models.Model) -> list[HistoryEntry]:
     """The record's audit events, oldest first, for its page: who, when, what changed, why."""
     entries = []
     for event in audit_for_object(instance).select_related("actor").order_by("at", "id"):
+        # Who and when are the row's own columns; record ids mean nothing on screen.
         changes = tuple(
-            (name.removesuffix("_id").replace("_", " "), old, new)
+            (name.replace("_", " "), old, new)
             for name, (old, new) in sorted(event.changes.items())
-            if name not in _QUIET_FIELDS
+            if name not in _QUIET_FIELDS and not name.endswith("_id")
         )
-        who = event.actor.display_name if event.actor is not None else event.actor_username
+        who = event.actor.display_name() if event.actor is not None else event.actor_username
         entries.append(
             HistoryEntry(
                 event.at, who, ACTION_LABELS.get(event.action, event.action), changes, event.reason

@@ -629,9 +629,9 @@ def session_record_given(
     require_role(user, "record the amount given", *SESSION_RUNNERS)
     require_patient_access(user, session.patient)
     check_version(session, expected_version=version)
-    _require_status(session, "record the amount given", SessionStatus.RUNNING, SessionStatus.STOPPED)
     if session.volume_given_ml is not None:
         raise ValidationError(AMOUNT_ALREADY_RECORDED, code="already_recorded")
+    _require_status(session, "record the amount given", SessionStatus.RUNNING, SessionStatus.STOPPED)
     lot = _check_amount(session, volume_given_ml, cells_given, particles_given)
     fields: dict[str, Any] = {
         "volume_given_ml": volume_given_ml,
