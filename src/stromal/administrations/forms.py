@@ -36,16 +36,6 @@ class AllocateForm(VersionForm):
         if lots is not None:
             self.fields["lot"].queryset = lots  # type: ignore[attr-defined]
 
-    def clean_lot(self) -> Any:
-        return self.cleaned_data["lot"]
-
-    def _clean_fields(self) -> None:
-        # A unit id beyond the database's integer range is "not a choice", not a 500.
-        raw = self.data.get(self.add_prefix("lot")) if self.is_bound else None
-        if isinstance(raw, str) and raw.strip().isdigit() and int(raw) > DB_INT_MAX:
-            self.data = self.data.copy()
-            self.data[self.add_prefix("lot")] = ""
-        super()._clean_fields()
 
 
 class IdentityCheckForm(VersionForm):
