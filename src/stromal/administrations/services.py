@@ -424,17 +424,19 @@ def session_start(
 
 @transaction.atomic
 def session_interrupt(
-    *, session: AdministrationSession, user: User, version: int, reason: str
+    *, session: AdministrationSession, user: User, version: int, reason: str, at: dt.datetime | None = None
 ) -> AdministrationSession:
+    """Pause a running administration (``at``: when, default now; not later than now, not before the start)."""
     require_role(user, "interrupt an administration", *SESSION_RUNNERS)
     require_patient_access(user, session.patient)
     check_version(session, expected_version=version)
     _require_status(session, "be interrupted", SessionStatus.RUNNING)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the interruption."})
-    Interruption.objects.create(
-        session=session, started_at=timezone.now(), reason=reason.strip(), recorded_by=user
-    )
+    when = at or timezone.now()
+    require_not_future("at", when, label="Interruption")
+    require_not_before("at", when, session.started_at, label="Interruption", earlier_label="the start")
+    Interruption.objects.create(session=session, started_at=when, reason=reason.strip(), recorded_by=user)
     before = snapshot(session)
     update_versioned(session, expected_version=version, status=SessionStatus.INTERRUPTED)
     _change(session, user, "session_interrupt", before, reason=reason)
@@ -442,12 +444,20 @@ def session_interrupt(
 
 
 @transaction.atomic
-def session_resume(*, session: AdministrationSession, user: User, version: int) -> AdministrationSession:
+def session_resume(
+    *, session: AdministrationSession, user: User, version: int, at: dt.datetime | None = None
+) -> AdministrationSession:
+    """Resume an interrupted administration (``at``: when, default now; after the interruption)."""
     require_role(user, "resume an administration", *SESSION_RUNNERS)
     require_patient_access(user, session.patient)
     check_version(session, expected_version=version)
     _require_status(session, "resume", SessionStatus.INTERRUPTED)
-    now = timezone.now()
+    now = at or timezone.now()
+    require_not_future("at", now, label="Resumption")
+    last = session.interruptions.order_by("-started_at").first()
+    require_not_before(
+        "at", now, last.started_at if last else None, label="Resumption", earlier_label="the interruption"
+    )
     _check_product_usable(session, now)
     session.interruptions.filter(ended_at__isnull=True).update(ended_at=now)
     before = snapshot(session)
