@@ -88,7 +88,9 @@ def test_a_time_point_outside_the_protocols_schedule_is_refused(cast: Any) -> No
 
 def _graded(cast: Any) -> AdverseEvent:
     session = running_session(cast)
-    event = services.adverse_event_report(session=session, user=cast.nina, term="Fever", onset_at=timezone.now())
+    event = services.adverse_event_report(
+        session=session, user=cast.nina, term="Fever", onset_at=timezone.now()
+    )
     return services.adverse_event_grade(
         event=event,
         physician=cast.alice,

@@ -33,7 +33,9 @@ def test_a_vitals_time_point_out_of_range_gets_a_clear_message_not_a_500(cast: A
     )
     page = response.content.decode()
     assert response.status_code == 400
-    assert 'id="id_scheduled_minute-error"' in page and "vitals time points (0, 15, 30, 60, 90, 120 min)" in page
+    assert (
+        'id="id_scheduled_minute-error"' in page and "vitals time points (0, 15, 30, 60, 90, 120 min)" in page
+    )
     assert not session.vitals.exists()
 
 
@@ -137,7 +139,8 @@ def test_the_identity_check_page_shows_neither_the_mrn_nor_the_bag_number(cast: 
     page = client.get(url).content.decode()
     assert session.patient.mrn not in page and session.product.din not in page
     response = client.post(
-        url, {"version": session.version, "patient_identifier": "WRONG-1", "product_identifier": "G123498654321H"}
+        url,
+        {"version": session.version, "patient_identifier": "WRONG-1", "product_identifier": "G123498654321H"},
     )
     page = response.content.decode()
     assert response.status_code == 400
@@ -223,7 +226,9 @@ def test_an_adverse_event_onset_of_9999_12_31_is_refused_on_the_page(cast: Any) 
 
 def test_a_regrade_without_a_reason_is_refused_and_with_one_is_shown_in_the_history(cast: Any) -> None:
     session = running_session(cast)
-    event = services.adverse_event_report(session=session, user=cast.nina, term="Chills", onset_at=timezone.now())
+    event = services.adverse_event_report(
+        session=session, user=cast.nina, term="Chills", onset_at=timezone.now()
+    )
     client = _login(cast, "alice")
     url = reverse("administrations:ae_grade", args=[event.pk])
     grade: dict[str, Any] = {"relatedness": "possible", "outcome": "recovered", "action_taken": "none"}
@@ -273,7 +278,9 @@ def test_a_0_minute_infusion_is_refused_on_the_page_and_closed_as_stopped_early_
 def test_a_physician_documents_an_early_dose_on_the_session_page_and_it_is_shown(cast: Any) -> None:
     plan = ready_plan(cast)
     session = services.sessions_schedule(plan=plan, user=cast.nina)[1]  # day 2: two days from today
-    nurse_page = _login(cast, "nina").get(reverse("administrations:detail", args=[session.pk])).content.decode()
+    nurse_page = (
+        _login(cast, "nina").get(reverse("administrations:detail", args=[session.pk])).content.decode()
+    )
     assert "off-schedule-form" not in nurse_page
     client = _login(cast, "alice")
     page = client.get(reverse("administrations:detail", args=[session.pk])).content.decode()

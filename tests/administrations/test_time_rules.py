@@ -227,7 +227,9 @@ def test_an_infusion_at_exactly_the_minimum_completes(cast: Any) -> None:
 
 def test_an_interruption_does_not_count_as_infusion_time(cast: Any) -> None:
     session = running_session(cast)
-    session = services.session_interrupt(session=session, user=cast.nina, version=session.version, reason="pump")
+    session = services.session_interrupt(
+        session=session, user=cast.nina, version=session.version, reason="pump"
+    )
     interruption = session.interruptions.get()
     interruption.started_at = timezone.now() - STARTED_AGO + dt.timedelta(minutes=10)
     interruption.save()
@@ -279,7 +281,9 @@ def test_the_database_refuses_vitals_taken_after_they_were_recorded(cast: Any) -
 
 def test_the_database_refuses_an_adverse_event_onset_after_its_report(cast: Any) -> None:
     session = running_session(cast)
-    event = services.adverse_event_report(session=session, user=cast.nina, term="Fever", onset_at=timezone.now())
+    event = services.adverse_event_report(
+        session=session, user=cast.nina, term="Fever", onset_at=timezone.now()
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         AdverseEvent.objects.filter(pk=event.pk).update(onset_at=FAR_FUTURE)
 

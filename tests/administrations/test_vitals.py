@@ -31,7 +31,9 @@ def _field(drug: str, unit: DoseUnit) -> str:
 
 
 def test_every_vasopressor_is_accepted_in_both_units_it_is_prescribed_in() -> None:
-    drugs_with_both = {d for d, _ in DOSE_FIELDS.values() if sum(x == d for x, _ in DOSE_FIELDS.values()) == 2}
+    drugs_with_both = {
+        d for d, _ in DOSE_FIELDS.values() if sum(x == d for x, _ in DOSE_FIELDS.values()) == 2
+    }
     assert {"epinephrine", "norepinephrine"} <= drugs_with_both
     assert all(name in ALL_SPECS for name in DOSE_FIELDS)
 

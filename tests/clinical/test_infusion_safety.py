@@ -123,7 +123,9 @@ def test_dose_conversion_multiplies_by_the_weight_and_needs_none_for_zero() -> N
 THRESHOLDS = [(rules, item) for rules, items in VASOPRESSOR_THRESHOLDS.items() for item in items]
 
 
-def _observation_with(item: VasopressorThreshold, value: float, unit: DoseUnit, weight_kg: float) -> InfusionObservation:
+def _observation_with(
+    item: VasopressorThreshold, value: float, unit: DoseUnit, weight_kg: float
+) -> InfusionObservation:
     canonical = CANONICAL_UNIT[item.drug]
     dose = dose_in(value, unit, canonical, weight_kg)
     field = f"{item.drug}_{'ug_min' if canonical is DoseUnit.UG_MIN else 'ug_kg_min'}"

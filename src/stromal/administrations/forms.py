@@ -37,7 +37,6 @@ class AllocateForm(VersionForm):
             self.fields["lot"].queryset = lots  # type: ignore[attr-defined]
 
 
-
 class IdentityCheckForm(VersionForm):
     patient_identifier = forms.CharField(
         max_length=60, label="Patient identifier (scan or type what is on the wristband)"

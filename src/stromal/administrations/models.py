@@ -172,7 +172,9 @@ class AdministrationSession(models.Model):
                 name="session_starts_after_preparation",
             ),
             models.CheckConstraint(
-                condition=Q(off_schedule_by__isnull=True, off_schedule_at__isnull=True, off_schedule_reason="")
+                condition=Q(
+                    off_schedule_by__isnull=True, off_schedule_at__isnull=True, off_schedule_reason=""
+                )
                 | (
                     Q(off_schedule_by__isnull=False, off_schedule_at__isnull=False)
                     & ~Q(off_schedule_reason="")

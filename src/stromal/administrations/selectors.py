@@ -126,9 +126,7 @@ def record_history(instance: models.Model) -> list[HistoryEntry]:
         )
         who = event.actor.display_name() if event.actor is not None else event.actor_username
         entries.append(
-            HistoryEntry(
-                event.at, who, ACTION_LABELS.get(event.action, event.action), changes, event.reason
-            )
+            HistoryEntry(event.at, who, ACTION_LABELS.get(event.action, event.action), changes, event.reason)
         )
     return entries
 
@@ -149,7 +147,9 @@ def _shown(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def values_table(records: Sequence[Mapping[str, Any]], *, lead: Sequence[tuple[str, str]] = ()) -> ValuesTable:
+def values_table(
+    records: Sequence[Mapping[str, Any]], *, lead: Sequence[tuple[str, str]] = ()
+) -> ValuesTable:
     """Columns for every vital sign recorded in any of ``records`` (in the form's order), labelled
     with its unit, then the events flagged; ``lead`` adds leading columns (label, key) first."""
     used = [s for s in VITAL_SPECS if any(r.get(s.name) is not None for r in records)]

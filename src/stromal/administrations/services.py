@@ -793,7 +793,11 @@ def adverse_event_report(
         raise ValidationError({"term": "Name the event (e.g. 'fever', 'infusion related reaction')."})
     require_not_future("onset_at", onset_at, label="Onset")
     require_not_before(
-        "onset_at", onset_at, session.started_at, label="Onset", earlier_label="the start of the administration"
+        "onset_at",
+        onset_at,
+        session.started_at,
+        label="Onset",
+        earlier_label="the start of the administration",
     )
     event = AdverseEvent.objects.create(
         patient=session.patient,

@@ -299,16 +299,17 @@ def load_administrations() -> None:
             demo.vitals(s, [0, 15])
             if i == 2:
                 s.refresh_from_db()
-                assert s.started_at is not None
+                started = s.started_at
+                assert started is not None
                 s = sessions.session_interrupt(
                     session=s,
                     user=demo.nurse,
                     version=s.version,
                     reason="Synthetic: nebuliser mesh blocked; replaced.",
-                    at=s.started_at + dt.timedelta(minutes=18),
+                    at=started + dt.timedelta(minutes=18),
                 )
                 s = sessions.session_resume(
-                    session=s, user=demo.nurse, version=s.version, at=s.started_at + dt.timedelta(minutes=24)
+                    session=s, user=demo.nurse, version=s.version, at=started + dt.timedelta(minutes=24)
                 )
             demo.give(s, "msc_exosome", minutes=30)
         _discharge(
@@ -359,7 +360,9 @@ def load_administrations() -> None:
         s = demo.run(first, "uc_msc", start=_on_day(first))
         demo.vitals(s, [0, 15, 30, 60, 90, 120])
         demo.give(s, "uc_msc")
-        s = demo.run(second, "uc_msc", start=max(now - dt.timedelta(minutes=40), _local(timezone.localdate(), 0)))
+        s = demo.run(
+            second, "uc_msc", start=max(now - dt.timedelta(minutes=40), _local(timezone.localdate(), 0))
+        )
         demo.vitals(s, [0, 15, 30])
         s.refresh_from_db()
         sessions.session_interrupt(
