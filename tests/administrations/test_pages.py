@@ -214,6 +214,16 @@ def test_the_physicians_stop_note_is_shown_on_the_session_page(cast: Any) -> Non
     assert "Hives settled with antihistamine." in note[: note.index("</p>")]
 
 
+def test_vitals_taken_on_9999_12_31_are_refused_on_the_page(cast: Any) -> None:
+    session = running_session(cast)
+    response = _login(cast, "nina").post(
+        reverse("administrations:vitals", args=[session.pk]),
+        {"taken_at": "9999-12-31T23:59", "spo2_pct": "95"},
+    )
+    assert response.status_code == 400 and 'id="id_taken_at-error"' in response.content.decode()
+    assert not session.vitals.exists()
+
+
 def test_an_adverse_event_onset_of_9999_12_31_is_refused_on_the_page(cast: Any) -> None:
     session = running_session(cast)
     response = _login(cast, "nina").post(
