@@ -211,6 +211,25 @@ def test_a_short_infusion_with_a_reason_is_closed_as_stopped_early(cast: Any) ->
     assert "25 min" in session.stop_reason and "Cannula tissued" in session.stop_reason
 
 
+def test_a_stopping_rule_hit_after_an_early_stop_opens_an_event_but_keeps_the_record(cast: Any) -> None:
+    session = running_session(cast)
+    assert session.started_at is not None
+    ended = session.started_at + dt.timedelta(minutes=25)
+    session = services.session_record_given(
+        session=session,
+        user=cast.nina,
+        version=session.version,
+        volume_given_ml=20,
+        cells_given=3e7,
+        ended_at=ended,
+        early_stop_reason="Rigors.",
+    )
+    result = services.vitals_record(session=session, user=cast.nina, values={"urticaria": True})
+    assert not result.stopped and result.adverse_event is not None
+    session.refresh_from_db()
+    assert session.status == SessionStatus.STOPPED_EARLY and session.ended_at == ended
+
+
 def test_an_infusion_at_exactly_the_minimum_completes(cast: Any) -> None:
     session = running_session(cast)
     assert session.started_at is not None

@@ -102,6 +102,8 @@ TOO_SHORT = (
 TIME_POINT_NOT_IN_PROTOCOL = "Time point {minute} min is not one of this protocol's vitals times ({minutes})."
 
 SESSION_RUNNERS = (Role.NURSE, Role.PHYSICIAN)
+#: The unit has been given (fully or stopped early): a later stopping-rule hit stops nothing.
+GIVEN_STATES = (SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
 SCHEDULERS = (Role.NURSE, Role.PHYSICIAN, Role.COORDINATOR)
 AE_REPORTERS = (Role.NURSE, Role.PHYSICIAN)
 
@@ -497,6 +499,7 @@ def vitals_record(
         SessionStatus.RUNNING,
         SessionStatus.INTERRUPTED,
         SessionStatus.COMPLETED,
+        SessionStatus.STOPPED_EARLY,
         SessionStatus.STOPPED,
     )
     try:
@@ -546,14 +549,14 @@ def vitals_record(
         onset_at=at,
         from_stopping_rule=True,
         stopping_rule_ids=[h.rule_id for h in hits],
-        action_taken=ActionTaken.STOPPED if session.status != SessionStatus.COMPLETED else ActionTaken.NONE,
+        action_taken=ActionTaken.NONE if session.status in GIVEN_STATES else ActionTaken.STOPPED,
         description=description,
         reported_by=user,
     )
     audit_change(
         actor=user, action="ae_open_stopping_rule", instance=event, before=None, patient=session.patient
     )
-    if session.status == SessionStatus.COMPLETED:
+    if session.status in GIVEN_STATES:
         # Within the post-administration window the unit is already given: nothing to stop.
         return VitalsResult(vitals, False, event)
     session.interruptions.filter(ended_at__isnull=True).update(ended_at=at)
