@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "stromal.products",
     "stromal.administrations",
     "stromal.followup",
+    "stromal.monitoring",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "stromal.audit.context.AuditSourceMiddleware",
 ]
 
 ROOT_URLCONF = "stromal.urls"

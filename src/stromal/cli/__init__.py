@@ -24,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("stromal.cli.worker", "run the background task worker"),
     "demo": ("stromal.cli.demo", "create demo logins and load the synthetic demo cohort"),
     "manage": ("stromal.cli.manage", "run a Django management command"),
+    "audit": ("stromal.cli.audit", "verify the tamper-evident audit trail (hash chain)"),
+    "backup": ("stromal.cli.backup", "back the database up, verified (SQLite backup API / pg_dump)"),
+    "restore": ("stromal.cli.restore", "restore a backup into an empty database and verify it"),
     "simulate": ("stromal.cli.simulate", "simulate one virtual patient or a cohort"),
     "trial": ("stromal.cli.trial", "run an in-silico trial from a TOML configuration"),
     "calibrate": (
@@ -68,7 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[name][0])
     parser = module.build_parser(f"stromal {name}")
     parsed = parser.parse_args(rest)
-    return int(module.run(parsed))
+    from stromal.audit.context import audit_source
+
+    with audit_source(f"command stromal {name}"):
+        return int(module.run(parsed))
 
 
 if __name__ == "__main__":
