@@ -260,8 +260,12 @@ def test_a_regrade_without_a_reason_is_refused_and_with_one_is_shown_in_the_hist
     assert refused.status_code == 400 and 'id="id_reason-error"' in refused.content.decode()
     client.post(url, {**grade, "version": event.version, "ctcae_grade": "2", "reason": "Needed treatment."})
     page = client.get(reverse("administrations:ae_detail", args=[event.pk])).content.decode()
-    history = page[page.index('<table id="history">') :]
-    assert "Regraded" in history and "Needed treatment." in history and "ctcae grade: 1 → 2" in history
+    history = page[page.index('<h2 id="history">') :]
+    assert (
+        "Regraded" in history
+        and "Needed treatment." in history
+        and "<code>ctcae grade</code>: 1 → 2" in history
+    )
 
 
 def test_a_corrected_amount_and_its_reason_are_shown_in_the_sessions_history(cast: Any) -> None:
@@ -277,7 +281,7 @@ def test_a_corrected_amount_and_its_reason_are_shown_in_the_sessions_history(cas
     assert refused.status_code == 400 and 'id="id_reason-error"' in refused.content.decode()
     assert client.post(url, {**amount, "reason": "Pump log shows 45 mL."}).status_code == 302
     page = client.get(reverse("administrations:detail", args=[session.pk])).content.decode()
-    history = page[page.index('<table id="history">') :]
+    history = page[page.index('<h2 id="history">') :]
     assert "Amount given corrected" in history and "Pump log shows 45 mL." in history
 
 

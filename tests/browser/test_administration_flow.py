@@ -118,7 +118,7 @@ def _run_day(
         nina.locator("#id_volume_given_ml").fill("48")
         nina.locator("#id_reason").fill("Pump log: 48 mL ran.")
         nina.get_by_role("button", name="Save").click()
-        assert "Pump log: 48 mL ran." in nina.locator("#history").inner_text()
+        assert "Pump log: 48 mL ran." in nina.locator("table.history").inner_text()
         return
     # Shorter than the protocol's 60 min: only "stopped early", with the reason.
     assert "minimum is 60 min" in nina.locator("#id_early_stop_reason-error").inner_text()

@@ -107,10 +107,12 @@ _QUIET_FIELDS = {"version", "baseline", "stopping_hits"}
 
 @dataclass(frozen=True)
 class HistoryEntry:
+    """One audit event in words, shaped for the shared ``audit/_record_history.html``."""
+
     at: dt.datetime
-    who: str
+    actor_username: str  # the person's display name
     action: str
-    changes: tuple[tuple[str, object, object], ...]
+    changes: dict[str, tuple[object, object]]
     reason: str
 
 
@@ -119,11 +121,11 @@ def record_history(instance: models.Model) -> list[HistoryEntry]:
     entries = []
     for event in audit_for_object(instance).select_related("actor").order_by("at", "id"):
         # Who and when are the row's own columns; record ids mean nothing on screen.
-        changes = tuple(
-            (name.replace("_", " "), old, new)
+        changes = {
+            name.replace("_", " "): (old, new)
             for name, (old, new) in sorted(event.changes.items())
             if name not in _QUIET_FIELDS and not name.endswith("_id")
-        )
+        }
         who = event.actor.display_name() if event.actor is not None else event.actor_username
         entries.append(
             HistoryEntry(event.at, who, ACTION_LABELS.get(event.action, event.action), changes, event.reason)
