@@ -134,19 +134,26 @@ def summarise(
                 )
     n_cand = population.get("n_candidates", 0)
     calibration = calibration or {"used": False, "reason": "not recorded"}
+    from stromal.model.trial import block_size
+
+    ratio = ":".join(str(w) for w in config.weights)
     return {
         "model_version": model_version,
         "seed": config.seed,
         "title": config.title,
         "disclaimer": MODEL_DISCLAIMER,
         "design": (
-            "Randomised (permuted blocks per chunk of patients); primary estimates use allocated arms. "
+            f"Randomised {ratio} ({', '.join(a.name for a in config.arms)}) in permuted blocks of "
+            f"{block_size(config.weights)} stratified by severity, per chunk of patients; "
+            "primary estimates use allocated arms. "
             + (
                 "Paired digital-twin estimates simulate every enrolled patient under every arm."
                 if config.analysis.paired
                 else ""
             )
         ),
+        "allocation": {a.name: w for a, w in zip(config.arms, config.weights, strict=True)},
+        "dose_extrapolated": [e.as_dict() for e in config.extrapolated_doses()],
         "arms": arms,
         "comparisons": comparisons,
         "paired_comparisons": paired,
@@ -288,6 +295,7 @@ def render_html(summary: dict[str, Any], tally: TrialTally, config: TrialConfig)
 <h1>{html.escape(summary["title"])}</h1>
 <p class="warn"><strong>{html.escape(summary["disclaimer"])}</strong></p>
 <p>Model version <strong>{html.escape(summary["model_version"])}</strong>, seed <strong>{summary["seed"]}</strong>. {html.escape(summary["design"])}</p>
+{_extrapolation_html(summary["dose_extrapolated"])}
 <p>Parameters: {html.escape(_calibration_text(summary["calibration"]))}</p>
 <p>Enrolled {pop["enrolled"]} of {pop["target"]} targeted from {pop["candidates"]} candidates (acceptance {_fmt(pop["acceptance_rate"], 3)}); solver failure rate {_fmt(summary["failure_rate"], 4)}. Shortfall: {html.escape(json.dumps(pop["shortfall"]))}.</p>
 <h2>Arms (randomised allocation)</h2><table><tr><th>arm</th><th>n</th><th>28-day mortality (95 % CI)</th><th>90-day mortality</th><th>VFD to day 28 (mean)</th><th>P/F day 7 (median)</th><th>failed</th></tr>{rows}</table>
@@ -298,6 +306,22 @@ def render_html(summary: dict[str, Any], tally: TrialTally, config: TrialConfig)
 {"".join(parts)}
 <h2>Configuration</h2><pre>{html.escape(json.dumps(summary["config"], indent=2))}</pre>
 </body></html>"""
+
+
+def _extrapolation_html(extrapolated: list[dict[str, Any]]) -> str:
+    """A warning block naming every dose outside the studied range (empty if none)."""
+    if not extrapolated:
+        return ""
+    items = "".join(
+        f"<li><code>{html.escape(e['key'])}</code> = {e['dose']:g} {html.escape(e['unit'])}: studied "
+        f"{e['studied_low']:g}–{e['studied_high']:g} {html.escape(e['unit'])} per administration</li>"
+        for e in extrapolated
+    )
+    return (
+        '<div class="warn" id="dose-extrapolated"><strong>Extrapolated dose.</strong> These doses lie outside '
+        "every dose given in the shipped protocols and the cited trials (allow_extrapolation = true); the model's "
+        f"dose-response there is untested.<ul>{items}</ul></div>"
+    )
 
 
 def _calibration_text(calibration: dict[str, Any]) -> str:

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from stromal.clinical.protocol import Arm, ProtocolError, arm_from_dict, builtin_protocols
+from stromal.clinical.protocol import Arm, ProtocolError, Route, arm_from_dict, builtin_protocols
+from stromal.model.dose_range import Extrapolation, extrapolations
 
 SEVERITIES = ("mild", "moderate", "severe")
 AETIOLOGIES = ("viral", "sepsis", "trauma")
@@ -28,7 +29,17 @@ SUBGROUPS = ("severity", "aetiology", "age_band")
 #: Tolerance when checking that a mix sums to 1 (TOML decimals are not exact).
 MIX_SUM_TOLERANCE = 1e-6
 
-_TOP_KEYS = {"seed", "days", "population", "arm", "analysis", "sweep", "title", "chunk_size"}
+_TOP_KEYS = {
+    "seed",
+    "days",
+    "population",
+    "arm",
+    "analysis",
+    "sweep",
+    "title",
+    "chunk_size",
+    "allow_extrapolation",
+}
 _POPULATION_KEYS = {
     "n_per_arm",
     "severity",
@@ -36,6 +47,7 @@ _POPULATION_KEYS = {
     "age_years",
     "enrolment_delay_h",
     "onset_window_h",
+    "pf_enrolment_mmhg",
     "max_candidates_factor",
     "calibrated",
 }
@@ -65,17 +77,22 @@ class PopulationConfig:
     """Who is enrolled. Mixes are target fractions at enrolment.
 
     ``enrolment_delay_h``: hours from first meeting P/F <= 300 (ARDS onset)
-    to enrolment, when the Berlin grade is assessed (START enrolled within
-    96 h of meeting criteria; Matthay 2019). ``onset_window_h``: onset must
-    happen within this many hours of the insult (Berlin: within 1 week).
+    to enrolment, when the Berlin grade is assessed: one value, or a range
+    (minimum, maximum) from which each candidate's delay is drawn uniformly
+    (START enrolled within 96 h of meeting criteria; Matthay 2019).
+    ``onset_window_h``: onset must happen within this many hours of the
+    insult (Berlin: within 1 week). ``pf_enrolment_mmhg``: inclusion range
+    (minimum, maximum), both inclusive, of P/F at enrolment (START: below
+    200 mmHg, moderate-severe ARDS).
     """
 
     n_per_arm: int
     severity: Mapping[str, float]
     aetiology: Mapping[str, float]
     age_years: tuple[float, float] = (18.0, 80.0)
-    enrolment_delay_h: float = 24.0
+    enrolment_delay_h: tuple[float, float] = (24.0, 24.0)
     onset_window_h: float = 168.0
+    pf_enrolment_mmhg: tuple[float, float] = (0.0, 300.0)
     max_candidates_factor: int = 40
     calibrated: bool = True
 
@@ -122,6 +139,10 @@ class TrialConfig:
     title: str = "In-silico trial"
     chunk_size: int = 500
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: Relative allocation weight of each arm, aligned with ``arms`` (``[[arm]] allocation``).
+    allocation: tuple[int, ...] = ()
+    #: ``allow_extrapolation = true``: run doses outside the studied range, marked in every report.
+    allow_extrapolation: bool = False
 
     @property
     def reference(self) -> Arm | None:
@@ -131,8 +152,18 @@ class TrialConfig:
         return next((a for a in self.arms if a.is_control), None)
 
     @property
+    def weights(self) -> tuple[int, ...]:
+        """Allocation weight per arm (1 each unless ``allocation`` is given)."""
+        return self.allocation or (1,) * len(self.arms)
+
+    @property
     def n_patients(self) -> int:
-        return self.population.n_per_arm * len(self.arms)
+        """Enrolled patients: ``n_per_arm`` per unit of allocation weight."""
+        return self.population.n_per_arm * sum(self.weights)
+
+    def extrapolated_doses(self) -> list[Extrapolation]:
+        """Configured doses (arms and sweep) outside the studied range (see ``dose_range``)."""
+        return extrapolations(configured_doses(self.arms, self.sweep))
 
 
 def load_trial_config(path: str | Path) -> TrialConfig:
@@ -158,11 +189,18 @@ def trial_config_from_dict(raw: Mapping[str, Any]) -> TrialConfig:
     title = raw.get("title", "In-silico trial")
     if not isinstance(title, str):
         raise TrialConfigError("title", "must be text")
+    allow = raw.get("allow_extrapolation", False)
+    if not isinstance(allow, bool):
+        raise TrialConfigError("allow_extrapolation", "must be true or false")
     population = _population(_table(raw, "population", required=True))
-    arms = _arms(raw.get("arm"))
+    arms, allocation = _arms(raw.get("arm"))
     analysis = _analysis(_table(raw, "analysis", required=False), arms)
     sweep_raw = _table(raw, "sweep", required=False)
     sweep = _sweep(sweep_raw, arms) if sweep_raw else None
+    if not allow:
+        outside = extrapolations(configured_doses(arms, sweep))
+        if outside:
+            raise TrialConfigError(outside[0].key, outside[0].message())
     return TrialConfig(
         seed=seed,
         days=days,
@@ -173,7 +211,23 @@ def trial_config_from_dict(raw: Mapping[str, Any]) -> TrialConfig:
         title=title,
         chunk_size=chunk_size,
         raw=dict(raw),
+        allocation=allocation,
+        allow_extrapolation=allow,
     )
+
+
+def configured_doses(arms: tuple[Arm, ...], sweep: SweepConfig | None) -> list[tuple[str, Route, float]]:
+    """``(key, route, dose per administration)`` of every treated arm and sweep dose."""
+    out: list[tuple[str, Route, float]] = []
+    for i, arm in enumerate(arms):
+        if arm.route is Route.IV and arm.dose_cells_per_kg is not None:
+            out.append((f"arm[{i}].dose_cells_per_kg", Route.IV, arm.dose_cells_per_kg))
+        elif arm.route is Route.INHALED and arm.dose_particles is not None:
+            out.append((f"arm[{i}].dose_particles", Route.INHALED, arm.dose_particles))
+    if sweep is not None:
+        out += [(f"sweep.dose_cells_per_kg[{j}]", Route.IV, d) for j, d in enumerate(sweep.dose_cells_per_kg)]
+        out += [(f"sweep.dose_particles[{j}]", Route.INHALED, d) for j, d in enumerate(sweep.dose_particles)]
+    return out
 
 
 def _no_unknown(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -254,7 +308,6 @@ def _population(raw: Mapping[str, Any]) -> PopulationConfig:
     high = _number(ages[1], "population.age_years", minimum=18, maximum=100)
     if low >= high:
         raise TrialConfigError("population.age_years", "minimum must be below maximum")
-    delay = raw.get("enrolment_delay_h", 24.0)
     window = raw.get("onset_window_h", 168.0)
     calibrated = raw.get("calibrated", True)
     if not isinstance(calibrated, bool):
@@ -264,8 +317,11 @@ def _population(raw: Mapping[str, Any]) -> PopulationConfig:
         severity=_mix(raw, "severity", SEVERITIES),
         aetiology=_mix(raw, "aetiology", AETIOLOGIES),
         age_years=(low, high),
-        enrolment_delay_h=_number(delay, "population.enrolment_delay_h", minimum=0.0, maximum=96.0),
+        enrolment_delay_h=_range(
+            raw, "enrolment_delay_h", default=(24.0, 24.0), minimum=0.0, maximum=96.0, unit="h"
+        ),
         onset_window_h=_number(window, "population.onset_window_h", minimum=24.0, maximum=336.0),
+        pf_enrolment_mmhg=_pf_range(raw),
         max_candidates_factor=_integer(
             raw,
             "max_candidates_factor",
@@ -278,9 +334,70 @@ def _population(raw: Mapping[str, Any]) -> PopulationConfig:
     )
 
 
+def _range(
+    raw: Mapping[str, Any],
+    key: str,
+    *,
+    default: tuple[float, float],
+    minimum: float,
+    maximum: float,
+    unit: str,
+) -> tuple[float, float]:
+    """A number (a range of one value) or ``[minimum, maximum]`` with minimum ≤ maximum."""
+    where = f"population.{key}"
+    value = raw.get(key, list(default))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = _number(value, where, minimum=minimum, maximum=maximum)
+        return (number, number)
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise TrialConfigError(where, f"must be a number or [minimum, maximum] in {unit}")
+    low = _number(value[0], where, minimum=minimum, maximum=maximum)
+    high = _number(value[1], where, minimum=minimum, maximum=maximum)
+    if low > high:
+        raise TrialConfigError(where, "minimum must not be above maximum")
+    return (low, high)
+
+
+#: Berlin P/F bands (Ranieri 2012): a grade is enrolled only if its band meets the P/F range.
+_BERLIN_BANDS_MMHG = {"mild": (200.0, 300.0), "moderate": (100.0, 200.0), "severe": (0.0, 100.0)}
+
+
+def _pf_range(raw: Mapping[str, Any]) -> tuple[float, float]:
+    if isinstance(raw.get("pf_enrolment_mmhg"), int | float):
+        raise TrialConfigError("population.pf_enrolment_mmhg", "must be [minimum, maximum] in mmHg")
+    low, high = _range(raw, "pf_enrolment_mmhg", default=(0.0, 300.0), minimum=0.0, maximum=300.0, unit="mmHg")
+    severity = raw.get("severity")
+    if isinstance(severity, Mapping):
+        for grade, (band_low, band_high) in _BERLIN_BANDS_MMHG.items():
+            fraction = severity.get(grade, 0.0)
+            # Bands are (low, high]: a grade is reachable only if the range overlaps it.
+            reachable = low <= band_high and high > band_low
+            if isinstance(fraction, int | float) and fraction > 0 and not reachable:
+                raise TrialConfigError(
+                    "population.pf_enrolment_mmhg",
+                    f"[{low:g}, {high:g}] mmHg excludes every {grade} patient (P/F {band_low:g}–{band_high:g}), "
+                    f"but severity.{grade} = {fraction:g}",
+                )
+    return (low, high)
+
+
+#: Largest allocation weight (a 10:1 design is already far outside published MSC trials).
+MAX_ALLOCATION = 10
+
+
+def _allocation(raw: Mapping[str, Any], where: str) -> int:
+    value = raw.get("allocation", 1)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TrialConfigError(f"{where}.allocation", "must be a whole number (relative allocation weight)")
+    if not 1 <= value <= MAX_ALLOCATION:
+        raise TrialConfigError(f"{where}.allocation", f"must be ≥ 1 and ≤ {MAX_ALLOCATION}")
+    return value
+
+
 def _arm(raw: Any, where: str) -> Arm:
     if not isinstance(raw, Mapping):
         raise TrialConfigError(where, "must be a table")
+    raw = {k: v for k, v in raw.items() if k != "allocation"}
     if "protocol" in raw or "protocol_arm" in raw:
         return _protocol_arm(raw, where)
     try:
@@ -323,15 +440,16 @@ def _protocol_arm(raw: Mapping[str, Any], where: str) -> Arm:
     return arm
 
 
-def _arms(raw: Any) -> tuple[Arm, ...]:
+def _arms(raw: Any) -> tuple[tuple[Arm, ...], tuple[int, ...]]:
     if not isinstance(raw, list) or not raw:
         raise TrialConfigError("arm", "at least one [[arm]] table is required")
     arms = tuple(_arm(a, f"arm[{i}]") for i, a in enumerate(raw))
+    allocation = tuple(_allocation(a, f"arm[{i}]") for i, a in enumerate(raw))
     names = [a.name for a in arms]
     for i, name in enumerate(names):
         if name in names[:i]:
             raise TrialConfigError(f"arm[{i}].name", f"arm names must be unique ({name!r} repeats)")
-    return arms
+    return arms, allocation
 
 
 def _analysis(raw: Mapping[str, Any], arms: tuple[Arm, ...]) -> AnalysisConfig:
