@@ -63,6 +63,301 @@ _ANALYSIS_KEYS = {
 _SWEEP_KEYS = {"arm", "dose_cells_per_kg", "dose_particles", "schedules", "n_patients"}
 
 
+#: Marks a key without a default in :data:`KEYS`.
+REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class KeyDoc:
+    """One TOML key of the trial configuration, as ``docs/trial-config.md`` documents it.
+
+    ``default`` is the value used when the key is absent (:data:`REQUIRED`
+    when it must be given, ``None`` when absence means "none"); a test checks
+    these defaults against the config classes and the key list against the
+    keys the validator accepts, so the reference cannot drift.
+    """
+
+    key: str
+    type: str
+    unit: str
+    default: Any
+    rule: str
+    meaning: str
+
+
+_DOSE_RULE = "> 0 and ≤ {maximum}; inside the studied range ({range}) unless allow_extrapolation = true"
+
+KEYS: tuple[KeyDoc, ...] = (
+    KeyDoc(
+        "seed",
+        "integer",
+        "",
+        REQUIRED,
+        "≥ 0",
+        "seed of every random stream (chunk k draws from SeedSequence([seed, k]))",
+    ),
+    KeyDoc(
+        "days", "integer", "days", 90, "1–3650", "follow-up from enrolment (day 0); later deaths are censored"
+    ),
+    KeyDoc("title", "text", "", "In-silico trial", "any text", "title of the report"),
+    KeyDoc(
+        "chunk_size",
+        "integer",
+        "patients",
+        500,
+        "1–100000; rounded up to a multiple of the sum of the allocation weights",
+        "patients simulated and written per chunk (memory is bounded by one chunk)",
+    ),
+    KeyDoc(
+        "allow_extrapolation",
+        "boolean",
+        "",
+        False,
+        "true or false",
+        "run doses outside the studied range; summary.json (dose_extrapolated) and report.html then mark them",
+    ),
+    KeyDoc(
+        "population.n_per_arm",
+        "integer",
+        "patients",
+        REQUIRED,
+        "1–10000000",
+        "patients in an arm of allocation 1; an arm of allocation w gets w × n_per_arm",
+    ),
+    KeyDoc(
+        "population.severity",
+        "table of fractions {mild, moderate, severe}",
+        "fraction",
+        REQUIRED,
+        f"each 0–1, summing to 1 (± {MIX_SUM_TOLERANCE:g}); missing grades are 0",
+        "Berlin grade mix at enrolment (quota sampling)",
+    ),
+    KeyDoc(
+        "population.aetiology",
+        "table of fractions {viral, sepsis, trauma}",
+        "fraction",
+        REQUIRED,
+        f"each 0–1, summing to 1 (± {MIX_SUM_TOLERANCE:g}); missing aetiologies are 0",
+        "aetiology mix at enrolment (assumed independent of severity)",
+    ),
+    KeyDoc(
+        "population.age_years",
+        "[minimum, maximum]",
+        "years",
+        (18.0, 80.0),
+        "18–100, minimum < maximum",
+        "age range at enrolment",
+    ),
+    KeyDoc(
+        "population.enrolment_delay_h",
+        "number or [minimum, maximum]",
+        "h",
+        (24.0, 24.0),
+        "0–96, minimum ≤ maximum; whole hours",
+        "time from ARDS onset (first P/F ≤ 300) to enrolment; a range draws each candidate's delay uniformly",
+    ),
+    KeyDoc(
+        "population.onset_window_h",
+        "number",
+        "h",
+        168.0,
+        "24–336",
+        "ARDS onset must happen within this time of the insult",
+    ),
+    KeyDoc(
+        "population.pf_enrolment_mmhg",
+        "[minimum, maximum]",
+        "mmHg",
+        (0.0, 300.0),
+        "0–300, minimum ≤ maximum (both inclusive); must reach every grade whose severity fraction is > 0",
+        "inclusion range of P/F at enrolment (e.g. [0, 200] for moderate-severe ARDS as in START)",
+    ),
+    KeyDoc(
+        "population.max_candidates_factor",
+        "integer",
+        "",
+        40,
+        "2–1000",
+        "candidates tried per enrolment quota before a cell is reported as shortfall",
+    ),
+    KeyDoc(
+        "population.calibrated",
+        "boolean",
+        "",
+        True,
+        "true or false",
+        "apply the installed calibration (calibrated.toml)",
+    ),
+    KeyDoc("arm[].name", "text", "", REQUIRED, "letters, digits, '_' or '-'; unique", "arm name"),
+    KeyDoc(
+        "arm[].allocation",
+        "integer",
+        "",
+        1,
+        "1–10",
+        "relative allocation weight (START: placebo 1, MSC 2); randomisation is stratified by severity in "
+        "permuted blocks of 2 × the sum of the weights",
+    ),
+    KeyDoc(
+        "arm[].route", '"iv" or "inhaled"', "", None, "absent for the control arm", "administration route"
+    ),
+    KeyDoc(
+        "arm[].product",
+        '"uc_msc", "bm_msc", "ad_msc" or "msc_exosome"',
+        "",
+        None,
+        "treated arms only",
+        "product type",
+    ),
+    KeyDoc(
+        "arm[].dose_cells_per_kg",
+        "number",
+        "cells/kg per administration",
+        None,
+        "required for iv; " + _DOSE_RULE.format(maximum="1e9", range="{iv}"),
+        "MSC dose per administration",
+    ),
+    KeyDoc("arm[].weight_basis", '"actual" or "predicted"', "", "actual", "", "body weight the dose is per"),
+    KeyDoc(
+        "arm[].max_total_cells",
+        "number",
+        "cells",
+        None,
+        "> 0 and ≤ 1e12; iv only",
+        "cap on the cells of one administration",
+    ),
+    KeyDoc(
+        "arm[].dose_particles",
+        "number",
+        "particles per administration",
+        None,
+        "required for inhaled; " + _DOSE_RULE.format(maximum="1e15", range="{inhaled}"),
+        "exosome dose per nebulisation",
+    ),
+    KeyDoc(
+        "arm[].days",
+        "list of whole numbers",
+        "days after enrolment",
+        (),
+        "treated arms: at least one; increasing, distinct, 0–365; control arm: none",
+        "administration days (day 0 = enrolment)",
+    ),
+    KeyDoc(
+        "arm[].viability_pct",
+        "number",
+        "%",
+        None,
+        "(0, 100]",
+        "viable fraction of the product (scales the dose)",
+    ),
+    KeyDoc(
+        "arm[].device", '"mesh", "jet" or "ventilator_inline"', "", None, "required for inhaled", "nebuliser"
+    ),
+    KeyDoc(
+        "arm[].infusion_minutes_min",
+        "number",
+        "min",
+        None,
+        "with its maximum; 0 < minimum ≤ maximum ≤ 1440",
+        "shortest infusion",
+    ),
+    KeyDoc("arm[].infusion_minutes_max", "number", "min", None, "with its minimum", "longest infusion"),
+    KeyDoc(
+        "arm[].protocol",
+        "text",
+        "",
+        None,
+        "a shipped protocol code ({protocols}); with protocol_arm; only name and allocation besides",
+        "take the arm from a shipped protocol",
+    ),
+    KeyDoc("arm[].protocol_arm", "text", "", None, "an arm of that protocol", "which arm of the protocol"),
+    KeyDoc(
+        "analysis.paired",
+        "boolean",
+        "",
+        True,
+        "true or false",
+        "also simulate every patient under every arm (digital twins)",
+    ),
+    KeyDoc("analysis.power_trials", "integer", "", 200, "0–100000", "Monte-Carlo trials per power estimate"),
+    KeyDoc(
+        "analysis.power_n_per_arm",
+        "list of integers",
+        "patients",
+        (),
+        "each ≥ 2; empty: n_per_arm",
+        "trial sizes to estimate power for",
+    ),
+    KeyDoc(
+        "analysis.subgroups", "list", "", SUBGROUPS, "drawn from " + ", ".join(SUBGROUPS), "subgroup analyses"
+    ),
+    KeyDoc(
+        "analysis.long_term",
+        "boolean",
+        "",
+        True,
+        "true or false",
+        "FVC, DLCO and 6MWD of survivors at 6 months, 1 and 5 years",
+    ),
+    KeyDoc(
+        "analysis.ventilation_pf_threshold_mmhg",
+        "number",
+        "mmHg",
+        250.0,
+        "50–400",
+        "weaning-readiness P/F; liberation once sustained 48 h",
+    ),
+    KeyDoc(
+        "analysis.reference_arm",
+        "text",
+        "",
+        None,
+        "an arm name; absent: the first control arm",
+        "arm the others are compared with",
+    ),
+    KeyDoc(
+        "sweep.arm",
+        "text",
+        "",
+        REQUIRED,
+        "a treated arm of this trial",
+        "arm whose dose or schedule is swept",
+    ),
+    KeyDoc(
+        "sweep.dose_cells_per_kg",
+        "list of numbers",
+        "cells/kg per administration",
+        (),
+        "iv arm only; each " + _DOSE_RULE.format(maximum="1e9", range="{iv}"),
+        "doses to sweep",
+    ),
+    KeyDoc(
+        "sweep.dose_particles",
+        "list of numbers",
+        "particles per administration",
+        (),
+        "inhaled arm only; each " + _DOSE_RULE.format(maximum="1e15", range="{inhaled}"),
+        "doses to sweep",
+    ),
+    KeyDoc(
+        "sweep.schedules",
+        "list of day lists",
+        "days after enrolment",
+        (),
+        "each a valid arm days list",
+        "schedules to sweep",
+    ),
+    KeyDoc(
+        "sweep.n_patients",
+        "integer",
+        "patients",
+        1000,
+        "10–1000000; at least one dose or schedule list",
+        "enrolled patients the sweep simulates",
+    ),
+)
+
+
 class TrialConfigError(ValueError):
     """A trial configuration breaks a rule. ``key`` is the dotted TOML key."""
 
@@ -365,7 +660,9 @@ _BERLIN_BANDS_MMHG = {"mild": (200.0, 300.0), "moderate": (100.0, 200.0), "sever
 def _pf_range(raw: Mapping[str, Any]) -> tuple[float, float]:
     if isinstance(raw.get("pf_enrolment_mmhg"), int | float):
         raise TrialConfigError("population.pf_enrolment_mmhg", "must be [minimum, maximum] in mmHg")
-    low, high = _range(raw, "pf_enrolment_mmhg", default=(0.0, 300.0), minimum=0.0, maximum=300.0, unit="mmHg")
+    low, high = _range(
+        raw, "pf_enrolment_mmhg", default=(0.0, 300.0), minimum=0.0, maximum=300.0, unit="mmHg"
+    )
     severity = raw.get("severity")
     if isinstance(severity, Mapping):
         for grade, (band_low, band_high) in _BERLIN_BANDS_MMHG.items():
