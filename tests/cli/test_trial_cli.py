@@ -181,7 +181,9 @@ def test_a_dose_outside_the_studied_range_exits_2_naming_the_key_the_range_and_i
 ) -> None:
     config = tmp_path / "trial.toml"
     config.write_text(TINY.replace("dose_cells_per_kg = 1e6", "dose_cells_per_kg = 1e9", 1))
-    code, _, err = stromal_in_process(capsys, "trial", "--config", str(config), "--out", str(tmp_path / "out"))
+    code, _, err = stromal_in_process(
+        capsys, "trial", "--config", str(config), "--out", str(tmp_path / "out")
+    )
     assert code == 2 and "Traceback" not in err
     assert "arm[1].dose_cells_per_kg:" in err and "1e+06–1e+07 cells/kg per administration" in err
     assert "Matthay" in err and "Bowdish" in err and "Monsel" in err and "allow_extrapolation = true" in err
@@ -208,9 +210,9 @@ def test_an_allowed_extrapolated_dose_runs_and_every_report_says_so(
 
 
 def test_a_dose_inside_the_range_is_not_marked_extrapolated(tmp_path: Path) -> None:
-    from stromal.model.trial_config import trial_config_from_dict
-
     import tomllib
+
+    from stromal.model.trial_config import trial_config_from_dict
 
     config = trial_config_from_dict(tomllib.loads(TINY))
     assert config.extrapolated_doses() == []

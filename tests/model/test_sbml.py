@@ -165,7 +165,9 @@ def test_the_cli_exports_the_calibrated_nominal_values_unless_asked_for_the_prio
     prior = libsbml.readSBMLFromString((tmp_path / "u.xml").read_text()).getModel()
     for name, value in fitted.items():
         assert calibrated.getParameter(name).getValue() == pytest.approx(value)
-        assert prior.getParameter(name).getValue() == pytest.approx(MODEL.parameters[PARAMETER_INDEX[name]].value)
+        assert prior.getParameter(name).getValue() == pytest.approx(
+            MODEL.parameters[PARAMETER_INDEX[name]].value
+        )
 
 
 def test_the_export_matches_stromal_simulate_on_the_calibrated_nominal_patient(tmp_path: Path) -> None:

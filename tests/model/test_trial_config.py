@@ -165,7 +165,9 @@ def test_a_dose_outside_the_studied_range_is_refused_naming_the_key_the_range_an
     studied = "1e+06–1e+07 cells/kg" if unit == "cells/kg" else "2e+08–1.6e+09 particles"
     assert studied in err.rule and "allow_extrapolation = true" in err.rule
     # The sources of the range are named.
-    assert ("Matthay" in err.rule and "Monsel" in err.rule) or ("MEXCOVID" in err.rule and "MEXVT" in err.rule)
+    assert ("Matthay" in err.rule and "Monsel" in err.rule) or (
+        "MEXCOVID" in err.rule and "MEXVT" in err.rule
+    )
     raw["allow_extrapolation"] = True
     config = trial_config_from_dict(raw)
     assert [e.key for e in config.extrapolated_doses()] == [key]

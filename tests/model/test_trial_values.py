@@ -22,7 +22,7 @@ import pytest
 
 from stromal.clinical.protocol import Arm
 from stromal.model import endpoints as ep
-from stromal.model.parameters import PARAMETER_INDEX, nominal_parameters
+from stromal.model.parameters import nominal_parameters
 from stromal.model.population import Engine, VirtualPopulation
 from stromal.model.trial import read_outcomes, run_trial, simulate_arm
 from stromal.model.trial_config import TrialConfig, trial_config_from_dict
@@ -94,7 +94,9 @@ def test_the_allocation_is_2_to_1_and_mortality_counts_match_the_outcomes(
         for day in (28, 60, 90):
             deaths = int((rows["death_day"] <= day).sum())
             assert arm[f"mortality_{day}d"] == pytest.approx(deaths / len(rows), abs=1e-12)
-        assert arm["failed"] == int((outcomes[outcomes["assigned"] & (outcomes["arm"] == name)]["status"] != 0).sum())
+        assert arm["failed"] == int(
+            (outcomes[outcomes["assigned"] & (outcomes["arm"] == name)]["status"] != 0).sum()
+        )
         assert arm["ventilator_free_days_28d_mean"] == pytest.approx(rows["ventilator_free_days_28d"].mean())
 
 
@@ -135,8 +137,12 @@ def test_the_day_7_pf_median_is_day_7s(trial: tuple[dict[str, Any], pd.DataFrame
 
 
 @pytest.mark.slow
-def test_long_term_outcomes_with_the_real_engine_are_of_survivors_and_match_the_summary(tmp_path: Path) -> None:
-    config = _config(n_per_arm=12, days=28, long_term=True, severity={"mild": 0.0, "moderate": 0.5, "severe": 0.5})
+def test_long_term_outcomes_with_the_real_engine_are_of_survivors_and_match_the_summary(
+    tmp_path: Path,
+) -> None:
+    config = _config(
+        n_per_arm=12, days=28, long_term=True, severity={"mild": 0.0, "moderate": 0.5, "severe": 0.5}
+    )
     summary = run_trial(config, tmp_path)
     outcomes = read_outcomes(tmp_path / "outcomes")
     for name in ("control", "msc_iv"):

@@ -53,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
     from stromal.model.trial import run_trial
 
     for extrapolated in config.extrapolated_doses():
-        print(f"stromal trial: warning: {extrapolated.key}: extrapolated dose: {extrapolated.describe()}", file=sys.stderr)
+        print(
+            f"stromal trial: warning: {extrapolated.key}: extrapolated dose: {extrapolated.describe()}",
+            file=sys.stderr,
+        )
     progress = not args.quiet and sys.stderr.isatty()
     summary = run_trial(config, args.out, scheduler=args.scheduler, workers=args.workers, progress=progress)
     for arm in summary["arms"]:

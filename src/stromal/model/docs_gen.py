@@ -239,7 +239,12 @@ def render_trial_config() -> str:
         lines += [f"  - {source}" for source in rng.sources]
     lines += ["", FIXED_DOSE_NOTE, ""]
     for prefix, heading in _SECTIONS:
-        lines += [f"## {heading}", "", "| key | type | unit | default | rule | meaning |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {heading}",
+            "",
+            "| key | type | unit | default | rule | meaning |",
+            "|---|---|---|---|---|---|",
+        ]
         for doc in KEYS:
             rest = doc.key[len(prefix) :]
             if not doc.key.startswith(prefix) or (prefix == "" and ("." in rest or "[" in rest)):

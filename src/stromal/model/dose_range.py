@@ -107,7 +107,9 @@ def studied_range(route: Route) -> StudiedRange:
             dose = _arm_dose(arm)
             if arm.route is route and dose is not None:
                 doses.append(dose)
-                sources.append(f"protocol {protocol.code} v{protocol.version}, arm {arm.name}: {dose:g} {UNIT[route]}")
+                sources.append(
+                    f"protocol {protocol.code} v{protocol.version}, arm {arm.name}: {dose:g} {UNIT[route]}"
+                )
     return StudiedRange(route, min(doses), max(doses), tuple(sources))
 
 

@@ -132,7 +132,9 @@ def unit_id(unit: str, where: str) -> str:
     try:
         return UNITS[unit]
     except KeyError:
-        raise SbmlExportError(f"{where}: unit {unit!r} has no SBML unit definition (add it to UNITS)") from None
+        raise SbmlExportError(
+            f"{where}: unit {unit!r} has no SBML unit definition (add it to UNITS)"
+        ) from None
 
 
 def _literal(value: sp.Number) -> str:

@@ -74,7 +74,9 @@ def block_size(weights: Sequence[int]) -> int:
     return BLOCK_UNITS * sum(weights)
 
 
-def allocate(strata: npt.NDArray[Any], weights: Sequence[int], rng: np.random.Generator) -> npt.NDArray[np.intp]:
+def allocate(
+    strata: npt.NDArray[Any], weights: Sequence[int], rng: np.random.Generator
+) -> npt.NDArray[np.intp]:
     """Stratified permuted-block randomisation: the arm index of every patient.
 
     Patients are taken stratum by stratum (``strata`` holds each patient's
