@@ -90,7 +90,7 @@ def test_the_allocation_is_2_to_1_and_mortality_counts_match_the_outcomes(
     assert _arm(summary, "control")["n"] == 60 and _arm(summary, "msc_iv")["n"] == 120
     (power,) = summary["power"]
     assert (power["n_arm"], power["n_reference"]) == (120, 60)  # power of the 2:1 design as run
-    assert "2:1" in summary["design"] and "blocks of 6" in summary["design"]
+    assert "1:2 (control, msc_iv)" in summary["design"] and "blocks of 6" in summary["design"]
     for name in ("control", "msc_iv"):
         rows = _allocated(outcomes, name)
         arm = _arm(summary, name)
