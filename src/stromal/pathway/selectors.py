@@ -18,6 +18,7 @@ from stromal.followup.course import course_extra_from, patient_course_from
 from stromal.followup.models import Discharge, FollowUpVisit
 from stromal.followup.steps import COURSE_STEPS
 from stromal.intake.models import ConsultationRequest
+from stromal.pathway.templatetags.display import plan_arm
 from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, Timeline, build_timeline
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient, RelatedPerson
@@ -201,7 +202,7 @@ def _facts(
         plan_status=plan.status if plan else None,
         plan_at=plan.created_at if plan else None,
         plan_is_control=bool(plan and plan.dose.get("control")),
-        protocol_label=f"{plan.protocol_version} · {plan.arm_name}" if plan else "",
+        protocol_label=f"{plan.protocol_version} · {plan_arm(plan)}" if plan else "",
         signature_count=getattr(plan, "signature_count", 0) if plan else 0,
         approved_at=plan.approved_at if plan else None,
         meeting_at=getattr(plan, "meeting_at", None),

@@ -21,6 +21,7 @@ from stromal.examinations.models import Encounter, EncounterKind, EncounterStatu
 from stromal.followup.course import COURSE_SECTIONS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
 from stromal.pathway.links import pk_reverse
+from stromal.pathway.templatetags.display import plan_arm
 from stromal.pathway.sections import Line, Section, SectionSpec, section_head, visible
 from stromal.patients.guards import site_id_of
 from stromal.plans.models import EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
@@ -76,6 +77,7 @@ _PLAN_LINE = (
     "status",
     "created_at",
     "protocol_version__title",
+    "protocol_version__definition",  # the arm's label (what it gives) is read from the definition
     *_PATIENT,
 )
 
@@ -146,7 +148,7 @@ PATHWAY_SECTIONS: list[SectionSpec] = [
         "Plans awaiting your signature",
         frozenset({Role.PHYSICIAN}),
         _to_sign,
-        lambda p: Line(f"{p.patient.full_name} · {p.protocol_version.title} · {p.arm_name}", _plan_url(p)),
+        lambda p: Line(f"{p.patient.full_name} · {p.protocol_version.title} · {plan_arm(p)}", _plan_url(p)),
     ),
     SectionSpec(
         "wl-decide",
