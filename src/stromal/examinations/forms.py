@@ -56,9 +56,7 @@ def fieldsets(form: forms.BaseForm) -> list[Fieldset]:
 
 def observation_values(form: forms.BaseForm) -> dict[str, Any]:
     """The cleaned observations of a valid form (without the version and the reason)."""
-    return {
-        name: value for name, value in form.cleaned_data.items() if name not in ("version", REASON_FIELD)
-    }
+    return {name: value for name, value in form.cleaned_data.items() if name not in ("version", REASON_FIELD)}
 
 
 class ScheduleForm(forms.Form):

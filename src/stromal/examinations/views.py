@@ -73,7 +73,9 @@ def _page(
 
 def _recorded(values: dict[str, object]) -> list[tuple[str, list[tuple[FieldSpec, object]]]]:
     """The recorded values by section, for the read-only view (sections with nothing are left out)."""
-    sections = [(title, [(s, values[s.name]) for s in specs if s.name in values]) for _, title, specs in SECTIONS]
+    sections = [
+        (title, [(s, values[s.name]) for s in specs if s.name in values]) for _, title, specs in SECTIONS
+    ]
     return [(title, rows) for title, rows in sections if rows]
 
 

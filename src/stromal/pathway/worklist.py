@@ -21,8 +21,8 @@ from stromal.examinations.models import Encounter, EncounterKind, EncounterStatu
 from stromal.followup.course import COURSE_SECTIONS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
 from stromal.pathway.links import pk_reverse
-from stromal.pathway.templatetags.display import plan_arm
 from stromal.pathway.sections import Line, Section, SectionSpec, section_head, visible
+from stromal.pathway.templatetags.display import plan_arm
 from stromal.patients.guards import site_id_of
 from stromal.plans.models import EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
 
