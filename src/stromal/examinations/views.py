@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -71,7 +73,7 @@ def _page(
     )
 
 
-def _recorded(values: dict[str, object]) -> list[tuple[str, list[tuple[FieldSpec, object]]]]:
+def _recorded(values: Mapping[str, object]) -> list[tuple[str, list[tuple[FieldSpec, object]]]]:
     """The recorded values by section, for the read-only view (sections with nothing are left out)."""
     sections = [
         (title, [(s, values[s.name]) for s in specs if s.name in values]) for _, title, specs in SECTIONS

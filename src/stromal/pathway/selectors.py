@@ -47,6 +47,7 @@ _PLAN_COLUMNS = (
     "protocol_version__code",
     "protocol_version__version",
     "protocol_version__title",
+    "protocol_version__definition",  # the plan's arm label (what it gives) is read from it
 )
 
 
