@@ -108,3 +108,25 @@ def test_day_one_examination_to_the_plan_dose_through_the_worklist_on_a_tablet(
     _worklist_line(alice, "wl-sign", "Tess Tablet")
     alice.wait_for_url(re.compile(r".*/plans/\d+/sign/$"))
     assert alice.get_by_label("Re-enter your password to sign").count() == 1
+
+
+def test_leaving_the_examination_with_typed_unsaved_values_asks_first(open_page: Any, cast: Any) -> None:
+    patient = make_patient(cast.cora, "TAB-0002", given_name="Una", family_name="Saved")
+    encounter = encounter_schedule(patient=patient, user=cast.cora, scheduled_for=timezone.now())
+    nina = open_page(cast.nina, cast.password)
+    nina.set_viewport_size(TABLET)
+    nina.goto(f"/examinations/{encounter.pk}/")
+    dialogs: list[str] = []
+
+    def dismiss(dialog: Any) -> None:
+        dialogs.append(dialog.type)
+        dialog.dismiss()
+
+    nina.on("dialog", dismiss)
+    nina.locator("#id_heart_rate_bpm").click()
+    nina.keyboard.type("104")
+    nina.get_by_role("link", name="Today").click()
+    nina.wait_for_timeout(300)
+    assert dialogs == ["beforeunload"]
+    assert nina.url.endswith(f"/examinations/{encounter.pk}/")  # stayed, the value still typed
+    assert nina.locator("#id_heart_rate_bpm").input_value() == "104"
