@@ -47,3 +47,22 @@ def test_the_patient_page_names_the_plan_arm_not_its_code(client: Any, cast: Any
     page = client.get(reverse("pathway:patient", kwargs={"pk": plan.patient_id})).content.decode()
     assert "UC-MSC (umbilical cord), intravenous" in page and "ucmsc_iv" not in page
     assert "165 cm" in page
+
+
+def test_an_administration_shows_vitals_and_the_cells_given_in_words_and_units(
+    client: Any, cast: Any
+) -> None:
+    from stromal.administrations.services import session_record_given, vitals_record
+    from tests.administrations.factories import running_session
+
+    session = running_session(cast)
+    vitals_record(session=session, user=cast.nina, values={"heart_rate_bpm": 96.0, "spo2_pct": 94.0})
+    session.refresh_from_db()
+    session = session_record_given(
+        session=session, user=cast.nina, version=session.version, volume_given_ml=50, cells_given=80000000.0
+    )
+    client.force_login(cast.nina)
+    page = client.get(reverse("administrations:detail", kwargs={"pk": session.pk})).content.decode()
+    assert "Heart rate 96 /min" in page and "94 %" in page and "heart_rate_bpm=" not in page
+    assert "Given: 50 mL, 8.0 × 10⁷ cells" in page and "80000000" not in page
+    assert "route intravenous" in page

@@ -1,6 +1,8 @@
 """Template filters for ``stromal.display``: ``{% load display %}``, then ``{{ lot.cells|cells }}``.
 
 Filters: ``number``, ``quantity:"unit"``, ``cells``, ``cells_per_kg``, ``particles``,
+``observation_label`` / ``observation_name`` (a key as its form label, with / without unit),
+``observation:key`` (a recorded value with its unit),
 ``yes_no``, ``code_label`` (protocol codes), ``label:"<choice set>"`` (a code read
 through a model's own choices, see ``CHOICE_SETS``), ``arm_label`` (an ``Arm``) and
 ``plan_arm`` (a plan's arm, read from its protocol version).
@@ -67,6 +69,16 @@ def observation_label(key: str) -> str:
 
     spec = SPECS.get(key)
     return field_label(spec) if spec is not None else display.humanize_code(key)
+
+
+@register.filter
+def observation_name(key: str) -> str:
+    """An observation key as words, without its unit (the value shows it): ``heart_rate_bpm`` -> ``Heart rate``."""
+    from stromal.examinations.fields import SPECS
+
+    spec = SPECS.get(key)
+    text = spec.description if spec is not None else display.humanize_code(key)
+    return text[:1].upper() + text[1:]
 
 
 @register.filter
