@@ -1,7 +1,11 @@
-"""Day 1 on a tablet: the one examination form, then the worklist's next actions, to a dose shown in cells."""
+"""Day 1 on a tablet: the one examination form, then the worklist's next actions, to a dose shown in cells.
+
+Set ``STROMAL_SCREENSHOTS=<folder>`` to keep a screenshot of the refused form to look at.
+"""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -64,6 +68,9 @@ def test_day_one_examination_to_the_plan_dose_through_the_worklist_on_a_tablet(
     _fill(nina, typed)
     nina.get_by_role("button", name="Save examination").click()
     nina.wait_for_load_state()
+    folder = os.environ.get("STROMAL_SCREENSHOTS")
+    if folder:  # to look at the refused form
+        nina.screenshot(path=os.path.join(folder, "examination-refused.png"), full_page=True)
     # Refused next to its field; nothing saved; every other typed value still in the form.
     assert "did you mean 0.40?" in nina.locator("#fs-gas").inner_text()
     assert "Nothing was saved" in nina.locator("#form-errors").inner_text()
