@@ -77,3 +77,37 @@ def test_the_registration_page_warns_and_asks_for_a_confirmation(client: Any, ca
     assert Patient.objects.count() == 1
     confirmed = client.post(reverse("patients:new"), _form(confirm_duplicate="on"))
     assert confirmed.status_code == 302 and Patient.objects.count() == 2
+
+
+def test_converting_a_request_for_a_registered_person_warns_and_converts_only_when_confirmed(
+    client: Any, cast: Any, site: Any
+) -> None:
+    from stromal.intake.models import ConsultationRequest, RequestStatus
+
+    make_patient(cast.cora, "MRN-1", given_name="Ada", family_name="Lovelace", date_of_birth=BORN)
+    request = ConsultationRequest.objects.create(
+        site=site,
+        full_name="Ada Lovelace",
+        contact_method="email",
+        email="ada@example.org",
+        condition="c",
+        status=RequestStatus.SCHEDULED,
+    )
+    form = {
+        "convert": "1",
+        "version": str(request.version),
+        "mrn": "MRN-2",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "sex": "female",
+        "date_of_birth": "1970-05-17",
+        "examination_at": "2026-11-23T09:00",
+    }
+    client.force_login(cast.cora)
+    url = reverse("intake:detail", kwargs={"pk": request.pk})
+    warned = client.post(url, form)
+    assert warned.status_code == 400 and "Possible duplicate: Ada Lovelace (MRN-1)" in warned.content.decode()
+    assert 'type="checkbox" name="confirm_duplicate"' in warned.content.decode()
+    assert Patient.objects.count() == 1
+    assert client.post(url, {**form, "confirm_duplicate": "on"}).status_code == 302
+    assert Patient.objects.filter(mrn="MRN-2").exists()
