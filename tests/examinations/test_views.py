@@ -157,3 +157,22 @@ def test_the_amendment_is_one_form_with_a_reason(client: Any, cast: Any) -> None
     )
     assert response.status_code == 302
     assert Observation.objects.get(encounter=encounter, key="heart_rate_bpm", current=True).value == 110.0
+
+
+def test_emptying_a_recorded_value_on_the_form_removes_it_and_the_audit_trail_keeps_it(
+    client: Any, cast: Any
+) -> None:
+    from stromal.audit.models import AuditEvent
+
+    encounter = make_examination(cast, make_patient(cast.cora))
+    client.force_login(cast.nina)
+    url = reverse("examinations:detail", kwargs={"pk": encounter.pk})
+    page = client.get(url).content.decode()
+    assert 'name="crp_mg_dl" value="12.0"' in page
+    response = client.post(url, {"version": encounter.version, "heart_rate_bpm": "104", "crp_mg_dl": ""})
+    assert response.status_code == 302
+    current = {o.key for o in Observation.objects.filter(encounter=encounter, current=True)}
+    assert "crp_mg_dl" not in current and {"heart_rate_bpm", "weight_kg"} <= current  # weight: not posted
+    assert Observation.objects.filter(encounter=encounter, key="crp_mg_dl", current=False).exists()
+    event = AuditEvent.objects.filter(action="results").latest("at")
+    assert event.changes["crp_mg_dl"] == [12.0, None]

@@ -55,8 +55,16 @@ def fieldsets(form: forms.BaseForm) -> list[Fieldset]:
 
 
 def observation_values(form: forms.BaseForm) -> dict[str, Any]:
-    """The cleaned observations of a valid form (without the version and the reason)."""
-    return {name: value for name, value in form.cleaned_data.items() if name not in ("version", REASON_FIELD)}
+    """The cleaned observations of a valid form that were submitted (without the version and the reason).
+
+    A field submitted empty is ``None`` (its recorded value is removed); a field not submitted at
+    all is left out, so a recorded value is never removed by a post that did not show it.
+    """
+    return {
+        name: value
+        for name, value in form.cleaned_data.items()
+        if name not in ("version", REASON_FIELD) and name in form.data
+    }
 
 
 class ScheduleForm(forms.Form):
