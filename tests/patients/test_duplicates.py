@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from stromal.audit.models import AuditEvent
 from stromal.patients.models import Patient
@@ -101,7 +102,7 @@ def test_converting_a_request_for_a_registered_person_warns_and_converts_only_wh
         "family_name": "Lovelace",
         "sex": "female",
         "date_of_birth": "1970-05-17",
-        "examination_at": "2026-11-23T09:00",
+        "examination_at": (timezone.localtime() + dt.timedelta(days=1)).strftime("%Y-%m-%dT09:00"),
     }
     client.force_login(cast.cora)
     url = reverse("intake:detail", kwargs={"pk": request.pk})
