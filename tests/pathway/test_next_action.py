@@ -162,3 +162,12 @@ def test_nothing_pending_has_no_link() -> None:
         )
         == ""
     )
+
+
+def test_a_plan_revision_to_sign_opens_the_signing_page_for_a_physician_and_the_plan_for_others() -> None:
+    step = _step("revision", ("plans:detail", 7))
+    for role, url_name in (("physician", "sign"), ("coordinator", "detail"), ("monitor", "detail")):
+        url = next_action_url(
+            step=step, steps=[step], role=role, patient_id=9, consent_given=True, sessions=[]
+        )
+        assert resolve(url).url_name == url_name and resolve(url).kwargs["pk"] == 7

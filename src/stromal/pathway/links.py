@@ -129,11 +129,11 @@ def next_action_url(
         check_pk = _pk_of(steps, "eligibility")
         if check_pk is not None:
             page, anchor = ("plans:eligibility", check_pk, _EVERYONE), "#draft"
-    elif step.code in ("meeting", "signatures", "decision") and step.link is not None:
+    elif step.code in ("meeting", "signatures", "revision", "decision") and step.link is not None:
         plan_pk = step.link[1]
         if step.code == "meeting":
             page = ("plans:meeting", plan_pk, _DECIDERS)
-        elif step.code == "signatures":
+        elif step.code in ("signatures", "revision"):  # a revision is signed like the plan
             page = ("plans:sign", plan_pk, _PHYSICIANS)
         else:
             page = ("plans:decision" if consent_given else "plans:consent", plan_pk, _DECIDERS)
