@@ -63,6 +63,7 @@ def test_an_administration_shows_vitals_and_the_cells_given_in_words_and_units(
     )
     client.force_login(cast.nina)
     page = client.get(reverse("administrations:detail", kwargs={"pk": session.pk})).content.decode()
-    assert "Heart rate 96 /min" in page and "94 %" in page and "heart_rate_bpm=" not in page
+    assert '<th scope="col">Heart rate (/min)</th>' in page and "<td>96</td>" in page
+    assert "heart_rate_bpm=" not in page and "96.0" not in page
     assert "Given: 50 mL, 8.0 × 10⁷ cells" in page and "80000000" not in page
     assert "route intravenous" in page

@@ -15,7 +15,7 @@ from typing import Any
 
 from stromal.pathway.timeline import BLOCKED, DONE, SKIPPED, UPCOMING, CourseFacts, Step
 
-_ENDED = {"completed", "cancelled"}
+_ENDED = {"completed", "stopped_early", "cancelled"}  # stopped_early: given, shorter than the minimum
 
 # What the open session needs next, by status: (action, roles).
 _SESSION_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
