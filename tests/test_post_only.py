@@ -83,7 +83,7 @@ def test_a_get_of_every_post_only_url_redirects_to_the_page_with_its_form(client
                 {"pk": session.pk},
                 reverse("administrations:detail", args=[session.pk]),
             )
-            for name in ("prepare", "interrupt", "resume", "confirm_stop")
+            for name in ("prepare", "interrupt", "resume", "confirm_stop", "off_schedule")
         },
     }
     assert set(cases) == set(FORM_PAGES)

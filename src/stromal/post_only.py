@@ -55,6 +55,7 @@ FORM_PAGES: dict[str, FormPage] = {
     "administrations:interrupt": _same_key("administrations:detail"),
     "administrations:resume": _same_key("administrations:detail"),
     "administrations:confirm_stop": _same_key("administrations:detail"),
+    "administrations:off_schedule": _same_key("administrations:detail"),
     "products:release": _same_key("products:detail"),
     "products:discard": _same_key("products:detail"),
 }

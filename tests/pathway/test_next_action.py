@@ -21,7 +21,15 @@ from stromal.plans.services import (
     meeting_record,
     plan_draft,
 )
-from tests.administrations.factories import BASELINE, product_type_for
+from tests.administrations.factories import (
+    BASELINE,
+    CONSENT_AGO,
+    MEETING_AGO,
+    STARTED_AGO,
+    THAWED_AGO,
+    due_now,
+    product_type_for,
+)
 from tests.pathway.factories import CAST_BY_ROLE, DAY1_VALUES, approve, make_patient, protocol
 from tests.products.factories import released_lot
 
@@ -54,7 +62,7 @@ def _course(cast: Any) -> Iterator[tuple[str, int, dict[str, str]]]:
     meeting_record(
         plan=plan,
         user=cast.alice,
-        held_at=timezone.now(),
+        held_at=timezone.now() - MEETING_AGO,
         physicians=[cast.alice, cast.bob],
         options_discussed=["conventional", "ucmsc_iv"],
     )
@@ -65,7 +73,7 @@ def _course(cast: Any) -> Iterator[tuple[str, int, dict[str, str]]]:
         plan=plan,
         user=cast.alice,
         given_by="Test Person",
-        given_at=timezone.now(),
+        given_at=timezone.now() - CONSENT_AGO,
         witness_name="Wendy Witness",
         information_sheet_version="PIS v2.1",
     )
@@ -76,8 +84,11 @@ def _course(cast: Any) -> Iterator[tuple[str, int, dict[str, str]]]:
     yield "administrations scheduled", patient.pk, {"lab": "allocate"}
     lot = released_lot(cast.luke, product_type=product_type_for(plan))
     session = admin.session_allocate(session=session, lot=lot, user=cast.luke, version=session.version)
+    session = due_now(cast, session)  # today may not be its scheduled day: Dr Alice documents why
     yield "unit allocated", patient.pk, {"nurse": "detail", "physician": "detail"}
-    session = admin.session_prepare(session=session, user=cast.nina, version=session.version)
+    session = admin.session_prepare(
+        session=session, user=cast.nina, version=session.version, thawed_at=timezone.now() - THAWED_AGO
+    )
     yield "prepared", patient.pk, {"nurse": "check", "physician": "check"}
     assert session.product is not None
     din = session.product.din + session.product.din_check
@@ -90,7 +101,13 @@ def _course(cast: Any) -> Iterator[tuple[str, int, dict[str, str]]]:
             product_identifier=din,
         ).session
     yield "checked", patient.pk, {"nurse": "start", "physician": "start"}
-    session = admin.session_start(session=session, user=cast.nina, version=session.version, baseline=BASELINE)
+    session = admin.session_start(
+        session=session,
+        user=cast.nina,
+        version=session.version,
+        baseline=BASELINE,
+        started_at=timezone.now() - STARTED_AGO,
+    )
     yield "running", patient.pk, {"nurse": "vitals", "physician": "vitals"}
 
 
