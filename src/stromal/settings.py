@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "stromal.accounts.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "stromal.post_only.PostOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stromal.audit.context.AuditSourceMiddleware",
 ]

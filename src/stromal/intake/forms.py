@@ -7,6 +7,7 @@ from django import forms
 from stromal.accounts.models import Site
 from stromal.forms_clinical import VersionedForm
 from stromal.intake.models import ContactMethod, RequestStatus
+from stromal.patients.forms import confirm_duplicate_field
 from stromal.patients.models import SEX_CHOICES
 
 
@@ -59,3 +60,4 @@ class ConvertForm(VersionedForm):
     examination_at = forms.DateTimeField(
         label="Day 1 examination", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    confirm_duplicate = confirm_duplicate_field()  # shown after a possible-duplicate warning
