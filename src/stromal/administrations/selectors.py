@@ -15,7 +15,8 @@ from stromal import display
 from stromal.accounts.models import User
 from stromal.administrations.models import OPEN_STATES, AdministrationSession, AdverseEvent, SessionStatus
 from stromal.administrations.vitals import EVENT_SPECS, VITAL_SPECS
-from stromal.audit.selectors import audit_for_object
+from stromal.audit.selectors import HistoryEntry
+from stromal.audit.selectors import record_history as audit_record_history
 from stromal.forms_clinical import field_label
 from stromal.patients.guards import site_id_of
 
@@ -102,36 +103,13 @@ ACTION_LABELS: dict[str, str] = {
     "ae_grade": "Graded",
     "ae_regrade": "Regraded",
 }
-#: Bookkeeping fields left out of the history's "what changed".
-_QUIET_FIELDS = {"version", "baseline", "stopping_hits"}
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One audit event in words, shaped for the shared ``audit/_record_history.html``."""
-
-    at: dt.datetime
-    actor_username: str  # the person's display name
-    action: str
-    changes: dict[str, tuple[object, object]]
-    reason: str
+#: Bookkeeping fields of sessions and adverse events left out of the history's "what changed".
+_QUIET_FIELDS = ("baseline", "stopping_hits")
 
 
 def record_history(instance: models.Model) -> list[HistoryEntry]:
-    """The record's audit events, oldest first, for its page: who, when, what changed, why."""
-    entries = []
-    for event in audit_for_object(instance).select_related("actor").order_by("at", "id"):
-        # Who and when are the row's own columns; record ids mean nothing on screen.
-        changes = {
-            name.replace("_", " "): (old, new)
-            for name, (old, new) in sorted(event.changes.items())
-            if name not in _QUIET_FIELDS and not name.endswith("_id")
-        }
-        who = event.actor.display_name() if event.actor is not None else event.actor_username
-        entries.append(
-            HistoryEntry(event.at, who, ACTION_LABELS.get(event.action, event.action), changes, event.reason)
-        )
-    return entries
+    """The session's or adverse event's audit history, actions in words (shared presenter)."""
+    return audit_record_history(instance, action_labels=ACTION_LABELS, quiet_fields=_QUIET_FIELDS)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,3 +88,67 @@ def trail_record_types(events: QuerySet[AuditEvent]) -> list[tuple[str, str]]:
     """The record types present in ``events``, as (value, label) choices."""
     types = events.order_by().values_list("object_type", flat=True).distinct()
     return sorted(((t, record_label(t)) for t in types), key=lambda pair: pair[1])
+
+
+#: Bookkeeping fields no history shows as "what changed".
+QUIET_FIELDS = frozenset({"version"})
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One audit event in words, shaped for the shared ``audit/_record_history.html``."""
+
+    at: dt.datetime
+    actor_username: str  # the person's display name
+    action: str
+    changes: dict[str, tuple[object, object]]
+    reason: str
+
+
+def _choice_labels(object_type: str) -> dict[str, dict[object, str]]:
+    """For each field of the model that has choices, value -> label (so codes read as words)."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return {}
+    return {
+        f.attname: {value: str(label) for value, label in f.flatchoices}
+        for f in model._meta.concrete_fields
+        if f.choices
+    }
+
+
+def _in_words(choices: Mapping[str, Mapping[object, str]], field: str, value: object) -> object:
+    if isinstance(value, str | int) and value in choices.get(field, {}):
+        return choices[field][value]
+    return value
+
+
+def record_history(
+    instance: models.Model,
+    *,
+    action_labels: Mapping[str, str] | None = None,
+    quiet_fields: Collection[str] = (),
+) -> list[HistoryEntry]:
+    """The record's audit events, oldest first, for its page: who, when, what changed, why.
+
+    Ids and ``QUIET_FIELDS`` (plus ``quiet_fields``) are left out of "what
+    changed"; coded values show their model label; ``action_labels`` names the
+    actions in words.
+    """
+    labels = action_labels or {}
+    quiet = QUIET_FIELDS | set(quiet_fields)
+    choices = _choice_labels(instance._meta.label_lower)
+    entries = []
+    for event in audit_for_object(instance).select_related("actor").order_by("sequence"):
+        changes: dict[str, tuple[object, object]] = {}
+        for name, pair in sorted(event.changes.items()):
+            if name in quiet or name.endswith("_id") or not isinstance(pair, list) or len(pair) != 2:
+                continue
+            old, new = pair
+            changes[name.replace("_", " ")] = (_in_words(choices, name, old), _in_words(choices, name, new))
+        who = event.actor.display_name() if event.actor is not None else event.actor_username
+        entries.append(
+            HistoryEntry(event.at, who, labels.get(event.action, event.action), changes, event.reason)
+        )
+    return entries

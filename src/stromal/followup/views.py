@@ -13,7 +13,7 @@ from django.utils import timezone
 from stromal.accounts.access import role_required
 from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS, Role
-from stromal.audit.selectors import audit_for_object
+from stromal.audit.selectors import record_history
 from stromal.followup import selectors, services
 from stromal.followup.forms import DischargeForm, VisitAmendForm, VisitCompleteForm, VisitMissedForm
 from stromal.followup.schedule import months_between, visit_state
@@ -160,7 +160,7 @@ def visit_view(request: HttpRequest, pk: int) -> HttpResponse:
         "followup/visit.html",
         {
             "visit": visit,
-            "history": audit_for_object(visit).order_by("at", "id"),
+            "history": record_history(visit),
             "may_record": user.role in {r.value for r in services.VISIT_RECORDERS},
         },
     )

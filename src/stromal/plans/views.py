@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS
 from stromal.accounts.zones import format_when
-from stromal.audit.selectors import audit_for_object
+from stromal.audit.selectors import record_history
 from stromal.examinations.selectors import encounter_get
 from stromal.forms_clinical import add_service_errors
 from stromal.patients.guards import request_user, require_role
@@ -164,7 +164,7 @@ def _plan_context(request: HttpRequest, plan: TreatmentPlan) -> dict[str, Any]:
         "earlier": plan_lineage(plan)[1:],
         "revisions": plan_revisions(plan),
         "started": treatment_started(plan),
-        "history": audit_for_object(plan).order_by("at", "id"),
+        "history": record_history(plan),
         "is_physician": me.has_role(*PHYSICIANS),
         "can_decide": me.has_role(*DECISION_RECORDERS),
         "signed_by_me": any(s.signer_id == request_user(request).pk for s in signatures),

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from stromal.accounts.access import role_required
 from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS, Role
+from stromal.audit.selectors import record_history
 from stromal.products import selectors, services
 from stromal.products.forms import (
     DiscardForm,
@@ -61,7 +62,7 @@ def _detail_context(request: HttpRequest, lot: ProductLot, errors: list[str]) ->
         "discard_form": DiscardForm(initial={"version": lot.version}),
         "may_manage": _user(request).role == Role.LAB,
         "allocation": getattr(lot, "administration", None),
-        "history": selectors.lot_history(lot=lot),
+        "history": record_history(lot),
     }
 
 
