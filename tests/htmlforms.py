@@ -80,7 +80,9 @@ class _Parser(HTMLParser):
             self._textarea = Field(name, "textarea", "textarea")
             self._form.fields.append(self._textarea)
         elif tag == "button" and name:
-            self._form.fields.append(Field(name, "button", a.get("type", "submit").lower(), a.get("value", "")))
+            self._form.fields.append(
+                Field(name, "button", a.get("type", "submit").lower(), a.get("value", ""))
+            )
 
     def _add_option(self, value: str) -> None:
         assert self._select is not None

@@ -24,7 +24,9 @@ def _family_url(patient: Any) -> str:
 
 
 @pytest.mark.django_db
-def test_a_form_refused_with_errors_does_not_block_the_corrected_resubmission(client: Client, cast: Any) -> None:
+def test_a_form_refused_with_errors_does_not_block_the_corrected_resubmission(
+    client: Client, cast: Any
+) -> None:
     patient = make_patient(cast.cora)
     client.force_login(cast.cora)
     refused = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": "", "relationship": "son"})
@@ -58,7 +60,8 @@ def test_each_page_view_gets_a_fresh_token(client: Client, cast: Any) -> None:
     patient = make_patient(cast.cora)
     client.force_login(cast.cora)
     tokens = {
-        post_forms_of(client.get(_family_url(patient)).content.decode())[-1].data()[TOKEN_FIELD] for _ in range(2)
+        post_forms_of(client.get(_family_url(patient)).content.decode())[-1].data()[TOKEN_FIELD]
+        for _ in range(2)
     }
     assert len(tokens) == 2
 
@@ -67,7 +70,9 @@ def test_each_page_view_gets_a_fresh_token(client: Client, cast: Any) -> None:
 def test_a_damaged_token_is_refused_with_a_clear_message(client: Client, cast: Any) -> None:
     patient = make_patient(cast.cora)
     client.force_login(cast.cora)
-    response = client.post(_family_url(patient), {TOKEN_FIELD: "x'; drop", "name": "Paul", "relationship": "son"})
+    response = client.post(
+        _family_url(patient), {TOKEN_FIELD: "x'; drop", "name": "Paul", "relationship": "son"}
+    )
     assert response.status_code == 400 and TOKEN_DAMAGED in response.content.decode()
     assert not patient.related_persons.exists()
 
@@ -102,7 +107,9 @@ def test_two_identical_posts_at_the_same_time_store_one_record(cast: Any) -> Non
         client = Client()
         client.force_login(cast.cora)
         barrier.wait()
-        response = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": "Paul", "relationship": "son"})
+        response = client.post(
+            _family_url(patient), {TOKEN_FIELD: TOKEN, "name": "Paul", "relationship": "son"}
+        )
         answers.append(response.status_code)
         connections.close_all()
 

@@ -39,8 +39,8 @@ def test_every_post_form_carries_the_submission_token_right_after_the_csrf_token
         for rel, attrs, body in _post_forms()
         if rel not in EXEMPT and not CSRF_THEN_TOKEN.search(body)
     ]
-    assert not missing, "POST forms without {% submission_token %} on the line after {% csrf_token %}:\n" + "\n".join(
-        missing
+    assert not missing, (
+        "POST forms without {% submission_token %} on the line after {% csrf_token %}:\n" + "\n".join(missing)
     )
 
 

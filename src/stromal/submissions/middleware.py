@@ -20,7 +20,9 @@ from stromal.submissions.models import TOKEN_MAX_LENGTH, Submission
 TOKEN_FIELD = "submission_token"
 TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{20,{TOKEN_MAX_LENGTH}}}")
 TOKEN_DAMAGED = "The submission token of this form is damaged. Open the page again and resend the form."
-ALREADY_SUBMITTED = "This form had already been sent; nothing was saved twice. This is the result of the first submission."
+ALREADY_SUBMITTED = (
+    "This form had already been sent; nothing was saved twice. This is the result of the first submission."
+)
 NUL_REFUSED = (
     "The field “{field}” contains a NUL character (\\x00), which no text in this application may contain. "
     "Remove it and send again."
