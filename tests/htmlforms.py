@@ -15,6 +15,7 @@ class Field:
     checked: bool = False
     options: list[str] = field(default_factory=list)
     selected: list[str] = field(default_factory=list)
+    required: bool = False
 
 
 @dataclass
@@ -66,10 +67,17 @@ class _Parser(HTMLParser):
         name = a.get("name")
         if tag == "input" and name:
             self._form.fields.append(
-                Field(name, "input", a.get("type", "text").lower(), a.get("value", ""), "checked" in a)
+                Field(
+                    name,
+                    "input",
+                    a.get("type", "text").lower(),
+                    a.get("value", ""),
+                    "checked" in a,
+                    required="required" in a,
+                )
             )
         elif tag == "select" and name:
-            self._select = Field(name, "select", "select")
+            self._select = Field(name, "select", "select", required="required" in a)
             self._form.fields.append(self._select)
         elif tag == "option" and self._select is not None:
             self._option = a.get("value")
@@ -77,7 +85,7 @@ class _Parser(HTMLParser):
             if self._option is not None:
                 self._add_option(self._option)
         elif tag == "textarea" and name:
-            self._textarea = Field(name, "textarea", "textarea")
+            self._textarea = Field(name, "textarea", "textarea", required="required" in a)
             self._form.fields.append(self._textarea)
         elif tag == "button" and name:
             self._form.fields.append(
