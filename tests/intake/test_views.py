@@ -169,6 +169,9 @@ def test_a_coordinator_reschedules_through_the_page(client: Any, cast: Any, site
     request.refresh_from_db()
     assert request.scheduled_for == later
     assert AuditEvent.objects.get(action="triage:rescheduled").reason == "family cannot come on Tuesday"
+    history = client.get(url).content.decode()
+    moved = f"Appointment moved: {first:%Y-%m-%d %H:%M} → {later:%Y-%m-%d %H:%M}"
+    assert moved in history and "family cannot come on Tuesday" in history
 
 
 def test_the_rate_limit_shows_a_clear_message(client: Any, site: Any) -> None:

@@ -21,7 +21,7 @@ from stromal.forms_clinical import add_service_errors
 from stromal.intake.client_address import client_address
 from stromal.intake.forms import ConvertForm, PublicRequestForm, RescheduleForm, TriageForm
 from stromal.intake.models import ConsultationRequest, ContactMethod, RequestStatus
-from stromal.intake.selectors import request_get, request_queue
+from stromal.intake.selectors import request_get, request_history, request_queue
 from stromal.intake.services import (
     TRIAGE_ROLES,
     request_convert,
@@ -213,6 +213,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "triage": triage,
             "convert": convert,
             "reschedule": reschedule,
+            "history": request_history(request=consultation),
             "can_triage": request_user(request).has_role(*TRIAGE_ROLES),
             "can_convert": consultation.status in (RequestStatus.CONTACTED, RequestStatus.SCHEDULED),
         },
