@@ -78,4 +78,5 @@ def build_world(cast: Any) -> WorldIds:
         ),
     )
     world.ids["protocol"] = list(ProtocolVersion.objects.values_list("pk", flat=True)[:2])
+    world.ids["user"] = [cast.nina.pk]
     return world
