@@ -27,6 +27,7 @@ from stromal.intake.services import (
     HONEYPOT_FILLED,
     RATE_LIMIT_PER_HOUR,
     RATE_LIMITED,
+    RESCHEDULE_IN_THE_PAST,
     RESCHEDULE_NEEDS_REASON,
     RESCHEDULE_NEEDS_SCHEDULED,
     RESCHEDULE_SAME_TIME,
@@ -230,6 +231,14 @@ def test_rescheduling_needs_a_reason_a_new_time_and_a_scheduled_request(cast: An
     with pytest.raises(ValidationError, match=RESCHEDULE_SAME_TIME):
         request_reschedule(
             request=request, user=cast.cora, version=request.version, scheduled_for=when, reason="x"
+        )
+    with pytest.raises(ValidationError, match=re.escape(RESCHEDULE_IN_THE_PAST.split("(")[0])):
+        request_reschedule(
+            request=request,
+            user=cast.cora,
+            version=request.version,
+            scheduled_for=timezone.now() - dt.timedelta(minutes=1),
+            reason="x",
         )
     fresh = _submit(site, address="198.51.100.9")
     with pytest.raises(ValidationError, match=RESCHEDULE_NEEDS_SCHEDULED.format(status="new")):

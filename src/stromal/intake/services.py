@@ -40,6 +40,7 @@ RESCHEDULE_NEEDS_SCHEDULED = "Only a scheduled request can be rescheduled; this 
 RESCHEDULE_NEEDS_REASON = "Give the reason for moving the appointment."
 RESCHEDULE_NEEDS_TIME = "Give the new appointment time."
 RESCHEDULE_SAME_TIME = "The new appointment time is the same as the current one."
+RESCHEDULE_IN_THE_PAST = "The new appointment time ({value}) has passed; choose a time still to come."
 CONVERT_NEEDS_SCHEDULE = (
     "Schedule the request (contact the person and agree on an examination) before converting it."
 )
@@ -180,6 +181,9 @@ def request_reschedule(
         raise ValidationError({"new_time": RESCHEDULE_NEEDS_TIME})
     if scheduled_for == request.scheduled_for:
         raise ValidationError({"new_time": RESCHEDULE_SAME_TIME})
+    if scheduled_for <= timezone.now():
+        shown = f"{timezone.localtime(scheduled_for):%Y-%m-%d %H:%M}"
+        raise ValidationError({"new_time": RESCHEDULE_IN_THE_PAST.format(value=shown)})
     if not reason.strip():
         raise ValidationError({"reschedule_reason": RESCHEDULE_NEEDS_REASON})
     before = snapshot(request)
