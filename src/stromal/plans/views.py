@@ -50,7 +50,9 @@ from stromal.plans.services import (
 from stromal.protocols.models import ProtocolVersion
 
 READERS = tuple(CLINICAL_READERS)
-PROTOCOL_NOT_LISTED = "Eligibility not checked: protocol “{value}” is not one of the listed protocols; choose one."
+PROTOCOL_NOT_LISTED = (
+    "Eligibility not checked: protocol “{value}” is not one of the listed protocols; choose one."
+)
 
 
 def _arms(plan_or_version: ProtocolVersion) -> list[str]:
