@@ -30,3 +30,40 @@ def test_a_malformed_boolean_names_the_variable(tmp_path) -> None:  # type: igno
     out = _settings_with({"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_DEBUG": "maybe"})
     assert out.returncode != 0
     assert "STROMAL_DEBUG" in out.stderr
+
+
+def test_an_empty_time_zone_is_refused_naming_the_variable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _settings_with({"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_TIME_ZONE": ""})
+    assert out.returncode != 0
+    assert "SettingError: STROMAL_TIME_ZONE='': expected an IANA time-zone name" in out.stderr
+
+
+def test_an_unknown_time_zone_is_refused_naming_the_variable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _settings_with({"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_TIME_ZONE": "Mars/Olympus"})
+    assert out.returncode != 0
+    assert "STROMAL_TIME_ZONE='Mars/Olympus'" in out.stderr
+
+
+def test_a_known_time_zone_is_the_default_of_every_site(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    full = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STROMAL_ENV"}}
+    out = subprocess.run(
+        [sys.executable, "-c", "import stromal.settings as s; print(s.TIME_ZONE)"],
+        capture_output=True,
+        text=True,
+        env=full | {"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_TIME_ZONE": "Europe/Paris"},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "Europe/Paris"
+
+
+def test_the_command_line_reports_a_wrong_time_zone_in_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    full = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STROMAL_ENV"}}
+    out = subprocess.run(
+        [sys.executable, "-m", "stromal.cli", "manage", "check"],
+        capture_output=True,
+        text=True,
+        env=full | {"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_TIME_ZONE": ""},
+    )
+    assert out.returncode == 2
+    assert out.stderr.startswith("stromal: configuration error: STROMAL_TIME_ZONE=''")
+    assert "Traceback" not in out.stderr

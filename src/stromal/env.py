@@ -8,7 +8,9 @@ Docker and Kubernetes secrets.
 
 from __future__ import annotations
 
+import functools
 import os
+import zoneinfo
 from pathlib import Path
 
 
@@ -51,6 +53,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def valid_time_zone(name: str) -> bool:
+    """True when ``name`` is an IANA time-zone name known to ``zoneinfo`` (e.g. ``Europe/Paris``)."""
+    return name in _known_time_zones()
+
+
+@functools.cache
+def _known_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def env_time_zone(name: str, default: str) -> str:
+    """An IANA time-zone name (``Europe/Paris``, ``UTC``); empty or unknown is refused."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if not valid_time_zone(raw):
+        raise SettingError(
+            f"{name}={raw!r}: expected an IANA time-zone name such as Europe/Paris or UTC"
+            " (see the tz database list of zones)"
+        )
+    return raw
 
 
 def env_secret(name: str) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import dj_database_url
 
-from stromal.env import SettingError, env_bool, env_int, env_list, env_secret, env_str
+from stromal.env import SettingError, env_bool, env_int, env_list, env_secret, env_str, env_time_zone
 from stromal.intake.client_address import parse_trusted_proxies
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "stromal.products",
     "stromal.administrations",
     "stromal.followup",
+    "stromal.monitoring",
     "stromal.submissions",
 ]
 
@@ -82,10 +83,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "stromal.accounts.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "stromal.submissions.middleware.RefuseNulMiddleware",
     "stromal.submissions.middleware.SubmissionTokenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "stromal.audit.context.AuditSourceMiddleware",
 ]
 
 ROOT_URLCONF = "stromal.urls"
@@ -103,8 +106,12 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "stromal.accounts.context.stromal_context",
             ],
+            # {{ value|when }}: every date-time shown with its zone (stromal.accounts.zones);
             # {% submission_token %} in every POST form without a {% load %} line.
-            "builtins": ["stromal.submissions.templatetags.submissions"],
+            "builtins": [
+                "stromal.accounts.templatetags.when",
+                "stromal.submissions.templatetags.submissions",
+            ],
         },
     },
 ]
@@ -143,7 +150,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
-TIME_ZONE = env_str("STROMAL_TIME_ZONE", "UTC")
+# The default zone of every site (``accounts.Site.time_zone``); date-times are stored in
+# UTC and shown in the signed-in user's site zone (``accounts.middleware``), zone named.
+TIME_ZONE = env_time_zone("STROMAL_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 

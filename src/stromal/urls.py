@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from stromal import views
+from stromal.audit import views as audit_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +14,10 @@ urlpatterns = [
     path("administrations/", include("stromal.administrations.urls")),
     path("followup/", include("stromal.followup.urls")),
     path("", include("stromal.intake.urls")),
+    path("patients/<int:pk>/audit/", audit_views.patient_trail, name="patient_audit"),
     path("patients/", include("stromal.patients.urls")),
+    path("audit/", include("stromal.audit.urls")),
+    path("monitoring/", include("stromal.monitoring.urls")),
     path("protocols/", include("stromal.protocols.urls")),
     path("examinations/", include("stromal.examinations.urls")),
     path("plans/", include("stromal.plans.urls")),

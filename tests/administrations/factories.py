@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -26,14 +27,26 @@ BASELINE: dict[str, Any] = {
     "support": "niv",
     "spo2_pct": 93,
     "heart_rate_bpm": 96,
+    "systolic_bp_mmhg": 118,
+    "diastolic_bp_mmhg": 72,
+    "respiratory_rate_per_min": 22,
+    "temperature_c": 37.4,
 }
+OFF_SCHEDULE_REASON = "Test: given today, the day the test runs."
+
+
+#: The factories' course runs in the recent past, in order: meeting, consent, thaw, start.
+MEETING_AGO = dt.timedelta(hours=4)
+CONSENT_AGO = dt.timedelta(hours=3)
+THAWED_AGO = dt.timedelta(minutes=100)
+STARTED_AGO = dt.timedelta(minutes=90)
 
 
 def accepted(cast: Any, plan: TreatmentPlan) -> TreatmentPlan:
     meeting_record(
         plan=plan,
         user=cast.alice,
-        held_at=timezone.now(),
+        held_at=timezone.now() - MEETING_AGO,
         physicians=[cast.alice, cast.bob],
         options_discussed=["conventional", plan.arm_name],
     )
@@ -41,7 +54,7 @@ def accepted(cast: Any, plan: TreatmentPlan) -> TreatmentPlan:
         plan=plan,
         user=cast.alice,
         given_by="Test Person",
-        given_at=timezone.now(),
+        given_at=timezone.now() - CONSENT_AGO,
         witness_name="Wendy Witness",
         information_sheet_version="PIS v2.1",
     )
@@ -74,12 +87,26 @@ def allocated_session(
     plan = plan or ready_plan(cast)
     session = services.sessions_schedule(plan=plan, user=cast.nina)[sequence - 1]
     lot = released_lot(cast.luke, product_type=product_type_for(plan))
-    return services.session_allocate(session=session, lot=lot, user=cast.luke, version=session.version)
+    session = services.session_allocate(session=session, lot=lot, user=cast.luke, version=session.version)
+    return due_now(cast, session)
+
+
+def due_now(cast: Any, session: AdministrationSession) -> AdministrationSession:
+    """The session may be given now (thawed and started in the recent past): it is scheduled
+    today, or Dr Alice documents why not."""
+    now = timezone.now()
+    if all(services.in_window(session, at) for at in (now - THAWED_AGO, now - STARTED_AGO, now)):
+        return session
+    return services.session_authorise_off_schedule(
+        session=session, physician=cast.alice, version=session.version, reason=OFF_SCHEDULE_REASON
+    )
 
 
 def checked_session(cast: Any, plan: TreatmentPlan | None = None, sequence: int = 1) -> AdministrationSession:
     session = allocated_session(cast, plan, sequence)
-    session = services.session_prepare(session=session, user=cast.nina, version=session.version)
+    session = services.session_prepare(
+        session=session, user=cast.nina, version=session.version, thawed_at=timezone.now() - THAWED_AGO
+    )
     assert session.product is not None
     din = session.product.din + session.product.din_check
     for checker in (cast.nina, cast.alice):
@@ -97,4 +124,10 @@ def checked_session(cast: Any, plan: TreatmentPlan | None = None, sequence: int 
 
 def running_session(cast: Any, plan: TreatmentPlan | None = None, sequence: int = 1) -> AdministrationSession:
     session = checked_session(cast, plan, sequence)
-    return services.session_start(session=session, user=cast.nina, version=session.version, baseline=BASELINE)
+    return services.session_start(
+        session=session,
+        user=cast.nina,
+        version=session.version,
+        baseline=BASELINE,
+        started_at=timezone.now() - STARTED_AGO,
+    )

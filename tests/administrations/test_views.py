@@ -36,6 +36,7 @@ MATRIX = [
     ("administrations:given", "get", RUNNERS, "session"),
     ("administrations:ae_report", "get", RUNNERS, "session"),
     ("administrations:confirm_stop", "post", PHYSICIANS, "session"),
+    ("administrations:off_schedule", "post", PHYSICIANS, "session"),
     ("administrations:ae_grade", "get", PHYSICIANS, "event"),
 ]
 

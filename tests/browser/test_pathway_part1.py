@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
+from stromal.intake.models import ConsultationRequest
 from stromal.plans.models import PlanStatus, TreatmentPlan
 from stromal.protocols.models import ProtocolVersion
 from stromal.protocols.services import protocols_load_builtin
@@ -27,6 +30,36 @@ def _save_section(page: Any, prefix: str, values: dict[str, str], button: str) -
             field.fill(value)
     page.get_by_role("button", name=button).click()
     page.wait_for_load_state()
+
+
+# Where a radio, its label and the label's words are drawn (viewport pixels).
+_GEOMETRY = """radio => {
+  const label = radio.labels[0];
+  const words = [...label.childNodes].filter(n => n !== radio && n.textContent.trim());
+  const range = document.createRange();
+  range.setStartBefore(words[0]);
+  range.setEndAfter(words[words.length - 1]);
+  const box = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return {radio: box(radio), label: box(label), words: box(range), labels: radio.labels.length};
+}"""
+
+
+def _each_radio_sits_beside_its_own_label(page: Any, name: str) -> None:
+    """Each radio has one label, drawn inside it, on the line of the label's words and just left of them."""
+    radios = page.locator(f"input[type=radio][name={name}]")
+    assert radios.count() == 3
+    for i in range(radios.count()):
+        g = radios.nth(i).evaluate(_GEOMETRY)
+        (r_left, r_top, r_right, r_bottom), (l_left, _, l_right, _), (w_left, w_top, _, w_bottom) = (
+            g["radio"],
+            g["label"],
+            g["words"],
+        )
+        assert g["labels"] == 1
+        assert r_right - r_left < 40, g  # not stretched across the form
+        assert l_left <= r_left and r_right <= l_right, g
+        assert abs((r_top + r_bottom) / 2 - (w_top + w_bottom) / 2) < 6, g  # same line
+        assert 0 <= w_left - r_right < 24, g  # the words right beside it
 
 
 def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
@@ -55,7 +88,10 @@ def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
     cora.locator("#id_sex").select_option("female")
     cora.get_by_label("Date of birth").fill("1968-04-02")
     cora.get_by_label("Height (cm)").fill("168")
-    cora.get_by_label("Day 1 examination").fill("2026-11-23T09:00")
+    # The examination follows the request (an appointment never lies before it was asked for).
+    received = timezone.localtime(ConsultationRequest.objects.get().created_at)
+    exam_at = (received + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
+    cora.get_by_label("Day 1 examination").fill(exam_at.strftime("%Y-%m-%dT%H:%M"))
     cora.get_by_role("button", name="Register patient and schedule examination").click()
     cora.wait_for_url(re.compile(r".*/pathway/patients/\d+/$"))
     assert "Enter the Day 1 results" in cora.locator("#next-action").inner_text()
@@ -64,7 +100,7 @@ def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
     # 3. A physician enters the Day 1 results as they arrive and checks eligibility.
     alice = open_page(cast.alice, cast.password)
     alice.goto(patient_url)
-    alice.get_by_role("link", name=re.compile("Day 1 examination 2026-11-23")).click()
+    alice.get_by_role("link", name=re.compile(f"Day 1 examination {exam_at:%Y-%m-%d %H:%M} UTC")).click()
     _save_section(alice, "vitals", {"weight_kg": "70", "heart_rate_bpm": "98"}, "Save vital signs")
     _save_section(alice, "gas", {"fio2": "40"}, "Save blood gas, ventilation and oxygen support")
     assert "did you mean 0.40?" in alice.content()  # a unit error, shown next to the field
@@ -128,6 +164,9 @@ def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
     cora.get_by_label("Information sheet version").fill("IS-2.1")
     cora.get_by_role("button", name="Save").click()
     cora.get_by_role("link", name="Record the decision").click()
+    _each_radio_sits_beside_its_own_label(cora, "decision")
+    cora.get_by_text("Decline (conventional treatment only)").click()  # the label's text selects its radio
+    assert cora.get_by_label("Decline (conventional treatment only)").is_checked()
     cora.get_by_label("Accept").check()
     cora.get_by_role("button", name="Save").click()
     assert cora.locator("#decision").inner_text().startswith("Accept")

@@ -174,3 +174,86 @@ def test_simulate_writes_a_cohort_in_batches_identical_to_one_batch(
     assert len(batched) == 3 * 13 and sorted(batched["patient"].unique()) == [0, 1, 2]
     pd.testing.assert_frame_equal(one, batched)
     assert "3 patients × 13 times" in stdout
+
+
+def test_a_dose_outside_the_studied_range_exits_2_naming_the_key_the_range_and_its_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "trial.toml"
+    config.write_text(TINY.replace("dose_cells_per_kg = 1e6", "dose_cells_per_kg = 1e9", 1))
+    code, _, err = stromal_in_process(
+        capsys, "trial", "--config", str(config), "--out", str(tmp_path / "out")
+    )
+    assert code == 2 and "Traceback" not in err
+    assert "arm[1].dose_cells_per_kg:" in err and "1e+06–1e+07 cells/kg per administration" in err
+    assert "Matthay" in err and "Bowdish" in err and "Monsel" in err and "allow_extrapolation = true" in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_allowed_extrapolated_dose_runs_and_every_report_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "trial.toml"
+    config.write_text(
+        "allow_extrapolation = true\n" + TINY.replace("dose_cells_per_kg = 1e6", "dose_cells_per_kg = 5e7", 1)
+    )
+    out = tmp_path / "out"
+    code, _, err = stromal_in_process(capsys, "trial", "--config", str(config), "--out", str(out), "--quiet")
+    assert code == 0, err
+    assert "warning: arm[1].dose_cells_per_kg: extrapolated dose" in err
+    summary = json.loads((out / "summary.json").read_text())
+    (extrapolated,) = summary["dose_extrapolated"]
+    assert extrapolated["key"] == "arm[1].dose_cells_per_kg" and extrapolated["dose"] == 5e7
+    assert (extrapolated["studied_low"], extrapolated["studied_high"]) == (1e6, 1e7)
+    html = (out / "report.html").read_text()
+    assert 'id="dose-extrapolated"' in html and "arm[1].dose_cells_per_kg" in html
+
+
+def test_a_dose_inside_the_range_is_not_marked_extrapolated(tmp_path: Path) -> None:
+    import tomllib
+
+    from stromal.model.trial_config import trial_config_from_dict
+
+    config = trial_config_from_dict(tomllib.loads(TINY))
+    assert config.extrapolated_doses() == []
+
+
+def test_trial_help_points_to_the_config_reference(capsys: pytest.CaptureFixture[str]) -> None:
+    from stromal.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["trial", "--help"])
+    text = capsys.readouterr().out
+    assert "docs/trial-config.md" in text and "examples/" in text
+
+
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples").glob("*.toml"))
+
+
+def test_the_examples_cover_the_designs_the_docs_promise() -> None:
+    names = {p.stem for p in EXAMPLES}
+    assert {"two_arm_trial", "start_like_2to1", "dose_sweep", "inhaled_exosome_trial"} <= names
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_every_example_toml_runs_with_a_small_n(example: Path, tmp_path: Path) -> None:
+    import tomllib
+
+    from stromal.model.trial import run_trial
+    from stromal.model.trial_config import load_trial_config, trial_config_from_dict
+
+    load_trial_config(example)  # the file as shipped is valid
+    raw = tomllib.loads(example.read_text(encoding="utf-8"))
+    # The same design, smaller: a few patients per unit of allocation, a small sweep, few power trials.
+    raw["population"]["n_per_arm"] = 3
+    raw.setdefault("analysis", {})["power_trials"] = 5
+    raw["analysis"]["power_n_per_arm"] = []
+    if "sweep" in raw:
+        raw["sweep"]["n_patients"] = 10
+    summary = run_trial(trial_config_from_dict(raw), tmp_path / "out")
+    weights = [arm.get("allocation", 1) for arm in raw["arm"]]
+    assert [a["n"] for a in summary["arms"]] == [3 * w for w in weights]
+    assert summary["dose_extrapolated"] == []
+    assert bool(summary["sweep"]) == ("sweep" in raw)
+    assert (tmp_path / "out" / "report.html").is_file()

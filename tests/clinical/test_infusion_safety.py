@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from stromal.clinical.infusion_safety import (
+    CANONICAL_UNIT,
+    LANZONI_DEATH_WINDOW_MINUTES,
+    VASOPRESSOR_THRESHOLDS,
+    DoseConversionError,
+    DoseUnit,
     InfusionBaseline,
     InfusionObservation,
+    VasopressorThreshold,
     ctcae_infusion_reaction_grade,
+    dose_in,
+    infusion_events,
     lanzoni_infusion_events,
     start_infusion_events,
 )
+from stromal.clinical.protocol import StoppingRuleSet
 
 VENTILATED = InfusionBaseline(
     fio2=0.4, peep_cmh2o=10, support="invasive", norepinephrine_ug_min=4, vasopressor_count=1
@@ -66,10 +77,82 @@ def test_a_third_vasopressor_fires() -> None:
     assert _ids(hits) == ["start.vasopressor.third_agent"]
 
 
-def test_lanzoni_uses_epinephrine_in_ug_per_min() -> None:
-    obs = InfusionObservation(minutes_since_start=10, epinephrine_ug_min=10)
-    assert _ids(lanzoni_infusion_events(InfusionBaseline(), obs)) == ["lanzoni.vasopressor.epinephrine"]
-    assert start_infusion_events(InfusionBaseline(), obs) == []
+def _epinephrine(ug_min: float, weight_kg: float) -> InfusionObservation:
+    per_kg = dose_in(ug_min, DoseUnit.UG_MIN, DoseUnit.UG_KG_MIN, weight_kg)
+    return InfusionObservation(minutes_since_start=10, epinephrine_ug_kg_min=per_kg)
+
+
+def test_lanzoni_fires_at_exactly_10_ug_min_of_epinephrine_and_not_below() -> None:
+    base = InfusionBaseline(weight_kg=80)
+    assert _ids(lanzoni_infusion_events(base, _epinephrine(10.0, 80))) == ["lanzoni.vasopressor.epinephrine"]
+    assert lanzoni_infusion_events(base, _epinephrine(9.99, 80)) == []
+    # 10 µg/min in 80 kg is 0.125 µg/kg/min: above START's 0.1 µg/kg/min as well.
+    assert _ids(start_infusion_events(base, _epinephrine(10.0, 80))) == ["start.vasopressor.epinephrine"]
+
+
+def test_lanzoni_reads_an_epinephrine_dose_entered_in_ug_per_kg_per_min() -> None:
+    # The mirror of the issue's START case: 0.164 µg/kg/min in 91.4 kg is 15 µg/min >= 10.
+    obs = InfusionObservation(minutes_since_start=10, epinephrine_ug_kg_min=0.164)
+    hits = lanzoni_infusion_events(InfusionBaseline(weight_kg=91.4), obs)
+    assert _ids(hits) == ["lanzoni.vasopressor.epinephrine"]
+
+
+def test_start_reads_15_ug_min_of_epinephrine_in_a_91_kg_patient() -> None:
+    # Issue #8 regression: 15 µg/min / 91.4 kg = 0.164 µg/kg/min > 0.1 (Matthay 2019).
+    hits = start_infusion_events(InfusionBaseline(weight_kg=91.4), _epinephrine(15.0, 91.4))
+    assert _ids(hits) == ["start.vasopressor.epinephrine"]
+
+
+def test_a_threshold_in_another_unit_without_a_weight_is_refused_not_ignored() -> None:
+    obs = InfusionObservation(minutes_since_start=10, epinephrine_ug_kg_min=0.5)
+    with pytest.raises(DoseConversionError, match="body weight"):
+        lanzoni_infusion_events(InfusionBaseline(), obs)
+
+
+def test_dose_conversion_multiplies_by_the_weight_and_needs_none_for_zero() -> None:
+    assert dose_in(0.1, DoseUnit.UG_KG_MIN, DoseUnit.UG_MIN, 80) == pytest.approx(8.0)
+    assert dose_in(8.0, DoseUnit.UG_MIN, DoseUnit.UG_KG_MIN, 80) == pytest.approx(0.1)
+    assert dose_in(0.0, DoseUnit.UG_MIN, DoseUnit.UG_KG_MIN, None) == 0.0
+    assert dose_in(3.0, DoseUnit.UG_MIN, DoseUnit.UG_MIN, None) == 3.0
+    with pytest.raises(DoseConversionError):
+        dose_in(3.0, DoseUnit.UG_MIN, DoseUnit.UG_KG_MIN, None)
+    with pytest.raises(ValueError, match="weight_kg"):
+        dose_in(3.0, DoseUnit.UG_MIN, DoseUnit.UG_KG_MIN, 0.0)
+
+
+THRESHOLDS = [(rules, item) for rules, items in VASOPRESSOR_THRESHOLDS.items() for item in items]
+
+
+def _observation_with(
+    item: VasopressorThreshold, value: float, unit: DoseUnit, weight_kg: float
+) -> InfusionObservation:
+    canonical = CANONICAL_UNIT[item.drug]
+    dose = dose_in(value, unit, canonical, weight_kg)
+    field = f"{item.drug}_{'ug_min' if canonical is DoseUnit.UG_MIN else 'ug_kg_min'}"
+    return InfusionObservation(minutes_since_start=30, **{field: dose})
+
+
+@pytest.mark.parametrize(("rules", "item"), THRESHOLDS, ids=[f"{r}-{i.drug}" for r, i in THRESHOLDS])
+@given(weight_kg=st.floats(min_value=20, max_value=400), unit=st.sampled_from(DoseUnit))
+def test_every_vasopressor_rule_fires_just_above_its_threshold_in_either_unit_and_not_just_below(
+    rules: StoppingRuleSet, item: VasopressorThreshold, weight_kg: float, unit: DoseUnit
+) -> None:
+    threshold = dose_in(item.value, item.unit, unit, weight_kg)  # the threshold in the entry unit
+    base = InfusionBaseline(weight_kg=weight_kg)
+    rule_id = f"{rules.value}.vasopressor.{item.drug}"
+    above = _observation_with(item, threshold * (1 + 1e-6), unit, weight_kg)
+    below = _observation_with(item, threshold * (1 - 1e-6), unit, weight_kg)
+    assert rule_id in _ids(infusion_events(rules, base, above))
+    assert rule_id not in _ids(infusion_events(rules, base, below))
+
+
+@pytest.mark.parametrize(("rules", "item"), THRESHOLDS, ids=[f"{r}-{i.drug}" for r, i in THRESHOLDS])
+def test_every_vasopressor_rule_fires_at_exactly_its_published_threshold(
+    rules: StoppingRuleSet, item: VasopressorThreshold
+) -> None:
+    base = InfusionBaseline(weight_kg=91.4)
+    hits = infusion_events(rules, base, _observation_with(item, item.value, item.unit, 91.4))
+    assert _ids(hits) == [f"{rules.value}.vasopressor.{item.drug}"]
 
 
 @pytest.mark.parametrize(
@@ -125,6 +208,14 @@ def test_arrhythmias_and_transfusion_picture_fire_in_both_rule_sets() -> None:
 def test_events_count_only_within_6_hours(minutes: float, fires: bool) -> None:
     obs = InfusionObservation(minutes_since_start=minutes, new_bronchospasm=True)
     assert bool(start_infusion_events(InfusionBaseline(), obs)) is fires
+
+
+@pytest.mark.parametrize(("minutes", "fires"), [(1440, True), (1439.9, True), (1440.01, False)])
+def test_lanzoni_counts_death_up_to_exactly_24_hours(minutes: float, fires: bool) -> None:
+    assert LANZONI_DEATH_WINDOW_MINUTES == 24 * 60
+    obs = InfusionObservation(minutes_since_start=minutes, cardiac_arrest_or_death=True)
+    hits = lanzoni_infusion_events(InfusionBaseline(), obs)
+    assert (_ids(hits) == ["lanzoni.cardiac_arrest_or_death"]) is fires
 
 
 def test_lanzoni_counts_death_up_to_24_hours() -> None:

@@ -66,9 +66,16 @@ def test_discharge_is_a_physicians_act(cast: Any) -> None:
         )
 
 
+def _day0_days_ago(plan: TreatmentPlan, days: int) -> None:
+    """Move the course back in time so that its follow-up windows lie in the past."""
+    TreatmentPlan.objects.filter(pk=plan.pk).update(start_date=timezone.localdate() - dt.timedelta(days=days))
+    plan.refresh_from_db()
+
+
 def test_a_visit_past_its_window_is_listed_as_overdue_until_done(cast: Any) -> None:
     plan = ready_plan(cast)
     _complete_course(cast, plan)
+    _day0_days_ago(plan, 60)
     _discharge(cast, plan)
     d28 = FollowUpVisit.objects.get(plan=plan, code="d28")
     assert list(visits_overdue(user=cast.cora, today=d28.window_end + dt.timedelta(days=1))) == [d28]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from stromal.followup.steps import COURSE_STEPS
-from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, build_timeline
+from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, PlanRevisionFact, build_timeline
 
 T0 = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
 ACCEPTED = CourseFacts(
@@ -98,3 +98,48 @@ def test_a_course_with_every_visit_closed_has_ended() -> None:
     done = [_session(1, "completed"), _session(2, "completed")]
     facts = _with(sessions=done, discharge_at=T0, visits_total=8, visits_closed=8)
     assert build_timeline(facts, RULES).ended
+
+
+def _revised(status: str) -> CourseFacts:
+    revision = PlanRevisionFact(
+        plan_id=4,
+        revision=2,
+        arm_name="conventional",
+        status=status,
+        reason="no further cell doses",
+        at=T0,
+        approved_at=T0 if status == "approved" else None,
+        signature_count=1 if status == "draft" else 2,
+    )
+    given = [_session(1, "completed"), _session(2, "completed")]
+    facts = _with(sessions=given, discharge_at=T0, visits_total=8, visits_closed=0)
+    return replace(facts, revisions=(revision,), plan_is_control=status == "approved")
+
+
+def test_a_pending_revision_is_the_next_action_and_keeps_what_was_done() -> None:
+    timeline = build_timeline(_revised("draft"), RULES)
+    states = {s.code: s.state for s in timeline.steps}
+    assert timeline.current is not None and timeline.current.code == "revision"
+    assert (
+        "1 of 2 signatures" in timeline.current.detail and "no further cell doses" in timeline.current.detail
+    )
+    assert (
+        states["signatures"]
+        == states["decision"]
+        == states["administrations"]
+        == states["discharge"]
+        == "done"
+    )
+
+
+def test_a_revision_to_conventional_in_force_keeps_the_doses_given() -> None:
+    timeline = build_timeline(_revised("approved"), RULES)
+    steps = {s.code: s for s in timeline.steps}
+    assert steps["revision"].state == "done"
+    assert steps["administrations"].state == "done"
+    assert steps["administrations"].detail.startswith("2 of 2 done, then conventional treatment only")
+    assert timeline.current is not None and timeline.current.code == "followup"
+
+
+def test_a_course_without_revisions_has_no_revision_step() -> None:
+    assert "revision" not in {s.code for s in build_timeline(_with(), RULES).steps}

@@ -21,6 +21,8 @@ MATRIX = [
     ("followup:discharge", {"alice", "bob"}, "plan"),
     ("followup:complete", RECORDERS, "visit"),
     ("followup:missed", RECORDERS, "visit"),
+    ("followup:visit", ALL, "visit"),
+    ("followup:amend", RECORDERS, "visit"),
 ]
 
 

@@ -73,3 +73,16 @@ def test_every_report_can_say_which_calibration_was_used_and_where_it_came_from(
     assert calibration_provenance(False, fitted)["used"] is False
     missing = calibration_provenance(True, tmp_path / "absent.toml")
     assert missing["used"] is False and "uncalibrated" in missing["reason"]
+
+
+def test_enrolment_keeps_only_patients_inside_the_pf_range_and_the_hours_since_onset() -> None:
+    from dataclasses import replace
+
+    config = replace(TARGET, pf_enrolment_mmhg=(60.0, 180.0), enrolment_delay_h=(6.0, 48.0))
+    pop = generate_population(60, config, np.random.default_rng(4), engine=FAKE_ENGINE)
+    assert pop.n > 0
+    assert np.all((pop.pf_enrolment_mmhg >= 60.0) & (pop.pf_enrolment_mmhg <= 180.0))
+    assert pop.rejected.get("pf_outside_enrolment_range", 0) > 0
+    delay_h = pop.params[:, PARAMETER_INDEX["enrolment_time_h"]] - pop.onset_h
+    assert np.all((delay_h >= 6.0) & (delay_h <= 48.0))
+    assert len(np.unique(delay_h)) > 5  # drawn per patient, not one fixed delay

@@ -1,6 +1,8 @@
 """The SBML export loads in libRoadRunner and gives the same trajectories as
 SciPy on the SymPy right-hand side (state-wise relative error < 1e-3 at
-rtol 1e-10), with and without dose events; the CLI writes it."""
+rtol 1e-10), with and without dose events; every quantity declares its unit
+and libSBML's unit check finds nothing; the CLI writes the calibrated
+nominal patient, the same one `stromal simulate` runs."""
 
 from pathlib import Path
 
@@ -111,3 +113,78 @@ def test_the_cli_refuses_a_missing_out_option() -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["export-sbml"])
     assert exit_info.value.code == 2
+
+
+def _unit_warnings(sbml: str) -> list[str]:
+    """Messages of libSBML's unit-consistency check (only that category enabled)."""
+    doc = libsbml.readSBMLFromString(sbml)
+    for category in (
+        libsbml.LIBSBML_CAT_GENERAL_CONSISTENCY,
+        libsbml.LIBSBML_CAT_IDENTIFIER_CONSISTENCY,
+        libsbml.LIBSBML_CAT_MATHML_CONSISTENCY,
+        libsbml.LIBSBML_CAT_SBO_CONSISTENCY,
+        libsbml.LIBSBML_CAT_OVERDETERMINED_MODEL,
+        libsbml.LIBSBML_CAT_MODELING_PRACTICE,
+    ):
+        doc.setConsistencyChecks(category, False)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, True)
+    doc.checkConsistency()
+    return [doc.getError(i).getMessage() for i in range(doc.getNumErrors())]
+
+
+@pytest.mark.parametrize("doses", [[], DOSES], ids=["untreated", "treated"])
+def test_the_unit_consistency_check_reports_nothing_and_every_quantity_declares_a_unit(
+    doses: list[tuple[float, int, float]],
+) -> None:
+    sbml = to_sbml(MODEL, doses=doses)
+    assert _unit_warnings(sbml) == []
+    full = libsbml.readSBMLFromString(sbml)
+    assert full.checkConsistency() == 0  # every category, modelling practice included
+    model = full.getModel()
+    for i in range(model.getNumParameters()):
+        par = model.getParameter(i)
+        assert par.isSetUnits(), par.getId()
+        assert par.getUnits() == "dimensionless" or model.getUnitDefinition(par.getUnits()) is not None
+
+
+def test_a_unit_mismatch_would_be_reported() -> None:
+    # The check can fail: give a rate the wrong unit and libSBML notices.
+    doc = libsbml.readSBMLFromString(to_sbml(MODEL))
+    doc.getModel().getParameter("k_pg").setUnits("mmHg")
+    assert _unit_warnings(libsbml.writeSBMLToString(doc))
+
+
+def test_the_cli_exports_the_calibrated_nominal_values_unless_asked_for_the_priors(tmp_path: Path) -> None:
+    from stromal.model.parameters import calibrated_values
+
+    fitted = calibrated_values()
+    assert fitted, "a calibration is installed"
+    assert main(["export-sbml", "--out", str(tmp_path / "c.xml")]) == 0
+    assert main(["export-sbml", "--out", str(tmp_path / "u.xml"), "--uncalibrated"]) == 0
+    calibrated = libsbml.readSBMLFromString((tmp_path / "c.xml").read_text()).getModel()
+    prior = libsbml.readSBMLFromString((tmp_path / "u.xml").read_text()).getModel()
+    for name, value in fitted.items():
+        assert calibrated.getParameter(name).getValue() == pytest.approx(value)
+        assert prior.getParameter(name).getValue() == pytest.approx(
+            MODEL.parameters[PARAMETER_INDEX[name]].value
+        )
+
+
+def test_the_export_matches_stromal_simulate_on_the_calibrated_nominal_patient(tmp_path: Path) -> None:
+    import pandas as pd
+
+    assert main(["export-sbml", "--out", str(tmp_path / "m.xml")]) == 0
+    assert main(["simulate", "--out", str(tmp_path / "s.csv"), "--days", "28", "--step-h", "6"]) == 0
+    simulated = pd.read_csv(tmp_path / "s.csv")
+    assert (simulated["status"] == 0).all()
+    rr = roadrunner.RoadRunner((tmp_path / "m.xml").read_text())
+    rr.integrator.relative_tolerance = 1e-10
+    rr.integrator.absolute_tolerance = 1e-12
+    names = [s.name for s in MODEL.states]
+    rr.timeCourseSelections = ["time", *names]
+    exported = np.array(rr.simulate(times=simulated["t_h"].tolist()))[:, 1:]
+    assert _relative_error(exported, simulated[names].to_numpy()).max() < 1e-3
+    # The same fate: death hazard accumulated over 28 days agrees too.
+    assert exported[-1, names.index("cumulative_death_hazard")] == pytest.approx(
+        simulated["cumulative_death_hazard"].iloc[-1], rel=1e-3
+    )

@@ -146,3 +146,21 @@ def test_power_from_counts_matches_power_from_the_outcome_arrays_in_distribution
     # Both estimate the same power (normal approximation: Φ(0.15 / 0.0534 − 1.96) ≈ 0.80); they differ only by Monte-Carlo error.
     assert abs(from_arrays.value - from_counts.value) < 0.08
     assert from_counts.ci95[0] < 0.80 < from_counts.ci95[1]
+
+
+def test_power_of_a_2_to_1_trial_uses_twice_the_patients_in_the_treated_arm() -> None:
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(5)
+    equal = st.simulated_power_counts(200, 1000, 400, 1000, n_per_arm=30, n_trials=4000, rng=rng)
+    two_to_one = st.simulated_power_counts(
+        200, 1000, 400, 1000, n_per_arm=30, n_trials=4000, rng=rng, allocation=(2, 1)
+    )
+    assert two_to_one.value > equal.value + 0.08
+
+    def normal_power(n_t: int, n_c: int) -> float:  # Wald approximation, unpooled SE
+        se = np.sqrt(0.2 * 0.8 / n_t + 0.4 * 0.6 / n_c)
+        return float(norm.cdf(0.2 / se - 1.959964))
+
+    assert two_to_one.value == pytest.approx(normal_power(60, 30), abs=0.07)
+    assert equal.value == pytest.approx(normal_power(30, 30), abs=0.07)

@@ -115,3 +115,110 @@ def test_it_refuses_a_sweep_of_cells_on_an_inhaled_arm() -> None:
     raw = example()
     raw["sweep"] = {"arm": "exosome_inhaled", "dose_cells_per_kg": [1e6]}
     assert refusal(raw).key == "sweep.dose_cells_per_kg"
+
+
+def test_allocation_weights_default_to_one_and_count_patients_per_unit_of_weight() -> None:
+    raw = example()
+    assert trial_config_from_dict(raw).weights == (1, 1, 1)
+    raw["arm"][1]["allocation"] = 2
+    config = trial_config_from_dict(raw)
+    assert config.weights == (1, 2, 1)
+    assert config.n_patients == 2000 * 4
+    assert config.arms[1].name == "msc_iv"  # the weight is not part of the arm itself
+
+
+@pytest.mark.parametrize("weight", [0, -1, 1.5, True, "2", 11])
+def test_it_refuses_an_allocation_that_is_not_a_whole_number_from_1_to_10(weight: object) -> None:
+    raw = example()
+    raw["arm"][1]["allocation"] = weight
+    err = refusal(raw)
+    assert err.key == "arm[1].allocation"
+
+
+def test_an_arm_from_a_protocol_takes_an_allocation() -> None:
+    raw = example()
+    raw["arm"][1] = {"protocol": "start-like-single-iv", "protocol_arm": "bmmsc_iv", "allocation": 2}
+    assert trial_config_from_dict(raw).weights == (1, 2, 1)
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "key", "unit"),
+    [
+        ("arm", 1e9, "arm[1].dose_cells_per_kg", "cells/kg"),
+        ("arm", 5e5, "arm[1].dose_cells_per_kg", "cells/kg"),
+        ("inhaled", 1e10, "arm[2].dose_particles", "particles"),
+        ("sweep", 3e7, "sweep.dose_cells_per_kg[1]", "cells/kg"),
+    ],
+)
+def test_a_dose_outside_the_studied_range_is_refused_naming_the_key_the_range_and_its_sources(
+    where: str, value: float, key: str, unit: str
+) -> None:
+    raw = example()
+    if where == "arm":
+        raw["arm"][1]["dose_cells_per_kg"] = value
+    elif where == "inhaled":
+        raw["arm"][2]["dose_particles"] = value
+    else:
+        raw["sweep"] = {"arm": "msc_iv", "dose_cells_per_kg": [1e6, value]}
+    err = refusal(raw)
+    assert err.key == key
+    studied = "1e+06–1e+07 cells/kg" if unit == "cells/kg" else "2e+08–1.6e+09 particles"
+    assert studied in err.rule and "allow_extrapolation = true" in err.rule
+    # The sources of the range are named.
+    assert ("Matthay" in err.rule and "Monsel" in err.rule) or (
+        "MEXCOVID" in err.rule and "MEXVT" in err.rule
+    )
+    raw["allow_extrapolation"] = True
+    config = trial_config_from_dict(raw)
+    assert [e.key for e in config.extrapolated_doses()] == [key]
+
+
+def test_the_doses_of_the_shipped_protocols_and_the_cited_trials_are_inside_the_range() -> None:
+    from stromal.model.dose_range import STUDIED_DOSES, studied_range
+
+    for route in (Route.IV, Route.INHALED):
+        rng = studied_range(route)
+        assert all(rng.low <= s.dose <= rng.high for s in STUDIED_DOSES if s.route is route)
+        for protocol in builtin_protocols():
+            for arm in protocol.arms:
+                dose = arm.dose_cells_per_kg if route is Route.IV else arm.dose_particles
+                if arm.route is route and dose is not None:
+                    assert rng.low <= dose <= rng.high
+    assert (studied_range(Route.IV).low, studied_range(Route.IV).high) == (1e6, 10e6)
+    assert (studied_range(Route.INHALED).low, studied_range(Route.INHALED).high) == (2e8, 16e8)
+
+
+def test_it_refuses_allow_extrapolation_that_is_not_a_boolean() -> None:
+    raw = example()
+    raw["allow_extrapolation"] = "yes"
+    assert refusal(raw).key == "allow_extrapolation"
+
+
+def test_enrolment_criteria_take_a_pf_range_and_a_range_of_hours_since_onset() -> None:
+    raw = example()
+    raw["population"]["severity"] = {"moderate": 0.6, "severe": 0.4}
+    raw["population"]["pf_enrolment_mmhg"] = [0, 200]
+    raw["population"]["enrolment_delay_h"] = [0, 96]
+    population = trial_config_from_dict(raw).population
+    assert population.pf_enrolment_mmhg == (0.0, 200.0)
+    assert population.enrolment_delay_h == (0.0, 96.0)
+    raw["population"]["enrolment_delay_h"] = 12
+    assert trial_config_from_dict(raw).population.enrolment_delay_h == (12.0, 12.0)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("pf_enrolment_mmhg", [250, 100], "minimum must not be above maximum"),
+        ("pf_enrolment_mmhg", [0, 400], "between 0 and 300"),
+        ("pf_enrolment_mmhg", 150, "[minimum, maximum]"),
+        ("pf_enrolment_mmhg", [0, 200], "excludes every mild patient"),
+        ("enrolment_delay_h", [0, 120], "between 0 and 96"),
+        ("enrolment_delay_h", [48, 24], "minimum must not be above maximum"),
+    ],
+)
+def test_it_refuses_enrolment_criteria_that_break_a_rule(key: str, value: object, rule: str) -> None:
+    raw = example()  # its severity mix has mild patients
+    raw["population"][key] = value
+    err = refusal(raw)
+    assert err.key == f"population.{key}" and rule in err.rule

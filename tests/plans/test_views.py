@@ -25,6 +25,7 @@ def test_permission_matrix(client: Any, cast: Any, role: str) -> None:
     ).status_code == expected(role, EVERYONE)
     assert c.get(reverse("plans:sign", kwargs=pk)).status_code == expected(role, ("physician",))
     assert c.get(reverse("plans:edit", kwargs=pk)).status_code == expected(role, ("physician",))
+    assert c.get(reverse("plans:revise", kwargs=pk)).status_code == expected(role, ("physician",))
     assert c.get(reverse("plans:withdraw", kwargs=pk)).status_code == expected(role, ("physician",))
     for name in ("plans:meeting", "plans:consent", "plans:decision"):
         assert c.get(reverse(name, kwargs=pk)).status_code == expected(role, DECIDERS)

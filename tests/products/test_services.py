@@ -142,3 +142,43 @@ def test_expiry_after_thaw_counts_from_thaw(cast) -> None:  # type: ignore[no-un
     assert services.lot_expiry_problem(lot, at=now + dt.timedelta(hours=3)) is None
     problem = services.lot_expiry_problem(lot, at=now + dt.timedelta(hours=4, minutes=1))
     assert problem is not None and "after thaw" in problem
+
+
+def test_recording_results_for_the_first_time_needs_no_reason(cast) -> None:  # type: ignore[no-untyped-def]
+    lot = received_lot(cast.luke)
+    services.lot_record_results(
+        lot=lot, actor=cast.luke, expected_version=lot.version, results={"viability_pct": 90}
+    )
+    assert ProductLot.objects.get(pk=lot.pk).viability_pct == 90
+
+
+def test_correcting_a_recorded_result_needs_a_reason(cast) -> None:  # type: ignore[no-untyped-def]
+    lot = received_lot(cast.luke)
+    services.lot_record_results(
+        lot=lot, actor=cast.luke, expected_version=lot.version, results={"viability_pct": 90}
+    )
+    lot.refresh_from_db()
+    with pytest.raises(ValidationError, match="correcting a recorded release-test result"):
+        services.lot_record_results(
+            lot=lot, actor=cast.luke, expected_version=lot.version, results={"viability_pct": 50}
+        )
+    assert ProductLot.objects.get(pk=lot.pk).viability_pct == 90
+
+
+def test_a_correction_with_its_reason_is_saved_and_audited_with_the_reason(cast) -> None:  # type: ignore[no-untyped-def]
+    lot = received_lot(cast.luke)
+    services.lot_record_results(
+        lot=lot, actor=cast.luke, expected_version=lot.version, results={"viability_pct": 90}
+    )
+    lot.refresh_from_db()
+    services.lot_record_results(
+        lot=lot,
+        actor=cast.luke,
+        expected_version=lot.version,
+        results={"viability_pct": 85},
+        reason="transcription error: certificate says 85 %",
+    )
+    event = AuditEvent.objects.filter(action="lot_record_results").order_by("-id").first()
+    assert event is not None
+    assert event.changes["viability_pct"] == [90, 85]
+    assert event.reason == "transcription error: certificate says 85 %"

@@ -129,3 +129,22 @@ def test_releasing_a_failing_lot_shows_why_and_keeps_it_in_quarantine(cast) -> N
     assert "does not meet its release criteria" in response.content.decode()
     lot.refresh_from_db()
     assert lot.status == LotStatus.QUARANTINE
+
+
+def test_a_correction_needs_a_reason_which_the_history_shows(cast) -> None:  # type: ignore[no-untyped-def]
+    lot = received_lot(cast.luke)
+    client = _client(cast, "luke")
+    form = {k: ("" if v is None else v) for k, v in PASSING_RESULTS.items()}
+    client.post(reverse("products:results", args=[lot.pk]), {**form, "version": lot.version})
+    lot.refresh_from_db()
+    corrected = {**form, "viability_pct": "81", "version": lot.version}
+    response = client.post(reverse("products:results", args=[lot.pk]), corrected)
+    assert response.status_code == 200
+    assert 'id="id_reason-error"' in response.content.decode()
+    response = client.post(
+        reverse("products:results", args=[lot.pk]), {**corrected, "reason": "certificate re-read"}
+    )
+    assert response.status_code == 302
+    page = client.get(reverse("products:detail", args=[lot.pk])).content.decode()
+    assert "History of changes" in page
+    assert "certificate re-read" in page

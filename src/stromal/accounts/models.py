@@ -1,9 +1,27 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from stromal.accounts.roles import READ_ONLY_ROLES, Role
+from stromal.env import valid_time_zone
+
+UNKNOWN_TIME_ZONE = (
+    "time_zone={value!r}: not an IANA time-zone name (e.g. Europe/Paris, America/New_York, UTC)."
+)
+
+
+def default_time_zone() -> str:
+    """A new site's zone: ``STROMAL_TIME_ZONE`` (``settings.TIME_ZONE``)."""
+    return str(settings.TIME_ZONE)
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse a name that ``zoneinfo`` does not know."""
+    if not valid_time_zone(value):
+        raise ValidationError(UNKNOWN_TIME_ZONE.format(value=value), code="time_zone")
 
 
 class Site(models.Model):
@@ -13,6 +31,8 @@ class Site(models.Model):
     name = models.CharField(max_length=200)
     # Sites above 1000 m need the Berlin altitude correction of P/F.
     barometric_pressure_mmhg = models.FloatField(default=760.0)
+    # Where the site's clocks are: date-times are stored in UTC and shown in this zone.
+    time_zone = models.CharField(max_length=64, default=default_time_zone, validators=[validate_time_zone])
 
     class Meta:
         ordering = ["code"]

@@ -1,17 +1,31 @@
+"""Forms of the bedside pages.
+
+Every integer field has bounds that fit its database column and its rule
+(issue #8, class 8): a record version is 1 to ``DB_INT_MAX`` (a PostgreSQL
+``integer``), a vitals time point is one of the protocol's minutes, a CTCAE
+grade one of 1-5; anything else is refused next to the field, never a 500.
+"""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
 
 from stromal.administrations.models import ActionTaken, Outcome, Relatedness, Seriousness
-from stromal.administrations.vitals import BASELINE_KEYS, EVENT_SPECS, VITAL_SPECS
+from stromal.administrations.vitals import BASELINE_SPECS, EVENT_SPECS, VITAL_SPECS
 from stromal.forms_clinical import ClinicalField
 from stromal.products.models import ProductLot
 
+#: The largest value of a PostgreSQL ``integer`` column (Django's IntegerField / PositiveIntegerField).
+DB_INT_MAX = 2**31 - 1
+TIME_POINT_INVALID = "Choose one of this protocol's vitals time points ({minutes} min), or none."
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=DB_INT_MAX)
 
 
 class AllocateForm(VersionForm):
@@ -25,10 +39,10 @@ class AllocateForm(VersionForm):
 
 class IdentityCheckForm(VersionForm):
     patient_identifier = forms.CharField(
-        max_length=60, label="Patient identifier (scan the wristband or type the MRN)"
+        max_length=60, label="Patient identifier (scan or type what is on the wristband)"
     )
     product_identifier = forms.CharField(
-        max_length=60, label="Product identifier (scan the bag or type the DIN with its check character)"
+        max_length=60, label="Product identifier (scan or type what is on the bag, with its check character)"
     )
 
 
@@ -49,35 +63,66 @@ class _ClinicalForm(forms.Form):
 
 
 class BaselineForm(VersionForm, _ClinicalForm):
-    specs = tuple(
-        s for s in VITAL_SPECS if s.name in BASELINE_KEYS or s.name in {"spo2_pct", "heart_rate_bpm"}
-    )
+    specs = BASELINE_SPECS
 
 
 class VitalsForm(_ClinicalForm):
     specs = VITAL_SPECS + EVENT_SPECS
-    scheduled_minute = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, minutes: Sequence[int] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        shown = ", ".join(str(m) for m in minutes) or "none"
+        self.fields["scheduled_minute"] = forms.TypedChoiceField(
+            choices=[("", "not a scheduled time point"), *[(m, f"{m} min") for m in minutes]],
+            coerce=int,
+            empty_value=None,
+            required=False,
+            label="Scheduled time point",
+            error_messages={"invalid_choice": TIME_POINT_INVALID.format(minutes=shown)},
+        )
+        self.fields["taken_at"] = forms.DateTimeField(
+            required=False, widget=DATETIME_WIDGET, label="Taken at (empty: now)"
+        )
+        # The time point and the time first, then the values.
+        self.order_fields(["scheduled_minute", "taken_at"])
 
 
 class ReasonForm(VersionForm):
     reason = forms.CharField(max_length=500, label="Reason")
 
 
-class GivenForm(VersionForm):
+class _AmountFields(VersionForm):
     volume_given_ml = forms.FloatField(min_value=0, max_value=1000, label="Volume given (mL)")
     cells_given = forms.FloatField(min_value=0, max_value=1e11, required=False, label="Cells given")
     particles_given = forms.FloatField(min_value=0, max_value=1e15, required=False, label="Particles given")
+
+
+class GivenForm(_AmountFields):
+    ended_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="Ended at (empty: now)")
+    early_stop_reason = forms.CharField(
+        max_length=500,
+        required=False,
+        label="Reason for stopping early (needed when shorter than the protocol's minimum)",
+    )
+
+
+class GivenCorrectionForm(_AmountFields):
+    reason = forms.CharField(max_length=500, label="Reason for correcting the amount given")
 
 
 class ConfirmStopForm(VersionForm):
     note = forms.CharField(max_length=500, required=False, label="Physician's note")
 
 
+class OffScheduleForm(VersionForm):
+    reason = forms.CharField(
+        max_length=500, label="Reason for giving this administration outside its scheduled day"
+    )
+
+
 class AdverseEventReportForm(forms.Form):
     term = forms.CharField(max_length=200, label="Event (term)")
-    onset_at = forms.DateTimeField(
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), label="Onset"
-    )
+    onset_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="Onset")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 
@@ -100,4 +145,6 @@ class AdverseEventGradeForm(VersionForm):
     relatedness = forms.ChoiceField(choices=Relatedness.choices, label="Relatedness to the product")
     outcome = forms.ChoiceField(choices=Outcome.choices)
     action_taken = forms.ChoiceField(choices=ActionTaken.choices)
-    reason = forms.CharField(max_length=500, required=False, label="Reason for change (if regrading)")
+    reason = forms.CharField(
+        max_length=500, required=False, label="Reason for the change (needed when regrading)"
+    )

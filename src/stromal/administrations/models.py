@@ -4,11 +4,18 @@ checks, vitals, interruptions and adverse events.
 The database holds what it can on its own: the two identity checkers are
 different people; a session is started only after both checks, with an
 allocated unit; a unit serves one session (one-to-one); a serious adverse
-event is flagged for expedited review. The cross-record rules (approved plan,
-accepted with consent; released, unexpired unit) are held by the services.
+event is flagged for expedited review; times are in order on one row (thaw,
+start, end) and no vitals or adverse event is later than the moment it was
+recorded (plus ``chronology.CLOCK_SKEW``); an administration given outside its
+scheduled day carries a physician's documented reason; an infusion stopped
+early carries its reason. The cross-record rules (approved plan, accepted with
+consent given before the start; released, unexpired unit; the protocol's day
+window and minimum infusion time) are held by the services.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
@@ -26,14 +33,19 @@ class SessionStatus(models.TextChoices):
     RUNNING = "running", "Running"
     INTERRUPTED = "interrupted", "Interrupted"
     COMPLETED = "completed", "Completed"
+    STOPPED_EARLY = "stopped_early", "Stopped early (shorter than the protocol's minimum)"
     STOPPED = "stopped", "Stopped (stopping rule)"
     CANCELLED = "cancelled", "Cancelled"
 
+
+#: Mirrors ``stromal.chronology.CLOCK_SKEW`` for the database constraints.
+RECORDING_SKEW = dt.timedelta(minutes=5)
 
 STARTED_STATES = [
     SessionStatus.RUNNING,
     SessionStatus.INTERRUPTED,
     SessionStatus.COMPLETED,
+    SessionStatus.STOPPED_EARLY,
     SessionStatus.STOPPED,
 ]
 OPEN_STATES = [
@@ -52,7 +64,7 @@ class AdministrationSession(models.Model):
     protocol_day = models.PositiveSmallIntegerField(help_text="day after the day-0 examination")
     scheduled_date = models.DateField()
     route = models.CharField(max_length=10)
-    status = models.CharField(max_length=12, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
+    status = models.CharField(max_length=16, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED)
     product = models.OneToOneField(
         ProductLot, on_delete=models.PROTECT, null=True, blank=True, related_name="administration"
     )
@@ -71,6 +83,14 @@ class AdministrationSession(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     baseline = models.JSONField(default=dict, blank=True)
+    weight_kg = models.FloatField(
+        null=True, blank=True, help_text="actual body weight (kg) used to convert vasopressor doses"
+    )
+    off_schedule_reason = models.TextField(blank=True)
+    off_schedule_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    off_schedule_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     volume_given_ml = models.FloatField(null=True, blank=True)
     cells_given = models.FloatField(null=True, blank=True)
@@ -134,6 +154,37 @@ class AdministrationSession(models.Model):
                 condition=Q(volume_given_ml__isnull=True) | Q(volume_given_ml__gte=0),
                 name="session_volume_not_negative",
             ),
+            models.CheckConstraint(
+                condition=~Q(status=SessionStatus.STOPPED_EARLY)
+                | (~Q(stop_reason="") & Q(ended_at__isnull=False, volume_given_ml__isnull=False)),
+                name="session_stopped_early_needs_reason_and_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(ended_at__gte=F("started_at")),
+                name="session_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(started_at__isnull=True)
+                | Q(prepared_at__isnull=True)
+                | Q(started_at__gte=F("prepared_at")),
+                name="session_starts_after_preparation",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    off_schedule_by__isnull=True, off_schedule_at__isnull=True, off_schedule_reason=""
+                )
+                | (
+                    Q(off_schedule_by__isnull=False, off_schedule_at__isnull=False)
+                    & ~Q(off_schedule_reason="")
+                ),
+                name="session_off_schedule_documented",
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True) | Q(weight_kg__gt=0),
+                name="session_weight_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -192,11 +243,17 @@ class Interruption(models.Model):
         return f"Interruption {self.started_at:%H:%M}: {self.reason}"
 
 
+#: Vitals time points lie within the first day after the start (protocol ``vitals_minutes``).
+MAX_SCHEDULED_MINUTE = 24 * 60
+
+
 class VitalSigns(models.Model):
     """Vitals and events at one time point; the stopping rules are evaluated on each."""
 
     session = models.ForeignKey(AdministrationSession, on_delete=models.PROTECT, related_name="vitals")
-    scheduled_minute = models.PositiveIntegerField(null=True, blank=True)
+    scheduled_minute = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the protocol's vitals time point, minutes from the start"
+    )
     minutes_since_start = models.FloatField()
     taken_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -208,6 +265,14 @@ class VitalSigns(models.Model):
         ordering = ["minutes_since_start", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(minutes_since_start__gte=0), name="vitals_after_start"),
+            models.CheckConstraint(
+                condition=Q(scheduled_minute__isnull=True) | Q(scheduled_minute__lte=MAX_SCHEDULED_MINUTE),
+                name="vitals_scheduled_minute_within_a_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(taken_at__lte=F("recorded_at") + RECORDING_SKEW),
+                name="vitals_not_taken_after_recording",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -300,6 +365,10 @@ class AdverseEvent(models.Model):
                 name="ae_grade5_is_fatal",
             ),
             models.CheckConstraint(condition=~Q(term=""), name="ae_term_required"),
+            models.CheckConstraint(
+                condition=Q(onset_at__lte=F("reported_at") + RECORDING_SKEW),
+                name="ae_onset_not_after_report",
+            ),
             models.CheckConstraint(
                 condition=Q(relatedness="") | Q(relatedness__in=Relatedness.values),
                 name="ae_relatedness_valid",

@@ -7,6 +7,14 @@ not released, is expired (also after thaw) or belongs to another session; two
 different people check patient and product identity at the bedside, and a
 mismatch blocks; a stopping-rule hit stops the session, asks a physician to
 confirm and opens an adverse event; every change goes to the audit trail.
+
+Time rules (issue #8, class 5, through ``stromal.chronology``): no clinical
+time later than now (thaw, start, end, vitals, adverse-event onset); the
+administration starts after the patient's consent and after the thaw, on its
+scheduled day (the protocol's window) unless a physician documented why not;
+an infusion shorter than the arm's minimum is closed only as "stopped early"
+with a reason. Corrections (a regraded adverse event, a changed amount given)
+need a reason, kept in the audit trail and shown on the record's page.
 """
 
 from __future__ import annotations
@@ -34,13 +42,21 @@ from stromal.administrations.models import (
     SessionStatus,
     VitalSigns,
 )
-from stromal.administrations.vitals import stopping_rule_hits, validate_vitals
+from stromal.administrations.vitals import (
+    canonical_doses,
+    stopping_rule_hits,
+    validate_baseline,
+    validate_vitals,
+)
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
+from stromal.chronology import require_not_before, require_not_future
+from stromal.clinical.protocol import Arm, Protocol
 from stromal.clinical.validation import ClinicalInputError
+from stromal.examinations.services import current_values
 from stromal.patients.guards import audit_change, require_patient_access, require_role
 from stromal.plans.models import TreatmentPlan
-from stromal.plans.selectors import ready_for_treatment
+from stromal.plans.selectors import ready_for_treatment, valid_consent
 from stromal.products import services as product_services
 from stromal.products.isbt128 import IdentifierError, parse_din
 from stromal.products.models import LotStatus, ProductLot
@@ -56,8 +72,9 @@ PRODUCT_WRONG_TYPE = "Unit {din} is {got}; the protocol arm needs {want}."
 PRODUCT_OTHER_SITE = "Unit {din} belongs to another site."
 NO_PRODUCT = "Allocate a released unit to this administration first."
 WRONG_STATUS = "This administration is '{status}'; it cannot {action} now."
-PATIENT_MISMATCH = "Patient identifier {given!r} does not match this patient."
-PRODUCT_MISMATCH = "Product identifier {given!r} does not match the allocated unit {din}."
+# A mismatch says that it does not match, nothing more: never the expected identifier.
+PATIENT_MISMATCH = "The patient identifier does not match this patient."
+PRODUCT_MISMATCH = "The product identifier does not match the unit allocated to this administration."
 SAME_CHECKER = "The second identity check must be done by a different person."
 CHECKS_MISSING = "Two different people must check patient and product identity before the start."
 STOP_CONFIRMED = "Stopping-rule event confirmed by the physician."
@@ -67,8 +84,26 @@ AMOUNT_NEEDED = "Record the volume given and the cells or particles given."
 GRADE_RANGE = "CTCAE grade must be 1 to 5."
 GRADE5_FATAL = "Grade 5 (death) needs outcome 'fatal' and is serious."
 SERIOUS_NEEDS_CRITERIA = "A serious event needs at least one seriousness criterion (ICH E2A)."
+REGRADE_NEEDS_REASON = "This event is already graded; give the reason for the change."
+AMOUNT_ALREADY_RECORDED = "The amount given is already recorded; correct it with a reason."
+AMOUNT_NOT_RECORDED = "No amount given is recorded yet; record it first."
+CORRECTION_NEEDS_REASON = "Give the reason for correcting the amount given."
+OUTSIDE_WINDOW = (
+    "Administration {sequence} is scheduled for {scheduled} (without a documented reason it may be "
+    "given {first} to {last}); {when} is {on}. Giving it early or late needs a physician's "
+    "documented reason first."
+)
+OFF_SCHEDULE_NEEDS_REASON = "Give the reason for giving this administration outside its scheduled day."
+OFF_SCHEDULE_IN_WINDOW = "Administration {sequence} can be given today as scheduled; no reason is needed."
+TOO_SHORT = (
+    "The infusion ran {minutes:.0f} min; the protocol's minimum is {minimum:g} min. "
+    "It can only be closed as stopped early, with the reason."
+)
+TIME_POINT_NOT_IN_PROTOCOL = "Time point {minute} min is not one of this protocol's vitals times ({minutes})."
 
 SESSION_RUNNERS = (Role.NURSE, Role.PHYSICIAN)
+#: The unit has been given (fully or stopped early): a later stopping-rule hit stops nothing.
+GIVEN_STATES = (SessionStatus.COMPLETED, SessionStatus.STOPPED_EARLY)
 SCHEDULERS = (Role.NURSE, Role.PHYSICIAN, Role.COORDINATOR)
 AE_REPORTERS = (Role.NURSE, Role.PHYSICIAN)
 
@@ -90,6 +125,59 @@ def _require_ready(plan: TreatmentPlan) -> None:
     plan.refresh_from_db()
     if not ready_for_treatment(plan):
         raise ValidationError(PLAN_NOT_READY, code="plan_not_ready")
+
+
+def _protocol(session: AdministrationSession) -> Protocol:
+    return session.plan.protocol_version.to_protocol()
+
+
+def _arm(session: AdministrationSession) -> Arm:
+    return _protocol(session).arm(session.plan.arm_name)
+
+
+def _clinical_error(exc: ClinicalInputError) -> ValidationError:
+    return ValidationError({exc.field: str(exc)})
+
+
+def plan_weight_kg(plan: TreatmentPlan) -> float | None:
+    """The actual body weight (kg) for dose conversions: the plan's, else its examination's."""
+    if plan.weight_kg is not None:
+        return plan.weight_kg
+    value = current_values(plan.encounter).get("weight_kg")
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def administration_window(session: AdministrationSession) -> tuple[dt.date, dt.date]:
+    """First and last local date on which the session may be given without a documented reason:
+    its scheduled date widened by the protocol's ``administration_window_days_before/after``."""
+    protocol = _protocol(session)
+    return (
+        session.scheduled_date - dt.timedelta(days=protocol.administration_window_days_before),
+        session.scheduled_date + dt.timedelta(days=protocol.administration_window_days_after),
+    )
+
+
+def in_window(session: AdministrationSession, at: dt.datetime) -> bool:
+    first, last = administration_window(session)
+    return first <= timezone.localdate(at) <= last
+
+
+def _require_in_window(session: AdministrationSession, at: dt.datetime, when: str) -> None:
+    """The administration is given inside its scheduled day's window, or a physician said why not."""
+    if session.off_schedule_by_id is not None or in_window(session, at):
+        return
+    first, last = administration_window(session)
+    raise ValidationError(
+        OUTSIDE_WINDOW.format(
+            sequence=session.sequence,
+            scheduled=session.scheduled_date.isoformat(),
+            first=first.isoformat(),
+            last=last.isoformat(),
+            when=when,
+            on=timezone.localdate(at).isoformat(),
+        ),
+        code="off_schedule",
+    )
 
 
 # --- scheduling and product ---------------------------------------------------------------
@@ -189,6 +277,8 @@ def session_prepare(
     _require_status(session, "be prepared", SessionStatus.SCHEDULED)
     _require_ready(session.plan)
     at = thawed_at or timezone.now()
+    require_not_future("thawed_at", at, label="Thaw time")
+    _require_in_window(session, at, "the thaw")
     lot = _check_product_usable(session, at)
     product_services.lot_thaw(lot=lot, actor=user, thawed_at=at)
     before = snapshot(session)
@@ -300,11 +390,26 @@ def session_start(
     _require_status(session, "start", SessionStatus.CHECKED)
     _require_ready(session.plan)
     at = started_at or timezone.now()
+    require_not_future("started_at", at, label="Start of the administration")
+    consent = valid_consent(session.plan)
+    require_not_before(
+        "started_at",
+        at,
+        consent.given_at if consent else None,
+        label="Start of the administration",
+        earlier_label="the patient's consent",
+    )
+    require_not_before(
+        "started_at", at, session.prepared_at, label="Start of the administration", earlier_label="the thaw"
+    )
+    _require_in_window(session, at, "the start")
     _check_product_usable(session, at)
+    weight_kg = plan_weight_kg(session.plan)
     try:
-        clean = validate_vitals(baseline)
+        clean = validate_baseline(baseline)
+        canonical_doses(clean, weight_kg)  # refuse now a dose no rule could read later
     except ClinicalInputError as exc:
-        raise ValidationError({exc.field: str(exc)}) from None
+        raise _clinical_error(exc) from None
     before = snapshot(session)
     update_versioned(
         session,
@@ -313,6 +418,7 @@ def session_start(
         started_at=at,
         started_by=user,
         baseline=clean,
+        weight_kg=weight_kg,
     )
     _change(session, user, "session_start", before)
     return session
@@ -320,17 +426,19 @@ def session_start(
 
 @transaction.atomic
 def session_interrupt(
-    *, session: AdministrationSession, user: User, version: int, reason: str
+    *, session: AdministrationSession, user: User, version: int, reason: str, at: dt.datetime | None = None
 ) -> AdministrationSession:
+    """Pause a running administration (``at``: when, default now; not later than now, not before the start)."""
     require_role(user, "interrupt an administration", *SESSION_RUNNERS)
     require_patient_access(user, session.patient)
     check_version(session, expected_version=version)
     _require_status(session, "be interrupted", SessionStatus.RUNNING)
     if not reason.strip():
         raise ValidationError({"reason": "Give the reason for the interruption."})
-    Interruption.objects.create(
-        session=session, started_at=timezone.now(), reason=reason.strip(), recorded_by=user
-    )
+    when = at or timezone.now()
+    require_not_future("at", when, label="Interruption")
+    require_not_before("at", when, session.started_at, label="Interruption", earlier_label="the start")
+    Interruption.objects.create(session=session, started_at=when, reason=reason.strip(), recorded_by=user)
     before = snapshot(session)
     update_versioned(session, expected_version=version, status=SessionStatus.INTERRUPTED)
     _change(session, user, "session_interrupt", before, reason=reason)
@@ -338,12 +446,20 @@ def session_interrupt(
 
 
 @transaction.atomic
-def session_resume(*, session: AdministrationSession, user: User, version: int) -> AdministrationSession:
+def session_resume(
+    *, session: AdministrationSession, user: User, version: int, at: dt.datetime | None = None
+) -> AdministrationSession:
+    """Resume an interrupted administration (``at``: when, default now; after the interruption)."""
     require_role(user, "resume an administration", *SESSION_RUNNERS)
     require_patient_access(user, session.patient)
     check_version(session, expected_version=version)
     _require_status(session, "resume", SessionStatus.INTERRUPTED)
-    now = timezone.now()
+    now = at or timezone.now()
+    require_not_future("at", now, label="Resumption")
+    last = session.interruptions.order_by("-started_at").first()
+    require_not_before(
+        "at", now, last.started_at if last else None, label="Resumption", earlier_label="the interruption"
+    )
     _check_product_usable(session, now)
     session.interruptions.filter(ended_at__isnull=True).update(ended_at=now)
     before = snapshot(session)
@@ -383,21 +499,36 @@ def vitals_record(
         SessionStatus.RUNNING,
         SessionStatus.INTERRUPTED,
         SessionStatus.COMPLETED,
+        SessionStatus.STOPPED_EARLY,
         SessionStatus.STOPPED,
     )
     try:
         clean = validate_vitals(values)
     except ClinicalInputError as exc:
-        raise ValidationError({exc.field: str(exc)}) from None
+        raise _clinical_error(exc) from None
     if not clean:
         raise ValidationError("Enter at least one value.")
+    protocol = _protocol(session)
+    if scheduled_minute is not None and scheduled_minute not in protocol.vitals_minutes:
+        raise ValidationError(
+            {
+                "scheduled_minute": TIME_POINT_NOT_IN_PROTOCOL.format(
+                    minute=scheduled_minute, minutes=", ".join(str(m) for m in protocol.vitals_minutes)
+                )
+            }
+        )
     at = taken_at or timezone.now()
+    require_not_future("taken_at", at, label="Time the vitals were taken")
     assert session.started_at is not None
+    require_not_before(
+        "taken_at", at, session.started_at, label="Vitals", earlier_label="the start of the administration"
+    )
     minutes = (at - session.started_at).total_seconds() / 60
-    if minutes < 0:
-        raise ValidationError({"taken_at": "Vitals cannot be taken before the start of the administration."})
-    protocol = session.plan.protocol_version.to_protocol()
-    hits = stopping_rule_hits(protocol.stopping_rules, session.baseline, clean, minutes)
+    weight_kg = session.weight_kg if session.weight_kg is not None else plan_weight_kg(session.plan)
+    try:
+        hits = stopping_rule_hits(protocol.stopping_rules, session.baseline, clean, minutes, weight_kg)
+    except ClinicalInputError as exc:
+        raise _clinical_error(exc) from None
     vitals = VitalSigns.objects.create(
         session=session,
         scheduled_minute=scheduled_minute,
@@ -418,14 +549,14 @@ def vitals_record(
         onset_at=at,
         from_stopping_rule=True,
         stopping_rule_ids=[h.rule_id for h in hits],
-        action_taken=ActionTaken.STOPPED if session.status != SessionStatus.COMPLETED else ActionTaken.NONE,
+        action_taken=ActionTaken.NONE if session.status in GIVEN_STATES else ActionTaken.STOPPED,
         description=description,
         reported_by=user,
     )
     audit_change(
         actor=user, action="ae_open_stopping_rule", instance=event, before=None, patient=session.patient
     )
-    if session.status == SessionStatus.COMPLETED:
+    if session.status in GIVEN_STATES:
         # Within the post-administration window the unit is already given: nothing to stop.
         return VitalsResult(vitals, False, event)
     session.interruptions.filter(ended_at__isnull=True).update(ended_at=at)
@@ -466,6 +597,29 @@ def session_confirm_stop(
     return session
 
 
+def infusion_minutes(session: AdministrationSession, ended_at: dt.datetime) -> float:
+    """Minutes the product ran: start to ``ended_at`` less the interruptions (an open one ends then)."""
+    assert session.started_at is not None
+    paused = sum(
+        ((i.ended_at or ended_at) - i.started_at).total_seconds() for i in session.interruptions.all()
+    )
+    return ((ended_at - session.started_at).total_seconds() - paused) / 60
+
+
+def _check_amount(
+    session: AdministrationSession,
+    volume_given_ml: float | None,
+    cells_given: float | None,
+    particles_given: float | None,
+) -> ProductLot:
+    if volume_given_ml is None or volume_given_ml < 0 or (cells_given is None and particles_given is None):
+        raise ValidationError(AMOUNT_NEEDED)
+    lot = ProductLot.objects.get(pk=session.product_id or 0)  # started sessions always have a unit
+    if volume_given_ml > lot.volume_ml:
+        raise ValidationError({"volume_given_ml": f"More than the unit holds ({lot.volume_ml:g} mL)."})
+    return lot
+
+
 @transaction.atomic
 def session_record_given(
     *,
@@ -476,28 +630,50 @@ def session_record_given(
     cells_given: float | None = None,
     particles_given: float | None = None,
     ended_at: dt.datetime | None = None,
+    early_stop_reason: str = "",
 ) -> AdministrationSession:
-    """Record what was actually given. A running session completes; a stopped one stays stopped.
+    """Record what was actually given, once. A running session completes; a stopped one stays stopped.
 
-    The unit becomes 'administered' (a part-given unit is not reused).
+    A running infusion shorter than the arm's ``infusion_minutes_min``
+    (interruptions not counted) is closed only as 'stopped early', with
+    ``early_stop_reason``. The unit becomes 'administered' (a part-given unit
+    is not reused). A later change is ``session_correct_given`` (with a reason).
     """
     require_role(user, "record the amount given", *SESSION_RUNNERS)
     require_patient_access(user, session.patient)
     check_version(session, expected_version=version)
+    if session.volume_given_ml is not None:
+        raise ValidationError(AMOUNT_ALREADY_RECORDED, code="already_recorded")
     _require_status(session, "record the amount given", SessionStatus.RUNNING, SessionStatus.STOPPED)
-    if volume_given_ml is None or volume_given_ml < 0 or (cells_given is None and particles_given is None):
-        raise ValidationError(AMOUNT_NEEDED)
-    lot = ProductLot.objects.get(pk=session.product_id or 0)  # started sessions always have a unit
-    if volume_given_ml > lot.volume_ml:
-        raise ValidationError({"volume_given_ml": f"More than the unit holds ({lot.volume_ml:g} mL)."})
-    at = ended_at or timezone.now()
+    lot = _check_amount(session, volume_given_ml, cells_given, particles_given)
     fields: dict[str, Any] = {
         "volume_given_ml": volume_given_ml,
         "cells_given": cells_given,
         "particles_given": particles_given,
     }
+    at = ended_at or timezone.now()
     if session.status == SessionStatus.RUNNING:
-        fields.update(status=SessionStatus.COMPLETED, ended_at=at)
+        require_not_future("ended_at", at, label="End of the administration")
+        require_not_before(
+            "ended_at", at, session.started_at, label="End of the administration", earlier_label="its start"
+        )
+        minimum = _arm(session).infusion_minutes_min
+        ran = infusion_minutes(session, at)
+        if minimum is not None and ran < minimum:
+            if not early_stop_reason.strip():
+                raise ValidationError(
+                    {"early_stop_reason": TOO_SHORT.format(minutes=ran, minimum=minimum)}, code="too_short"
+                )
+            fields.update(
+                status=SessionStatus.STOPPED_EARLY,
+                ended_at=at,
+                stop_reason=f"Stopped early after {ran:.0f} min (minimum {minimum:g}): "
+                + early_stop_reason.strip(),
+            )
+        else:
+            fields.update(status=SessionStatus.COMPLETED, ended_at=at)
+    else:
+        at = session.ended_at or at
     before = snapshot(session)
     update_versioned(session, expected_version=version, **fields)
     if lot.status == LotStatus.ALLOCATED:
@@ -507,7 +683,71 @@ def session_record_given(
             at=at,
             note=f"patient {session.patient.mrn}, administration {session.sequence}",
         )
-    _change(session, user, "session_record_given", before)
+    _change(session, user, "session_record_given", before, reason=early_stop_reason.strip())
+    return session
+
+
+@transaction.atomic
+def session_correct_given(
+    *,
+    session: AdministrationSession,
+    user: User,
+    version: int,
+    volume_given_ml: float,
+    cells_given: float | None,
+    particles_given: float | None,
+    reason: str,
+) -> AdministrationSession:
+    """Correct a recorded amount given; the reason goes to the audit trail and the session's history."""
+    require_role(user, "correct the amount given", *SESSION_RUNNERS)
+    require_patient_access(user, session.patient)
+    check_version(session, expected_version=version)
+    if session.volume_given_ml is None:
+        raise ValidationError(AMOUNT_NOT_RECORDED, code="not_recorded")
+    if not reason.strip():
+        raise ValidationError({"reason": CORRECTION_NEEDS_REASON})
+    _check_amount(session, volume_given_ml, cells_given, particles_given)
+    before = snapshot(session)
+    update_versioned(
+        session,
+        expected_version=version,
+        volume_given_ml=volume_given_ml,
+        cells_given=cells_given,
+        particles_given=particles_given,
+    )
+    _change(session, user, "session_correct_given", before, reason=reason.strip())
+    return session
+
+
+@transaction.atomic
+def session_authorise_off_schedule(
+    *, session: AdministrationSession, physician: User, version: int, reason: str
+) -> AdministrationSession:
+    """A physician documents why this administration is given outside its scheduled day's window."""
+    require_role(physician, "authorise an administration outside its scheduled day", Role.PHYSICIAN)
+    require_patient_access(physician, session.patient)
+    check_version(session, expected_version=version)
+    _require_status(
+        session,
+        "be moved off its scheduled day",
+        SessionStatus.SCHEDULED,
+        SessionStatus.PREPARED,
+        SessionStatus.CHECKED,
+    )
+    if not reason.strip():
+        raise ValidationError({"reason": OFF_SCHEDULE_NEEDS_REASON})
+    now = timezone.now()
+    if in_window(session, now):
+        raise ValidationError(OFF_SCHEDULE_IN_WINDOW.format(sequence=session.sequence))
+    before = snapshot(session)
+    update_versioned(
+        session,
+        expected_version=version,
+        off_schedule_reason=reason.strip(),
+        off_schedule_by=physician,
+        off_schedule_at=now,
+    )
+    _change(session, physician, "session_off_schedule", before, reason=reason.strip())
     return session
 
 
@@ -554,6 +794,14 @@ def adverse_event_report(
     require_patient_access(user, session.patient)
     if not term.strip():
         raise ValidationError({"term": "Name the event (e.g. 'fever', 'infusion related reaction')."})
+    require_not_future("onset_at", onset_at, label="Onset")
+    require_not_before(
+        "onset_at",
+        onset_at,
+        session.started_at,
+        label="Onset",
+        earlier_label="the start of the administration",
+    )
     event = AdverseEvent.objects.create(
         patient=session.patient,
         session=session,
@@ -582,7 +830,8 @@ def adverse_event_grade(
 ) -> AdverseEvent:
     """A physician grades the event (CTCAE v5.0) and assesses seriousness and causality.
 
-    A serious event is flagged for expedited review.
+    A serious event is flagged for expedited review. Changing an event
+    already graded (a regrade) needs ``reason``, kept in its history.
     """
     require_role(physician, "grade adverse events", Role.PHYSICIAN)
     require_patient_access(physician, event.patient)
@@ -605,6 +854,8 @@ def adverse_event_grade(
         errors["seriousness_criteria"] = SERIOUS_NEEDS_CRITERIA
     if ctcae_grade == 5 and (outcome != Outcome.FATAL or not serious):
         errors["ctcae_grade"] = GRADE5_FATAL
+    if event.ctcae_grade is not None and not reason.strip():
+        errors["reason"] = REGRADE_NEEDS_REASON
     if errors:
         raise ValidationError(errors)
     before = snapshot(event)
@@ -623,10 +874,10 @@ def adverse_event_grade(
     )
     audit_change(
         actor=physician,
-        action="ae_grade",
+        action="ae_regrade" if before.get("ctcae_grade") is not None else "ae_grade",
         instance=event,
         before=before,
         patient=event.patient,
-        reason=reason,
+        reason=reason.strip(),
     )
     return event

@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/interrupt/", views.interrupt_view, name="interrupt"),
     path("<int:pk>/resume/", views.resume_view, name="resume"),
     path("<int:pk>/given/", views.given_view, name="given"),
+    path("<int:pk>/off-schedule/", views.off_schedule_view, name="off_schedule"),
     path("<int:pk>/confirm-stop/", views.confirm_stop_view, name="confirm_stop"),
     path("<int:pk>/adverse-event/", views.ae_report_view, name="ae_report"),
     path("adverse-events/", views.ae_list_view, name="ae_list"),

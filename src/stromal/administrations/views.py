@@ -25,8 +25,10 @@ from stromal.administrations.forms import (
     AllocateForm,
     BaselineForm,
     ConfirmStopForm,
+    GivenCorrectionForm,
     GivenForm,
     IdentityCheckForm,
+    OffScheduleForm,
     ReasonForm,
     VersionForm,
     VitalsForm,
@@ -83,10 +85,22 @@ def schedule_view(request: HttpRequest, plan_pk: int) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, session: AdministrationSession, **extra: Any) -> dict[str, Any]:
     user = _user(request)
+    vitals = list(session.vitals.all())
+    vitals_table = selectors.values_table(
+        [{"minute": f"{v.minutes_since_start:.0f}", **v.values} for v in vitals],
+        lead=[("Minutes from start", "minute")],
+    )
+    window_first, window_last = services.administration_window(session)
     return {
         "session": session,
         "checks": session.identity_checks.select_related("checker"),
-        "vitals": session.vitals.all(),
+        "vitals_table": vitals_table,
+        "vitals_rows": list(zip(vitals_table.rows, [v.hits for v in vitals], strict=True)),
+        "baseline_table": selectors.values_table([session.baseline]) if session.baseline else None,
+        "history": selectors.record_history(session),
+        "window_first": window_first,
+        "window_last": window_last,
+        "off_schedule_today": not services.in_window(session, timezone.now()),
         "due": _vitals_due(session),
         "interruptions": session.interruptions.all(),
         "events": session.adverse_events.all(),
@@ -94,6 +108,7 @@ def _detail_context(request: HttpRequest, session: AdministrationSession, **extr
         "may_run": user.role in {r.value for r in RUNNERS},
         "may_confirm": user.role == Role.PHYSICIAN,
         "may_allocate": user.role == Role.LAB,
+        "off_schedule_form": OffScheduleForm(initial={"version": session.version}),
         **extra,
     }
 
@@ -203,6 +218,19 @@ def resume_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.PHYSICIAN)
+def off_schedule_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _post_action(
+        request,
+        pk,
+        lambda s, u, d: services.session_authorise_off_schedule(
+            session=s, physician=u, version=d["version"], reason=d["reason"]
+        ),
+        OffScheduleForm,
+    )
+
+
+@require_POST
+@role_required(Role.PHYSICIAN)
 def confirm_stop_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _post_action(
         request,
@@ -234,12 +262,12 @@ def identity_check_view(request: HttpRequest, pk: int) -> HttpResponse:
             if result.matched:
                 return redirect("administrations:detail", pk=session.pk)
             for problem in result.problems:
-                field = "patient_identifier" if problem.startswith("Patient") else "product_identifier"
+                field = "patient_identifier" if problem == services.PATIENT_MISMATCH else "product_identifier"
                 form.add_error(field, f"MISMATCH — do not proceed. {problem}")
     return render(
         request,
         "administrations/session_form.html",
-        {"form": form, "session": session, "title": "Bedside identity check"},
+        {"form": form, "session": session, "title": "Bedside identity check", "hide_identifiers": True},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -267,20 +295,22 @@ def start_view(request: HttpRequest, pk: int) -> HttpResponse:
 def vitals_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     session = selectors.session_get(user=user, pk=pk)
-    form = VitalsForm(request.POST or None, initial={"scheduled_minute": request.GET.get("minute")})
+    minutes = session.plan.protocol_version.to_protocol().vitals_minutes
+    form = VitalsForm(
+        request.POST or None, minutes=minutes, initial={"scheduled_minute": request.GET.get("minute")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            result = services.vitals_record(
+            services.vitals_record(
                 session=session,
                 user=user,
                 values=form.values(),
+                taken_at=form.cleaned_data["taken_at"],
                 scheduled_minute=form.cleaned_data["scheduled_minute"],
             )
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
-            if result.stopped:
-                return redirect("administrations:detail", pk=session.pk)
             return redirect("administrations:detail", pk=session.pk)
     return render(
         request,
@@ -294,6 +324,31 @@ def vitals_view(request: HttpRequest, pk: int) -> HttpResponse:
 def given_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     session = selectors.session_get(user=user, pk=pk)
+    if session.volume_given_ml is not None:
+        correction = GivenCorrectionForm(
+            request.POST or None,
+            initial={
+                "version": session.version,
+                "volume_given_ml": session.volume_given_ml,
+                "cells_given": session.cells_given,
+                "particles_given": session.particles_given,
+            },
+        )
+        return _form_page(
+            request,
+            session,
+            correction,
+            "Correct the amount given",
+            lambda d: services.session_correct_given(
+                session=session,
+                user=user,
+                version=d["version"],
+                volume_given_ml=d["volume_given_ml"],
+                cells_given=d["cells_given"],
+                particles_given=d["particles_given"],
+                reason=d["reason"],
+            ),
+        )
     form = GivenForm(request.POST or None, initial={"version": session.version})
     return _form_page(
         request,
@@ -307,6 +362,8 @@ def given_view(request: HttpRequest, pk: int) -> HttpResponse:
             volume_given_ml=d["volume_given_ml"],
             cells_given=d["cells_given"],
             particles_given=d["particles_given"],
+            ended_at=d["ended_at"],
+            early_stop_reason=d["early_stop_reason"],
         ),
     )
 
@@ -345,7 +402,11 @@ def ae_list_view(request: HttpRequest) -> HttpResponse:
 @role_required(*READERS)
 def ae_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     event = selectors.adverse_event_get(user=_user(request), pk=pk)
-    return render(request, "administrations/ae_detail.html", {"event": event})
+    return render(
+        request,
+        "administrations/ae_detail.html",
+        {"event": event, "history": selectors.record_history(event)},
+    )
 
 
 @role_required(Role.PHYSICIAN)

@@ -1,5 +1,13 @@
+"""Reads of the audit trail: per record, per patient, per user, one row per changed field."""
+
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
 from django.db import models
 from django.db.models import QuerySet
 
@@ -12,3 +20,71 @@ def audit_for_object(instance: models.Model) -> QuerySet[AuditEvent]:
 
 def audit_for_patient(patient_id: int) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(patient_id_at_event=patient_id)
+
+
+@dataclass(frozen=True)
+class TrailFilters:
+    """What the audit-trail screen narrows to; empty means everything."""
+
+    object_type: str = ""
+    actor_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def trail_filter(events: QuerySet[AuditEvent], filters: TrailFilters) -> QuerySet[AuditEvent]:
+    """``events`` narrowed by ``filters``, newest first, with the actor read in the same query."""
+    if filters.object_type:
+        events = events.filter(object_type=filters.object_type)
+    if filters.actor_id is not None:
+        events = events.filter(actor_id=filters.actor_id)
+    if filters.date_from is not None:
+        events = events.filter(at__date__gte=filters.date_from)
+    if filters.date_to is not None:
+        events = events.filter(at__date__lte=filters.date_to)
+    return events.select_related("actor").order_by("-sequence")
+
+
+def record_label(object_type: str) -> str:
+    """The model's own name for an audited record type (``plans.treatmentplan`` -> ``treatment plan``)."""
+    try:
+        return str(apps.get_model(object_type)._meta.verbose_name)
+    except (LookupError, ValueError):
+        return object_type
+
+
+def field_label(object_type: str, field: str) -> str:
+    """The model field's own label, or the stored name when it has none."""
+    try:
+        model = apps.get_model(object_type)
+        return str(model._meta.get_field(field.removesuffix("_id")).verbose_name)
+    except (LookupError, ValueError):
+        return field.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class TrailRow:
+    """One changed field of one audit event (an event with no field changes gives one row)."""
+
+    event: AuditEvent
+    record: str
+    field: str
+    old: Any
+    new: Any
+
+
+def trail_rows(events: Iterable[AuditEvent]) -> Iterator[TrailRow]:
+    for event in events:
+        record = f"{record_label(event.object_type)} #{event.object_id}"
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        if not changes:
+            yield TrailRow(event, record, "", None, None)
+        for name, pair in changes.items():
+            old, new = ([*pair, None, None])[:2] if isinstance(pair, list) else (None, pair)
+            yield TrailRow(event, record, field_label(event.object_type, name), old, new)
+
+
+def trail_record_types(events: QuerySet[AuditEvent]) -> list[tuple[str, str]]:
+    """The record types present in ``events``, as (value, label) choices."""
+    types = events.order_by().values_list("object_type", flat=True).distinct()
+    return sorted(((t, record_label(t)) for t in types), key=lambda pair: pair[1])

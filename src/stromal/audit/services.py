@@ -10,9 +10,23 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import models
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
-from stromal.audit.models import AuditEvent
+from stromal.audit.chain import GENESIS_HASH, HASHED_FIELDS, ChainReport, event_digest, verify_events
+from stromal.audit.context import current_source
+from stromal.audit.models import AuditChainHead, AuditEvent, CasebookLock
+
+#: The one row of ``AuditChainHead``.
+CHAIN_HEAD_PK = 1
+
+CASEBOOK_LOCKED = (
+    "This patient's casebook is signed off and locked; nothing in it can change. "
+    "An administrator can unlock it, with a reason."
+)
+#: The lock's own records, which change while the casebook is locked.
+LOCK_RECORD_TYPES = frozenset({"audit.casebooklock", "monitoring.casebooksignature"})
 
 
 def _jsonable(value: Any) -> Any:
@@ -41,6 +55,20 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
 
 
+def _locked_head() -> AuditChainHead:
+    """The chain head, locked until the caller's transaction ends (created on first use)."""
+    head = AuditChainHead.objects.select_for_update().filter(pk=CHAIN_HEAD_PK).first()
+    if head is not None:
+        return head
+    try:
+        with transaction.atomic():
+            AuditChainHead.objects.create(pk=CHAIN_HEAD_PK, sequence=0, event_hash=GENESIS_HASH)
+    except IntegrityError:
+        pass  # another writer created it first; take its lock below
+    return AuditChainHead.objects.select_for_update().get(pk=CHAIN_HEAD_PK)
+
+
+@transaction.atomic
 def audit_record(
     *,
     actor: Any,
@@ -51,16 +79,55 @@ def audit_record(
     site_id: int | None = None,
     patient_id: int | None = None,
 ) -> AuditEvent:
-    """Append one event to the audit trail for ``instance``."""
+    """Append one event to the audit trail for ``instance``, linked into the hash chain.
+
+    Raises:
+        PermissionDenied: ``CASEBOOK_LOCKED`` when ``patient_id``'s casebook is
+            locked (every clinical write is audited, so this refuses them all).
+
+    Runs inside the caller's transaction: the change and its audit event are
+    saved together or not at all, and the chain head stays locked until then.
+    """
+    object_type = instance._meta.label_lower
+    if (
+        patient_id is not None
+        and object_type not in LOCK_RECORD_TYPES
+        and CasebookLock.objects.filter(patient_id=patient_id).exists()
+    ):
+        raise PermissionDenied(CASEBOOK_LOCKED)
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
-    return AuditEvent.objects.create(
-        actor=actor if is_user else None,
-        actor_username=getattr(actor, "username", "") if is_user else "system",
-        action=action,
-        object_type=instance._meta.label_lower,
-        object_id=str(instance.pk),
-        site_id_at_event=site_id,
-        patient_id_at_event=patient_id,
-        changes=_jsonable(dict(changes or {})),
-        reason=reason,
+    head = _locked_head()
+    now = timezone.now()
+    content: dict[str, Any] = {
+        "sequence": head.sequence + 1,
+        # Never earlier than the event before it, even if the clock steps back.
+        "at": max(now, head.at) if head.at else now,
+        "actor_id": actor.pk if is_user else None,
+        "actor_username": getattr(actor, "username", "") if is_user else "system",
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(instance.pk),
+        "site_id_at_event": site_id,
+        "patient_id_at_event": patient_id,
+        "changes": _jsonable(dict(changes or {})),
+        "reason": reason,
+        "source": current_source(),
+    }
+    digest = event_digest(content, head.event_hash)
+    event = AuditEvent.objects.create(**content, previous_hash=head.event_hash, event_hash=digest)
+    AuditChainHead.objects.filter(pk=head.pk).update(
+        sequence=content["sequence"], event_hash=digest, at=content["at"]
     )
+    return event
+
+
+def audit_chain_verify(*, using: str = "default") -> ChainReport:
+    """Check the whole trail of database ``using`` against its hash chain (streamed in sequence order)."""
+    rows = (
+        AuditEvent.objects.using(using)
+        .order_by("sequence")
+        .values("id", "previous_hash", "event_hash", *HASHED_FIELDS)
+        .iterator(chunk_size=2000)
+    )
+    head = AuditChainHead.objects.using(using).filter(pk=CHAIN_HEAD_PK).first()
+    return verify_events(rows, head_sequence=head.sequence if head else None)

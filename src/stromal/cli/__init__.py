@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from stromal import RESEARCH_DISCLAIMER, __version__
+from stromal.env import SettingError
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -24,6 +25,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "worker": ("stromal.cli.worker", "run the background task worker"),
     "demo": ("stromal.cli.demo", "create demo logins and load the synthetic demo cohort"),
     "manage": ("stromal.cli.manage", "run a Django management command"),
+    "audit": ("stromal.cli.audit", "verify the tamper-evident audit trail (hash chain)"),
+    "backup": ("stromal.cli.backup", "back the database up, verified (SQLite backup API / pg_dump)"),
+    "restore": ("stromal.cli.restore", "restore a backup into an empty database and verify it"),
     "simulate": ("stromal.cli.simulate", "simulate one virtual patient or a cohort"),
     "trial": ("stromal.cli.trial", "run an in-silico trial from a TOML configuration"),
     "calibrate": (
@@ -68,7 +72,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     module = importlib.import_module(COMMANDS[name][0])
     parser = module.build_parser(f"stromal {name}")
     parsed = parser.parse_args(rest)
-    return int(module.run(parsed))
+    from stromal.audit.context import audit_source
+
+    try:
+        with audit_source(f"command stromal {name}"):
+            return int(module.run(parsed))
+    except SettingError as exc:  # a wrong environment variable: say which, no traceback
+        print(f"stromal: configuration error: {exc}", file=sys.stderr)
+        return USAGE_EXIT
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ Examples::
 
 The patient's covariates set the parameter values in the file (so the cells
 per kg and predicted body weight are the patient's); every other parameter
-is at its nominal value. Exit 0 on success, 2 on bad arguments.
+is at its calibrated nominal value (the installed ``calibrated.toml``, as
+``stromal simulate`` and ``stromal trial`` use), or at the prior's nominal
+value with ``--uncalibrated``. Every parameter and state declares its unit.
+Exit 0 on success, 2 on bad arguments.
 """
 
 from __future__ import annotations
@@ -34,6 +37,12 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser.add_argument("--weight-kg", type=float, default=80.0, help="actual body weight, kg (default 80)")
     parser.add_argument("--height-cm", type=float, default=170.0, help="height, cm (default 170)")
     parser.add_argument("--sex", choices=("male", "female"), default="male", help="sex (default male)")
+    parser.add_argument(
+        "--uncalibrated",
+        action="store_true",
+        help="write the priors' nominal values instead of the calibrated ones (default: calibrated, "
+        "as stromal simulate uses)",
+    )
     return parser
 
 
@@ -58,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             return _fail(option, f"must be between {low:g} and {high:g}, got {value:g}")
     if args.arm and not args.protocol:
         return _fail("--arm", "needs --protocol")
-    params = nominal_parameters()
+    params = nominal_parameters(calibrated=not args.uncalibrated)
     params[PARAMETER_INDEX["weight_kg"]] = args.weight_kg
     params[PARAMETER_INDEX["height_cm"]] = args.height_cm
     params[PARAMETER_INDEX["sex_male"]] = 1.0 if args.sex == "male" else 0.0
@@ -89,5 +98,6 @@ def run(args: argparse.Namespace) -> int:
     if not out.parent.exists():
         return _fail("--out", f"folder {out.parent} does not exist")
     out.write_text(to_sbml(MODEL, params=params, doses=doses, title=title), encoding="utf-8")
-    print(f"wrote {out} ({len(doses)} dose events); research model {MODEL.version}")
+    which = "prior (uncalibrated)" if args.uncalibrated else "calibrated"
+    print(f"wrote {out} ({len(doses)} dose events, {which} nominal values); research model {MODEL.version}")
     return 0

@@ -15,9 +15,13 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Run an in-silico trial from a TOML configuration; writes summary.json, "
-        "outcomes/part-*.parquet (one row per patient and arm) and report.html. " + RESEARCH_DISCLAIMER,
+        "outcomes/part-*.parquet (one row per patient and arm) and report.html. Every key of the TOML, with "
+        "its type, unit, default and rule: docs/trial-config.md; examples: examples/*.toml. A dose outside the "
+        "studied range exits 2 unless the TOML says allow_extrapolation = true. " + RESEARCH_DISCLAIMER,
     )
-    parser.add_argument("--config", required=True, help="trial TOML file (see docs/model.md)")
+    parser.add_argument(
+        "--config", required=True, help="trial TOML file (keys: docs/trial-config.md; examples: examples/)"
+    )
     parser.add_argument("--out", required=True, help="output folder (created if missing)")
     parser.add_argument(
         "--scheduler", default=None, help="Dask scheduler address tcp://HOST:PORT (default: this machine)"
@@ -48,6 +52,11 @@ def run(args: argparse.Namespace) -> int:
         return CONFIG_ERROR_EXIT
     from stromal.model.trial import run_trial
 
+    for extrapolated in config.extrapolated_doses():
+        print(
+            f"stromal trial: warning: {extrapolated.key}: extrapolated dose: {extrapolated.describe()}",
+            file=sys.stderr,
+        )
     progress = not args.quiet and sys.stderr.isatty()
     summary = run_trial(config, args.out, scheduler=args.scheduler, workers=args.workers, progress=progress)
     for arm in summary["arms"]:

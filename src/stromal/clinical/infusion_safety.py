@@ -24,6 +24,19 @@ Interpretation: a vasopressor item fires when the current dose is above the
 baseline dose and at or above the threshold ("increase to at least").
 Observations outside the window produce no hits.
 
+Units (issue #8, class 3): each vasopressor has ONE canonical unit inside the
+rules (``CANONICAL_UNIT``: norepinephrine and phenylephrine µg/min, dopamine
+and epinephrine µg/kg/min, the units of the sources' thresholds where they
+agree). A dose entered in another unit is converted with ``dose_in`` using the
+body weight (µg/kg/min x kg = µg/min); a threshold published in another unit
+(Lanzoni's epinephrine 10 µg/min) is converted the same way, with
+``InfusionBaseline.weight_kg``. So every rule reads every entered dose, and a
+conversion that needs a weight that is not recorded raises
+``DoseConversionError`` instead of dropping the value. Converted values are
+compared with a relative tolerance of ``DOSE_TOLERANCE`` (1e-9, far below any
+rate a pump can set) so that a dose exactly at a threshold in the other unit
+is not lost to binary floating point (15 µg/min / 91.4 kg is 0.164 µg/kg/min).
+
 CTCAE v5.0 "Infusion related reaction" (NCI, US DHHS, 27 Nov 2017): grade 1
 mild transient, no interruption or intervention; 2 interruption or therapy
 indicated but prompt response to symptomatic treatment; 3 prolonged,
@@ -33,7 +46,12 @@ urgent intervention indicated; 5 death.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from enum import StrEnum
+
+from stromal.clinical.protocol import StoppingRuleSet
+from stromal.clinical.validation import ClinicalInputError
 
 START_SOURCE = (
     "Matthay MA et al. Lancet Respir Med 2019;7:154-62, doi:10.1016/S2213-2600(18)30418-1 "
@@ -54,11 +72,101 @@ EPINEPHRINE_UG_KG_MIN = 0.1  # START
 EPINEPHRINE_UG_MIN = 10.0  # Lanzoni
 FIO2_RISE = 0.2
 PEEP_RISE_CMH2O = 5.0
+DOSE_TOLERANCE = 1e-9  # relative; absorbs binary floating point in unit conversions only
+
+WEIGHT_NEEDED = (
+    "{drug} {value:g} {unit} cannot be compared with the stopping rule in {target} without the "
+    "patient's body weight; record the weight (plan or examination) or enter the dose in {target}"
+)
+
+
+class DoseUnit(StrEnum):
+    """Vasopressor infusion-rate units the bedside forms accept."""
+
+    UG_MIN = "µg/min"
+    UG_KG_MIN = "µg/kg/min"
+
+
+#: The one unit each vasopressor has inside the rules.
+CANONICAL_UNIT: dict[str, DoseUnit] = {
+    "norepinephrine": DoseUnit.UG_MIN,
+    "phenylephrine": DoseUnit.UG_MIN,
+    "dopamine": DoseUnit.UG_KG_MIN,
+    "epinephrine": DoseUnit.UG_KG_MIN,
+}
+VASOPRESSORS: tuple[str, ...] = tuple(CANONICAL_UNIT)
+
+
+class DoseConversionError(ClinicalInputError):
+    """A dose needs the body weight for a unit conversion and none is recorded."""
+
+
+def dose_in(
+    value: float,
+    from_unit: DoseUnit,
+    to_unit: DoseUnit,
+    weight_kg: float | None,
+    *,
+    drug: str = "dose",
+    field: str = "weight_kg",
+) -> float:
+    """``value`` (an infusion rate in ``from_unit``) expressed in ``to_unit``.
+
+    µg/kg/min x body weight (kg) = µg/min. A zero rate and a same-unit
+    "conversion" need no weight.
+
+    Raises:
+        DoseConversionError: the units differ, the rate is not zero and
+            ``weight_kg`` is ``None`` (keyed by ``field``, the entered dose's
+            field where the caller gives it).
+        ValueError: ``weight_kg`` is not a positive finite number.
+    """
+    if from_unit is to_unit or value == 0:
+        return value
+    if weight_kg is None:
+        raise DoseConversionError(
+            field,
+            value if field != "weight_kg" else None,
+            WEIGHT_NEEDED.format(drug=drug, value=value, unit=from_unit.value, target=to_unit.value),
+        )
+    if not (math.isfinite(weight_kg) and weight_kg > 0):
+        raise ValueError(f"weight_kg must be a positive number, got {weight_kg!r}")
+    if from_unit is DoseUnit.UG_KG_MIN:
+        return value * weight_kg
+    return value / weight_kg
+
+
+@dataclass(frozen=True)
+class VasopressorThreshold:
+    """One "increase to at least" item of a rule set, in the unit its source gives."""
+
+    drug: str
+    value: float
+    unit: DoseUnit
+
+
+#: Every vasopressor item of every rule set, as published.
+VASOPRESSOR_THRESHOLDS: dict[StoppingRuleSet, tuple[VasopressorThreshold, ...]] = {
+    StoppingRuleSet.START: (
+        VasopressorThreshold("norepinephrine", NOREPINEPHRINE_UG_MIN, DoseUnit.UG_MIN),
+        VasopressorThreshold("phenylephrine", PHENYLEPHRINE_UG_MIN, DoseUnit.UG_MIN),
+        VasopressorThreshold("dopamine", DOPAMINE_UG_KG_MIN, DoseUnit.UG_KG_MIN),
+        VasopressorThreshold("epinephrine", EPINEPHRINE_UG_KG_MIN, DoseUnit.UG_KG_MIN),
+    ),
+    StoppingRuleSet.LANZONI: (
+        VasopressorThreshold("norepinephrine", NOREPINEPHRINE_UG_MIN, DoseUnit.UG_MIN),
+        VasopressorThreshold("phenylephrine", PHENYLEPHRINE_UG_MIN, DoseUnit.UG_MIN),
+        VasopressorThreshold("dopamine", DOPAMINE_UG_KG_MIN, DoseUnit.UG_KG_MIN),
+        VasopressorThreshold("epinephrine", EPINEPHRINE_UG_MIN, DoseUnit.UG_MIN),
+    ),
+}
 
 
 @dataclass(frozen=True)
 class InfusionBaseline:
-    """Values just before the infusion starts. Doses default to 0 (none running)."""
+    """Values just before the infusion starts. Doses default to 0 (none running),
+    each in its drug's ``CANONICAL_UNIT``; ``weight_kg`` (actual body weight)
+    converts thresholds published in another unit."""
 
     fio2: float | None = None
     peep_cmh2o: float | None = None
@@ -67,13 +175,13 @@ class InfusionBaseline:
     phenylephrine_ug_min: float = 0.0
     dopamine_ug_kg_min: float = 0.0
     epinephrine_ug_kg_min: float = 0.0
-    epinephrine_ug_min: float = 0.0
     vasopressor_count: int = 0
+    weight_kg: float | None = None
 
 
 @dataclass(frozen=True)
 class InfusionObservation:
-    """One set of vitals/events recorded during or after the infusion."""
+    """One set of vitals/events recorded during or after the infusion (doses in ``CANONICAL_UNIT``)."""
 
     minutes_since_start: float
     fio2: float | None = None
@@ -84,7 +192,6 @@ class InfusionObservation:
     phenylephrine_ug_min: float = 0.0
     dopamine_ug_kg_min: float = 0.0
     epinephrine_ug_kg_min: float = 0.0
-    epinephrine_ug_min: float = 0.0
     vasopressor_count: int = 0
     new_vt_vf_or_asystole: bool = False
     new_arrhythmia_requiring_cardioversion: bool = False
@@ -115,40 +222,36 @@ class EventHit:
 
 
 def _rose_to(before: float, now: float, threshold: float) -> bool:
-    return now > before and now >= threshold
+    """An "increase to at least": above the baseline and at or above the threshold.
+
+    The threshold comparison allows ``DOSE_TOLERANCE`` (relative) for doses
+    converted between units."""
+    return now > before and now >= threshold * (1 - DOSE_TOLERANCE)
+
+
+def _canonical_dose(source: InfusionBaseline | InfusionObservation, drug: str) -> float:
+    unit = "ug_min" if CANONICAL_UNIT[drug] is DoseUnit.UG_MIN else "ug_kg_min"
+    value: float = getattr(source, f"{drug}_{unit}")
+    return value
 
 
 def _vasopressor_hits(
-    b: InfusionBaseline, o: InfusionObservation, *, lanzoni: bool, prefix: str, source: str
+    b: InfusionBaseline, o: InfusionObservation, rule_set: StoppingRuleSet, prefix: str, source: str
 ) -> list[EventHit]:
-    drugs: list[tuple[str, float, float, float, str]] = [
-        ("norepinephrine", b.norepinephrine_ug_min, o.norepinephrine_ug_min, NOREPINEPHRINE_UG_MIN, "µg/min"),
-        ("phenylephrine", b.phenylephrine_ug_min, o.phenylephrine_ug_min, PHENYLEPHRINE_UG_MIN, "µg/min"),
-        ("dopamine", b.dopamine_ug_kg_min, o.dopamine_ug_kg_min, DOPAMINE_UG_KG_MIN, "µg/kg/min"),
-    ]
-    if lanzoni:
-        drugs.append(
-            ("epinephrine", b.epinephrine_ug_min, o.epinephrine_ug_min, EPINEPHRINE_UG_MIN, "µg/min")
-        )
-    else:
-        drugs.append(
-            (
-                "epinephrine",
-                b.epinephrine_ug_kg_min,
-                o.epinephrine_ug_kg_min,
-                EPINEPHRINE_UG_KG_MIN,
-                "µg/kg/min",
-            )
-        )
     hits = []
-    for name, before, now, threshold, unit in drugs:
+    for item in VASOPRESSOR_THRESHOLDS[rule_set]:
+        unit = CANONICAL_UNIT[item.drug]
+        before, now = _canonical_dose(b, item.drug), _canonical_dose(o, item.drug)
+        if now <= before:
+            continue
+        threshold = dose_in(item.value, item.unit, unit, b.weight_kg, drug=f"{item.drug} threshold")
         if _rose_to(before, now, threshold):
             hits.append(
                 EventHit(
-                    f"{prefix}.vasopressor.{name}",
-                    f"{name} increased to at least {threshold:g} {unit}",
+                    f"{prefix}.vasopressor.{item.drug}",
+                    f"{item.drug} increased to at least {item.value:g} {item.unit.value}",
                     source,
-                    {"baseline": before, "now": now},
+                    {"baseline": before, "now": now, "unit": unit.value},
                 )
             )
     if o.vasopressor_count >= 3 > b.vasopressor_count:
@@ -194,7 +297,7 @@ def start_infusion_events(baseline: InfusionBaseline, observation: InfusionObser
     """START pre-specified infusion-associated events for one observation (empty list: none)."""
     if observation.minutes_since_start > WINDOW_MINUTES:
         return []
-    hits = _vasopressor_hits(baseline, observation, lanzoni=False, prefix="start", source=START_SOURCE)
+    hits = _vasopressor_hits(baseline, observation, StoppingRuleSet.START, "start", START_SOURCE)
     hits += _shared_hits(observation, "start", START_SOURCE)
     b, o = baseline, observation
     if (
@@ -231,7 +334,7 @@ def lanzoni_infusion_events(baseline: InfusionBaseline, observation: InfusionObs
         )
     if o.minutes_since_start > WINDOW_MINUTES:
         return hits
-    hits += _vasopressor_hits(b, o, lanzoni=True, prefix="lanzoni", source=LANZONI_SOURCE)
+    hits += _vasopressor_hits(b, o, StoppingRuleSet.LANZONI, "lanzoni", LANZONI_SOURCE)
     hits += _shared_hits(o, "lanzoni", LANZONI_SOURCE)
     if b.support == "invasive":
         peep_rise = (
@@ -252,6 +355,20 @@ def lanzoni_infusion_events(baseline: InfusionBaseline, observation: InfusionObs
     if b.support == "hfno" and o.support == "invasive":
         hits.append(EventHit("lanzoni.intubation", "on HFNO: intubation", LANZONI_SOURCE))
     return hits
+
+
+def infusion_events(
+    rule_set: StoppingRuleSet, baseline: InfusionBaseline, observation: InfusionObservation
+) -> list[EventHit]:
+    """The pre-specified events of ``rule_set`` (the protocol's) fired by one observation.
+
+    Raises:
+        DoseConversionError: a vasopressor rose and its threshold is published
+            in another unit, but ``baseline.weight_kg`` is not recorded.
+    """
+    if rule_set is StoppingRuleSet.LANZONI:
+        return lanzoni_infusion_events(baseline, observation)
+    return start_infusion_events(baseline, observation)
 
 
 def ctcae_infusion_reaction_grade(

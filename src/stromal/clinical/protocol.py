@@ -231,6 +231,10 @@ class Protocol:
     vitals_minutes: tuple[int, ...] = ()  # vitals during/after each administration, from its start
     stopping_rules: StoppingRuleSet = StoppingRuleSet.START
     stopping_window_hours: float = 6.0
+    # Days an administration may be given before / after its scheduled day without a
+    # physician's documented reason (0, 0: on the scheduled day only).
+    administration_window_days_before: int = 0
+    administration_window_days_after: int = 0
     follow_up: tuple[FollowUpVisit, ...] = ()
     discharge_day: int | None = None
     outpatient: bool = False
@@ -250,6 +254,10 @@ class Protocol:
         codes = [v.code for v in self.follow_up]
         if len(codes) != len(set(codes)):
             raise ProtocolError("follow_up.code", "visit codes must be unique")
+        for key in ("administration_window_days_before", "administration_window_days_after"):
+            value = getattr(self, key)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 30:
+                raise ProtocolError(key, "must be a whole number of days in 0–30")
 
     def arm(self, name: str) -> Arm:
         for a in self.arms:
@@ -360,6 +368,8 @@ def protocol_from_dict(raw: Mapping[str, Any]) -> Protocol:
         "vitals_minutes",
         "stopping_rules",
         "stopping_window_hours",
+        "administration_window_days_before",
+        "administration_window_days_after",
         "follow_up",
         "discharge_day",
         "outpatient",
@@ -413,6 +423,8 @@ def protocol_from_dict(raw: Mapping[str, Any]) -> Protocol:
         vitals_minutes=tuple(raw.get("vitals_minutes", ())),
         stopping_rules=_enum(StoppingRuleSet, "stopping_rules", raw.get("stopping_rules", "start")),
         stopping_window_hours=float(raw.get("stopping_window_hours", 6.0)),
+        administration_window_days_before=raw.get("administration_window_days_before", 0),
+        administration_window_days_after=raw.get("administration_window_days_after", 0),
         follow_up=tuple(visits),
         discharge_day=raw.get("discharge_day"),
         outpatient=bool(raw.get("outpatient", False)),

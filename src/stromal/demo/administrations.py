@@ -5,9 +5,11 @@ product lots in every status; on each of the three protocols a patient whose
 course ran to discharge, with completed, interrupted and stopped sessions;
 adverse events of several CTCAE grades (one serious, flagged for expedited
 review); follow-up visits done, due and overdue. To place visits in the past
-the demo shifts each course's day 0 back in time (a synthetic convenience:
-real courses never move). All writes go through the services, so the rules
-and the audit trail apply. Idempotent: a second run adds nothing.
+the demo shifts each course's day 0, plan meeting and consent back in time (a
+synthetic convenience: real courses never move); every administration is then
+given on its scheduled day, after the consent and never later than now, so
+the services' time rules hold. All writes go through the services, so the
+rules and the audit trail apply. Idempotent: a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from stromal.demo.pathway import _patient_at
 from stromal.demo.users import demo_username, ensure_demo_site
 from stromal.followup import services as followup
 from stromal.followup.models import FollowUpVisit
-from stromal.plans.models import TreatmentPlan
+from stromal.plans.models import Consent, PlanMeeting, TreatmentPlan
 from stromal.plans.selectors import ready_for_treatment
 from stromal.products import services as products
 from stromal.products.models import ProductLot
@@ -43,6 +45,10 @@ BASELINE: dict[str, Any] = {
     "support": "niv",
     "spo2_pct": 93,
     "heart_rate_bpm": 98,
+    "systolic_bp_mmhg": 116,
+    "diastolic_bp_mmhg": 70,
+    "respiratory_rate_per_min": 24,
+    "temperature_c": 37.6,
 }
 RESULTS_CELLS: dict[str, Any] = {
     "sterility": "no_growth",
@@ -65,6 +71,16 @@ RESULTS_EXOSOMES: dict[str, Any] = {
     "endotoxin_eu_per_ml": 0.05,
     "particle_count": 2.0e8,
 }
+
+
+def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    """``day`` at ``hour:minute`` in the site's (active) time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def _on_day(session: AdministrationSession, hour: int = 10) -> dt.datetime:
+    """A start time on the session's scheduled day (never later than now)."""
+    return min(_local(session.scheduled_date, hour), timezone.now() - dt.timedelta(minutes=1))
 
 
 class _Demo:
@@ -105,8 +121,12 @@ class _Demo:
         """Allocate, thaw, check (two people), start and record vitals on the protocol's schedule."""
         lot = self.lot(product_type)
         s = sessions.session_allocate(session=session, lot=lot, user=self.lab, version=session.version)
+        midnight = _local(timezone.localdate(start), 0)
         s = sessions.session_prepare(
-            session=s, user=self.nurse, version=s.version, thawed_at=start - dt.timedelta(minutes=20)
+            session=s,
+            user=self.nurse,
+            version=s.version,
+            thawed_at=max(start - dt.timedelta(minutes=20), midnight),
         )
         for checker in (self.nurse, self.physician):
             s = sessions.identity_check(
@@ -124,6 +144,8 @@ class _Demo:
     def vitals(self, s: AdministrationSession, minutes: list[int], **values: Any) -> None:
         assert s.started_at is not None
         for minute in minutes:
+            if s.started_at + dt.timedelta(minutes=minute) > timezone.now():
+                break  # not yet due
             normal = {
                 "spo2_pct": self.rng.randint(92, 96),
                 "heart_rate_bpm": self.rng.randint(80, 100),
@@ -138,8 +160,10 @@ class _Demo:
                 scheduled_minute=minute,
             )
 
-    def give(self, s: AdministrationSession, product_type: str) -> AdministrationSession:
+    def give(self, s: AdministrationSession, product_type: str, minutes: int = 90) -> AdministrationSession:
+        """Record the amount given, the infusion having run ``minutes`` (within the protocol's span)."""
         s.refresh_from_db()
+        assert s.started_at is not None
         exosome = product_type == "msc_exosome"
         return sessions.session_record_given(
             session=s,
@@ -148,6 +172,7 @@ class _Demo:
             volume_given_ml=3.0 if exosome else 50.0,
             cells_given=None if exosome else 8.0e7,
             particles_given=2.0e8 if exosome else None,
+            ended_at=s.started_at + dt.timedelta(minutes=minutes),
         )
 
 
@@ -193,10 +218,12 @@ def _accepted_patient(
         },
     )
     plan = TreatmentPlan.objects.get(patient__site=demo.site, patient__mrn=f"DEMO-{n:04d}")
-    # Synthetic time shift so that this course's visits fall due in the demo.
-    TreatmentPlan.objects.filter(pk=plan.pk).update(
-        start_date=timezone.localdate() - dt.timedelta(days=day0_days_ago)
-    )
+    # Synthetic time shift so that this course's visits fall due in the demo: day 0,
+    # the plan meeting and the consent move back together, keeping their order.
+    day0 = timezone.localdate() - dt.timedelta(days=day0_days_ago)
+    TreatmentPlan.objects.filter(pk=plan.pk).update(start_date=day0)
+    PlanMeeting.objects.filter(plan=plan).update(held_at=_local(day0, 8))
+    Consent.objects.filter(plan=plan).update(given_at=_local(day0, 9))
     plan.refresh_from_db()
     return plan
 
@@ -229,14 +256,15 @@ def load_administrations() -> None:
         # Day 28 done, Month 3 overdue; a grade-1 fever graded on day 1.
         plan = _accepted_patient(demo, 101, "clinic-ucmsc-iv-2day", passwords, 120)
         first, second = sessions.sessions_schedule(plan=plan, user=demo.nurse)
-        s = demo.run(first, "uc_msc", start=now - dt.timedelta(hours=5))
+        s = demo.run(first, "uc_msc", start=_on_day(first))
         demo.vitals(s, [0, 15, 30, 60, 90, 120])
         demo.give(s, "uc_msc")
+        assert s.started_at is not None
         fever = sessions.adverse_event_report(
             session=s,
             user=demo.nurse,
             term="Fever",
-            onset_at=now - dt.timedelta(hours=3),
+            onset_at=s.started_at + dt.timedelta(hours=2),
             description="Synthetic: 38.1 °C two hours after the infusion, settled with paracetamol.",
         )
         sessions.adverse_event_grade(
@@ -250,7 +278,7 @@ def load_administrations() -> None:
             outcome="recovered",
             action_taken="treated",
         )
-        s = demo.run(second, "uc_msc", start=now - dt.timedelta(hours=3))
+        s = demo.run(second, "uc_msc", start=_on_day(second))
         demo.vitals(s, [0, 15, 30, 60])
         demo.give(s, "uc_msc")
         _discharge(demo, plan, "Synthetic: two UC-MSC infusions on days 1 and 2; one grade-1 fever.")
@@ -267,18 +295,23 @@ def load_administrations() -> None:
         # and resumed; discharged; Day 28 visit due now.
         plan = _accepted_patient(demo, 102, "msc-exosome-inhaled-5day", passwords, 30)
         for i, session in enumerate(sessions.sessions_schedule(plan=plan, user=demo.nurse)):
-            s = demo.run(session, "msc_exosome", start=now - dt.timedelta(hours=3, minutes=10 * i))
+            s = demo.run(session, "msc_exosome", start=_on_day(session, hour=9 + i))
             demo.vitals(s, [0, 15])
             if i == 2:
                 s.refresh_from_db()
+                started = s.started_at
+                assert started is not None
                 s = sessions.session_interrupt(
                     session=s,
                     user=demo.nurse,
                     version=s.version,
                     reason="Synthetic: nebuliser mesh blocked; replaced.",
+                    at=started + dt.timedelta(minutes=18),
                 )
-                s = sessions.session_resume(session=s, user=demo.nurse, version=s.version)
-            demo.give(s, "msc_exosome")
+                s = sessions.session_resume(
+                    session=s, user=demo.nurse, version=s.version, at=started + dt.timedelta(minutes=24)
+                )
+            demo.give(s, "msc_exosome", minutes=30)
         _discharge(
             demo,
             plan,
@@ -290,7 +323,7 @@ def load_administrations() -> None:
         # a serious grade-3 event flagged for expedited review.
         plan = _accepted_patient(demo, 103, "start-like-single-iv", passwords, 2)
         [only] = sessions.sessions_schedule(plan=plan, user=demo.nurse)
-        s = demo.run(only, "bm_msc", start=now - dt.timedelta(hours=2))
+        s = demo.run(only, "bm_msc", start=_on_day(only))
         demo.vitals(s, [0, 15])
         result = sessions.vitals_record(
             session=s,
@@ -321,13 +354,15 @@ def load_administrations() -> None:
             action_taken="stopped",
         )
 
-        # Clinic protocol, day 0 yesterday: day 1 given, day 2 running now (interrupted).
-        plan = _accepted_patient(demo, 104, "clinic-ucmsc-iv-2day", passwords, 1)
+        # Clinic protocol, day 0 two days ago: day 1 given yesterday, day 2 running now (interrupted).
+        plan = _accepted_patient(demo, 104, "clinic-ucmsc-iv-2day", passwords, 2)
         first, second = sessions.sessions_schedule(plan=plan, user=demo.nurse)
-        s = demo.run(first, "uc_msc", start=now - dt.timedelta(hours=3))
+        s = demo.run(first, "uc_msc", start=_on_day(first))
         demo.vitals(s, [0, 15, 30, 60, 90, 120])
         demo.give(s, "uc_msc")
-        s = demo.run(second, "uc_msc", start=now - dt.timedelta(minutes=40))
+        s = demo.run(
+            second, "uc_msc", start=max(now - dt.timedelta(minutes=40), _local(timezone.localdate(), 0))
+        )
         demo.vitals(s, [0, 15, 30])
         s.refresh_from_db()
         sessions.session_interrupt(

@@ -216,9 +216,10 @@ def _patient_at(
         name=f"{rng.choice(FIRST_NAMES)} Kin (synthetic)",
         relationship=rng.choice(["spouse", "daughter", "son"]),
     )
-    when = timezone.now().replace(hour=8, minute=30, second=0, microsecond=0) - dt.timedelta(
-        hours=rng.randint(0, 3)
-    )
+    # Day 1 of the demo course: 9 to 12 hours ago, so that the meeting (+1 h), consent (+2 h)
+    # and a demo administration started 5 h ago keep the pathway's order and none lies in
+    # the future, whatever the time of day the demo is loaded.
+    when = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=9 + rng.randint(0, 3))
     encounter: Encounter = encounter_schedule(patient=patient, user=coordinator, scheduled_for=when)
     if stage == "scheduled":
         return
@@ -247,7 +248,7 @@ def _patient_at(
     meeting = meeting_record(
         plan=plan,
         user=physician,
-        held_at=when + dt.timedelta(hours=4),
+        held_at=when + dt.timedelta(hours=1),
         physicians=[adams, brown],
         options_discussed=[arm, "conventional"],
         family_members=[relative],
@@ -274,7 +275,7 @@ def _patient_at(
         plan=plan,
         user=coordinator,
         given_by=patient.full_name,
-        given_at=when + dt.timedelta(hours=5),
+        given_at=when + dt.timedelta(hours=2),
         witness_name=f"{relative.name}",
         information_sheet_version="IS-DEMO-1.0",
     )

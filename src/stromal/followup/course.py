@@ -21,7 +21,7 @@ from stromal.pathway.sections import Line, SectionSpec
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient
 from stromal.plans.models import PlanStatus, TreatmentPlan
-from stromal.plans.selectors import ready_for_treatment
+from stromal.plans.selectors import plan_lineage, ready_for_treatment
 
 
 def course_extra(
@@ -30,13 +30,15 @@ def course_extra(
     """The facts ``stromal.followup.steps`` reads, for one patient's current plan."""
     if plan is None:
         return {}
-    discharge = Discharge.objects.filter(plan=plan).only("discharged_at").first()
+    course = frozenset(version.pk for version in plan_lineage(plan))
+    discharge = Discharge.objects.filter(plan_id__in=course).only("discharged_at").first()
     return course_extra_from(
         plan=plan,
-        sessions=list(AdministrationSession.objects.filter(plan=plan).order_by("sequence")),
-        visits=list(FollowUpVisit.objects.filter(plan=plan).order_by("target_date")),
+        sessions=list(AdministrationSession.objects.filter(plan_id__in=course).order_by("sequence")),
+        visits=list(FollowUpVisit.objects.filter(plan_id__in=course).order_by("target_date")),
         discharge_at=discharge.discharged_at if discharge else None,
         today=today,
+        course_plan_ids=course,
     )
 
 
@@ -47,14 +49,20 @@ def course_extra_from(
     visits: Sequence[FollowUpVisit],
     discharge_at: dt.datetime | None,
     today: dt.date | None = None,
+    course_plan_ids: frozenset[int] | None = None,
 ) -> dict[str, Any]:
     """``course_extra`` from rows already read (the patient page reads them once for all its parts).
 
-    ``sessions`` and ``visits`` may hold other plans' rows; only ``plan``'s count.
+    ``sessions`` and ``visits`` may hold other plans' rows; only those of the course count:
+    ``plan`` and the revisions it supersedes (``course_plan_ids``, default ``plan`` alone),
+    so what was given under an earlier revision stays in the course.
     """
     today = today or timezone.localdate()
-    mine = sorted((s for s in sessions if s.plan_id == plan.pk), key=lambda s: s.sequence)
-    plan_visits = sorted((v for v in visits if v.plan_id == plan.pk), key=lambda v: (v.target_date, v.pk))
+    course = course_plan_ids or frozenset({plan.pk})
+    mine = sorted(
+        (s for s in sessions if s.plan_id in course), key=lambda s: (s.scheduled_date, s.sequence, s.pk)
+    )
+    plan_visits = sorted((v for v in visits if v.plan_id in course), key=lambda v: (v.target_date, v.pk))
     open_visits = [v for v in plan_visits if v.status == VisitStatus.SCHEDULED]
     nxt = open_visits[0] if open_visits else None
     return {
@@ -244,6 +252,7 @@ def patient_course(patient: Patient) -> dict[str, Any]:
         sessions=list(AdministrationSession.objects.filter(patient=patient).select_related("product")),
         adverse_events=list(AdverseEvent.objects.filter(patient=patient)),
         has_followup=FollowUpVisit.objects.filter(patient=patient).exists(),
+        course_plan_ids=frozenset(p.pk for p in plan_lineage(live)) if live else None,
     )
 
 
@@ -253,16 +262,19 @@ def patient_course_from(
     sessions: Sequence[AdministrationSession],
     adverse_events: Sequence[AdverseEvent],
     has_followup: bool,
+    course_plan_ids: frozenset[int] | None = None,
 ) -> dict[str, Any]:
     """``patient_course`` from rows already read; ``live`` is the patient's approved plan, if any.
 
     The treatment gate (``ready_for_treatment``, two queries) is asked only for an
-    approved plan that has no administration yet, the one case where it matters.
+    approved plan whose course (``live`` and the revisions it supersedes,
+    ``course_plan_ids``) has no administration yet, the one case where it matters.
     """
+    course = course_plan_ids or (frozenset({live.pk}) if live is not None else frozenset())
     schedulable = (
         live
         if live is not None
-        and not any(s.plan_id == live.pk for s in sessions)
+        and not any(s.plan_id in course for s in sessions)
         and ready_for_treatment(live)
         and not live.protocol_version.to_protocol().arm(live.arm_name).is_control
         else None

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from stromal.accounts.zones import zone_help
 from stromal.clinical.observations import FIELDS
 from stromal.forms_clinical import ClinicalField
 
@@ -18,6 +21,10 @@ class DischargeForm(forms.Form):
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Discharge summary")
     recommendations = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["discharged_at"].help_text = zone_help()
+
 
 class VisitCompleteForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
@@ -28,3 +35,12 @@ class VisitCompleteForm(forms.Form):
 class VisitMissedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(max_length=500, label="Why was the visit missed?")
+
+
+class VisitAmendForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    completed_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}), label="Visit date", required=False
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Notes")
+    reason = forms.CharField(max_length=500, label="Reason for the correction (kept in the visit's history)")

@@ -15,7 +15,7 @@ from typing import Any
 
 from stromal.pathway.timeline import BLOCKED, DONE, SKIPPED, UPCOMING, CourseFacts, Step
 
-_ENDED = {"completed", "cancelled"}
+_ENDED = {"completed", "stopped_early", "cancelled"}  # stopped_early: given, shorter than the minimum
 
 # What the open session needs next, by status: (action, roles).
 _SESSION_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -39,9 +39,10 @@ def _treated(f: CourseFacts) -> bool:
 
 def administrations_step(f: CourseFacts) -> Step:
     title = "Administrations"
-    if f.plan_is_control and f.decision == "accept":
-        return Step("administrations", title, SKIPPED, detail="conventional treatment only")
     sessions = _sessions(f)
+    # A course revised to conventional treatment after doses were given still shows them.
+    if f.plan_is_control and f.decision == "accept" and not sessions:
+        return Step("administrations", title, SKIPPED, detail="conventional treatment only")
     n = int(f.extra.get("n_administrations") or len(sessions) or 0)
     if not sessions:
         link = ("plans:detail", f.plan_id) if f.plan_id else None
@@ -55,6 +56,13 @@ def administrations_step(f: CourseFacts) -> Step:
             link=link,
         )
     done = [s for s in sessions if s["status"] in _ENDED or (s["status"] == "stopped" and s["given"])]
+    if f.plan_is_control and all(s in done for s in sessions):
+        detail = f"{len(done)} of {len(sessions)} done, then conventional treatment only · " + ", ".join(
+            f"day {s['day']}: {s['status']}" for s in sessions
+        )
+        return Step(
+            "administrations", title, DONE, detail=detail, link=("administrations:detail", sessions[-1]["id"])
+        )
     detail = f"{len(done)} of {len(sessions)} done · " + ", ".join(
         f"day {s['day']}: {s['status']}" for s in sessions
     )

@@ -10,6 +10,8 @@ urlpatterns = [
     path("", views.overdue_view, name="overdue"),
     path("patient/<int:patient_pk>/", views.calendar_view, name="calendar"),
     path("plan/<int:plan_pk>/discharge/", views.discharge_view, name="discharge"),
+    path("visit/<int:pk>/", views.visit_view, name="visit"),
+    path("visit/<int:pk>/amend/", views.visit_amend_view, name="amend"),
     path("visit/<int:pk>/complete/", views.visit_complete_view, name="complete"),
     path("visit/<int:pk>/missed/", views.visit_missed_view, name="missed"),
 ]

@@ -13,8 +13,9 @@ from django.utils import timezone
 from stromal.accounts.access import role_required
 from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS, Role
+from stromal.audit.selectors import audit_for_object
 from stromal.followup import selectors, services
-from stromal.followup.forms import DischargeForm, VisitCompleteForm, VisitMissedForm
+from stromal.followup.forms import DischargeForm, VisitAmendForm, VisitCompleteForm, VisitMissedForm
 from stromal.followup.schedule import months_between, visit_state
 from stromal.patients.selectors import patient_get
 from stromal.plans.selectors import plan_get
@@ -147,3 +148,52 @@ def visit_complete_view(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*services.VISIT_RECORDERS)
 def visit_missed_view(request: HttpRequest, pk: int) -> HttpResponse:
     return _visit_form(request, pk, VisitMissedForm)
+
+
+@role_required(*READERS)
+def visit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One visit: its window, what was recorded (date, notes) and its history of corrections."""
+    user = _user(request)
+    visit = selectors.visit_get(user=user, pk=pk)
+    return render(
+        request,
+        "followup/visit.html",
+        {
+            "visit": visit,
+            "history": audit_for_object(visit).order_by("at", "id"),
+            "may_record": user.role in {r.value for r in services.VISIT_RECORDERS},
+        },
+    )
+
+
+@role_required(*services.VISIT_RECORDERS)
+def visit_amend_view(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user(request)
+    visit = selectors.visit_get(user=user, pk=pk)
+    form = VisitAmendForm(
+        request.POST or None,
+        initial={"version": visit.version, "completed_on": visit.completed_on, "notes": visit.notes},
+    )
+    if visit.status != "completed":
+        del form.fields["completed_on"]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.visit_amend(
+                visit=visit,
+                user=user,
+                version=d["version"],
+                reason=d["reason"],
+                completed_on=d.get("completed_on"),
+                notes=d["notes"],
+            )
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        else:
+            return redirect("followup:visit", pk=visit.pk)
+    return render(
+        request,
+        "followup/visit_form.html",
+        {"form": form, "visit": visit, "title": "Correct the recorded visit"},
+        status=400 if request.method == "POST" else 200,
+    )

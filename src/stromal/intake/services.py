@@ -14,6 +14,7 @@ from stromal.accounts.models import Site, User
 from stromal.accounts.roles import Role
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
+from stromal.chronology import require_not_before
 from stromal.examinations.models import Encounter
 from stromal.examinations.services import encounter_schedule
 from stromal.intake.models import (
@@ -119,6 +120,13 @@ def _contact_field(method: str) -> str:
     return {"email": "email", "phone": "phone"}.get(method, "contact_other")
 
 
+def _require_after_receipt(request: ConsultationRequest, field: str, at: dt.datetime) -> None:
+    """An appointment cannot lie before the request that asked for it was received."""
+    require_not_before(
+        field, at, request.created_at, label="The appointment", earlier_label="the request's receipt"
+    )
+
+
 @transaction.atomic
 def request_transition(
     *,
@@ -144,6 +152,7 @@ def request_transition(
     if notes is not None:
         fields["triage_notes"] = notes
     if scheduled_for is not None:
+        _require_after_receipt(request, "scheduled_for", scheduled_for)
         fields["scheduled_for"] = scheduled_for
     update_versioned(request, expected_version=version, **fields)
     audit_change(
@@ -220,6 +229,7 @@ def request_convert(
     check_version(request, expected_version=version)
     if request.status not in (RequestStatus.CONTACTED, RequestStatus.SCHEDULED):
         raise ValidationError(CONVERT_NEEDS_SCHEDULE)
+    _require_after_receipt(request, "examination_at", examination_at)
     patient = patient_create(
         user=user,
         mrn=mrn,

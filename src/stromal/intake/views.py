@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
 from stromal.accounts.access import role_required
 from stromal.accounts.models import Site
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import format_when
 from stromal.forms_clinical import add_service_errors
 from stromal.intake.client_address import client_address
 from stromal.intake.forms import ConvertForm, PublicRequestForm, RescheduleForm, TriageForm
@@ -106,7 +106,7 @@ class QueueRow:
 def _queue_row(r: ConsultationRequest) -> QueueRow:
     method = _CONTACT_LABELS.get(r.contact_method, r.contact_method)
     return QueueRow(
-        received=f"{localtime(r.created_at):%Y-%m-%d %H:%M}",
+        received=format_when(r.created_at),
         name=r.full_name,
         url=pk_reverse("intake:detail", r.pk),
         contact=f"{method}: {r.contact_text}",

@@ -90,7 +90,7 @@ _CORE: tuple[ParameterSpec, ...] = (
         Fixed(0.0),
     ),
     _P("k_pm", 0.6, "/(M-units h)", "pathogen killing by resident phagocytes", REYNOLDS, Fixed(0.6)),
-    _P("k_mp", 0.01, "/(1e6 cells/cc)", "resident phagocyte exhaustion by pathogen", REYNOLDS, Fixed(0.01)),
+    _P("k_mp", 0.01, "/(1e6 cells/cc h)", "resident phagocyte exhaustion by pathogen", REYNOLDS, Fixed(0.01)),
     _P("s_m", 0.005, "M-units/h", "resident phagocyte source", REYNOLDS, Fixed(0.005)),
     _P("mu_m", 0.002, "1/h", "resident phagocyte decay", REYNOLDS, Fixed(0.002)),
     _P("p_inf", 20.0, "1e6 cells/cc", "pathogen carrying capacity", REYNOLDS, Fixed(20.0)),

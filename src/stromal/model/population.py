@@ -6,9 +6,11 @@ height, weight and FiO2 are parameters too) drawn with
 candidate is simulated from the insult (t = 0) for up to
 ``onset_window_h`` hours; ARDS onset is the first hour with P/F ≤ 300 mmHg
 (Berlin: within one week of the insult); enrolment is ``enrolment_delay_h``
-later, where the Berlin grade is read from P/F with
+later (whole hours; drawn uniformly per candidate when a range is given),
+where the Berlin grade is read from P/F with
 :func:`stromal.clinical.berlin.berlin_severity`. A candidate is rejected if
-it never reaches ARDS, dies or resolves (P/F > 300) before enrolment, or
+it never reaches ARDS, dies or resolves (P/F > 300) before enrolment, has a
+P/F at enrolment outside ``pf_enrolment_mmhg``, or
 falls in a (aetiology × severity) cell whose quota is full: acceptance–
 rejection to match a target mix, as in Allen RJ, Rieger TR, Musante CJ,
 CPT Pharmacometrics Syst Pharmacol 2016;5:140–6, doi:10.1002/psp4.12063.
@@ -194,6 +196,7 @@ class _Screen:
     severity: list[str | None]
     pf: FloatArray
     onset_h: FloatArray
+    delay_h: FloatArray
     enrol_index: npt.NDArray[np.int64]
     y: FloatArray
 
@@ -202,7 +205,8 @@ def screen_candidates(
     params: FloatArray, config: PopulationConfig, engine: Engine, rng: np.random.Generator
 ) -> _Screen:
     """Simulate candidates from the insult and find onset, enrolment and grade."""
-    t_h = np.arange(0.0, config.onset_window_h + config.enrolment_delay_h + 1.0, 1.0)
+    low_h, high_h = config.enrolment_delay_h
+    t_h = np.arange(0.0, config.onset_window_h + high_h + 1.0, 1.0)
     result = engine.simulate(params, t_h)
     pf = np.asarray(result.observables["pf_ratio"], dtype=np.float64)
     hazard = result.state("cumulative_death_hazard")
@@ -214,7 +218,12 @@ def screen_candidates(
     hypoxaemic = (pf[:, window] <= ARDS_PF_MMHG) & ok[:, None]
     has_onset = hypoxaemic.any(axis=1)
     onset_index = np.argmax(hypoxaemic, axis=1) + int(np.argmax(window))  # index into t_h
-    delay = round(config.enrolment_delay_h)
+    # Whole hours (the screening grid is hourly); one value unless a range is given.
+    delay = (
+        np.full(n, round(low_h), dtype=np.int64)
+        if low_h == high_h
+        else rng.integers(round(low_h), round(high_h) + 1, n)
+    )
     enrol_index = np.minimum(onset_index + delay, len(t_h) - 1)
     rows = np.arange(n)
     pf_enrol = pf[rows, enrol_index]
@@ -222,6 +231,7 @@ def screen_candidates(
     # (P(dead) = 1 - exp(-H)); survivors restart with a fresh draw at enrolment,
     # which is exact because the exponential threshold is memoryless.
     died = hazard[rows, enrol_index] - hazard[:, 0] >= rng.exponential(1.0, n)
+    pf_low, pf_high = config.pf_enrolment_mmhg
     reasons: list[str] = []
     severities: list[str | None] = []
     for i in range(n):
@@ -234,6 +244,8 @@ def screen_candidates(
             reasons.append("died_before_enrolment")
         elif grade is None:
             reasons.append("resolved_before_enrolment")
+        elif not pf_low <= pf_enrol[i] <= pf_high:
+            reasons.append("pf_outside_enrolment_range")
         else:
             reasons.append("")
         severities.append(grade)
@@ -245,6 +257,7 @@ def screen_candidates(
         severity=severities,
         pf=pf_enrol,
         onset_h=t_h[onset_index],
+        delay_h=delay.astype(np.float64),
         enrol_index=enrol_index.astype(np.int64),
         y=result.y[rows, enrol_index, :],
     )
@@ -303,7 +316,7 @@ def generate_population(
                 remaining[grade] -= 1
                 taken += 1
                 row = params[i].copy()
-                row[enrol_col] = float(screen.onset_h[i] + config.enrolment_delay_h)
+                row[enrol_col] = float(screen.onset_h[i] + screen.delay_h[i])
                 accepted.append(
                     (aetiology, grade, row, screen.y[i], float(screen.pf[i]), float(screen.onset_h[i]))
                 )

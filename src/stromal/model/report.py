@@ -119,14 +119,25 @@ def summarise(
                 t_arm = tally.arms[arm.name]
                 n_t, d_t = t_arm.measured_by.get(28, 0), t_arm.deaths_by.get(28, 0)
                 n_c, d_c = ref.measured_by.get(28, 0), ref.deaths_by.get(28, 0)
+            weights = dict(zip((a.name for a in config.arms), config.weights, strict=True))
+            allocation = (weights[arm.name], weights[reference.name])
             for size in config.analysis.power_n_per_arm or (config.population.n_per_arm,):
                 est = st.simulated_power_counts(
-                    d_t, n_t, d_c, n_c, n_per_arm=size, n_trials=config.analysis.power_trials, rng=rng
+                    d_t,
+                    n_t,
+                    d_c,
+                    n_c,
+                    n_per_arm=size,
+                    n_trials=config.analysis.power_trials,
+                    rng=rng,
+                    allocation=allocation,
                 )
                 power.append(
                     {
                         "arm": arm.name,
                         "n_per_arm": size,
+                        "n_arm": size * allocation[0],
+                        "n_reference": size * allocation[1],
                         "trials": config.analysis.power_trials,
                         "power": _num(est.value),
                         "power_ci95": _ci(est.ci95),
@@ -134,26 +145,33 @@ def summarise(
                 )
     n_cand = population.get("n_candidates", 0)
     calibration = calibration or {"used": False, "reason": "not recorded"}
+    from stromal.model.trial import block_size
+
+    ratio = ":".join(str(w) for w in config.weights)
     return {
         "model_version": model_version,
         "seed": config.seed,
         "title": config.title,
         "disclaimer": MODEL_DISCLAIMER,
         "design": (
-            "Randomised (permuted blocks per chunk of patients); primary estimates use allocated arms. "
+            f"Randomised {ratio} ({', '.join(a.name for a in config.arms)}) in permuted blocks of "
+            f"{block_size(config.weights)} stratified by severity, per chunk of patients; "
+            "primary estimates use allocated arms. "
             + (
                 "Paired digital-twin estimates simulate every enrolled patient under every arm."
                 if config.analysis.paired
                 else ""
             )
         ),
+        "allocation": {a.name: w for a, w in zip(config.arms, config.weights, strict=True)},
+        "dose_extrapolated": [e.as_dict() for e in config.extrapolated_doses()],
         "arms": arms,
         "comparisons": comparisons,
         "paired_comparisons": paired,
         "subgroups": _subgroups(tally),
         "power": power,
-        "power_method": "Monte-Carlo trials drawing n per arm with replacement from the simulated outcomes "
-        "(deaths ~ Binomial(n, simulated risk)); two-proportion z test at alpha 0.05.",
+        "power_method": "Monte-Carlo trials drawing n × the arm's allocation weight per arm with replacement "
+        "from the simulated outcomes (deaths ~ Binomial(n, simulated risk)); two-proportion z test at alpha 0.05.",
         "sweep": sweep or [],
         "population": {
             "enrolled": tally.enrolled,
@@ -279,7 +297,7 @@ def render_html(summary: dict[str, Any], tally: TrialTally, config: TrialConfig)
         for c in summary["paired_comparisons"]
     )
     power = "".join(
-        f"<tr><td>{html.escape(p['arm'])}</td><td>{p['n_per_arm']}</td><td>{_fmt(p['power'])} ({_fmt(p['power_ci95'][0])}–{_fmt(p['power_ci95'][1])})</td></tr>"
+        f"<tr><td>{html.escape(p['arm'])}</td><td>{p['n_arm']} vs {p['n_reference']}</td><td>{_fmt(p['power'])} ({_fmt(p['power_ci95'][0])}–{_fmt(p['power_ci95'][1])})</td></tr>"
         for p in summary["power"]
     )
     pop = summary["population"]
@@ -288,16 +306,33 @@ def render_html(summary: dict[str, Any], tally: TrialTally, config: TrialConfig)
 <h1>{html.escape(summary["title"])}</h1>
 <p class="warn"><strong>{html.escape(summary["disclaimer"])}</strong></p>
 <p>Model version <strong>{html.escape(summary["model_version"])}</strong>, seed <strong>{summary["seed"]}</strong>. {html.escape(summary["design"])}</p>
+{_extrapolation_html(summary["dose_extrapolated"])}
 <p>Parameters: {html.escape(_calibration_text(summary["calibration"]))}</p>
 <p>Enrolled {pop["enrolled"]} of {pop["target"]} targeted from {pop["candidates"]} candidates (acceptance {_fmt(pop["acceptance_rate"], 3)}); solver failure rate {_fmt(summary["failure_rate"], 4)}. Shortfall: {html.escape(json.dumps(pop["shortfall"]))}.</p>
 <h2>Arms (randomised allocation)</h2><table><tr><th>arm</th><th>n</th><th>28-day mortality (95 % CI)</th><th>90-day mortality</th><th>VFD to day 28 (mean)</th><th>P/F day 7 (median)</th><th>failed</th></tr>{rows}</table>
 <h2>Comparisons with the reference arm</h2><table><tr><th>arm</th><th>risk ratio 28 d (95 % CI, Katz)</th><th>risk difference</th><th>log-rank p</th></tr>{comps}</table>
 <h2>Paired digital twins</h2><table><tr><th>arm</th><th>patients</th><th>risk difference 28 d vs reference (95 % CI)</th></tr>{paired}</table>
-<h2>Power</h2><p>{html.escape(summary["power_method"])}</p><table><tr><th>arm</th><th>n per arm</th><th>power (95 % Monte-Carlo CI)</th></tr>{power}</table>
+<h2>Power</h2><p>{html.escape(summary["power_method"])}</p><table><tr><th>arm</th><th>patients (arm vs reference)</th><th>power (95 % Monte-Carlo CI)</th></tr>{power}</table>
 <h2>Uncertainty</h2><p>{html.escape(summary["uncertainty"])}</p><p>{html.escape(summary["precision"]["note"])}</p>
 {"".join(parts)}
 <h2>Configuration</h2><pre>{html.escape(json.dumps(summary["config"], indent=2))}</pre>
 </body></html>"""
+
+
+def _extrapolation_html(extrapolated: list[dict[str, Any]]) -> str:
+    """A warning block naming every dose outside the studied range (empty if none)."""
+    if not extrapolated:
+        return ""
+    items = "".join(
+        f"<li><code>{html.escape(e['key'])}</code> = {e['dose']:g} {html.escape(e['unit'])}: studied "
+        f"{e['studied_low']:g}–{e['studied_high']:g} {html.escape(e['unit'])} per administration</li>"
+        for e in extrapolated
+    )
+    return (
+        '<div class="warn" id="dose-extrapolated"><strong>Extrapolated dose.</strong> These doses lie outside '
+        "every dose given in the shipped protocols and the cited trials (allow_extrapolation = true); the model's "
+        f"dose-response there is untested.<ul>{items}</ul></div>"
+    )
 
 
 def _calibration_text(calibration: dict[str, Any]) -> str:

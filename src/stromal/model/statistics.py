@@ -267,10 +267,12 @@ def simulated_power_counts(
     n_trials: int,
     rng: np.random.Generator,
     alpha: float = 0.05,
+    allocation: tuple[int, int] = (1, 1),
 ) -> Estimate:
     """Power by repeated simulated trials: the fraction with p < ``alpha``.
 
-    Each simulated trial draws ``n_per_arm`` virtual patients per arm with
+    Each simulated trial draws ``n_per_arm`` × the arm's ``allocation``
+    weight (treated, control) virtual patients per arm with
     replacement from the simulated outcomes (a bootstrap of the virtual
     population) and tests 28-day mortality with the two-proportion z test.
     For a yes/no outcome the number of deaths among ``n_per_arm`` draws with
@@ -281,10 +283,11 @@ def simulated_power_counts(
     """
     if n_trials == 0 or n_treated == 0 or n_control == 0:
         return Estimate(math.nan, (math.nan, math.nan))
-    treated = rng.binomial(n_per_arm, events_treated / n_treated, n_trials)
-    control = rng.binomial(n_per_arm, events_control / n_control, n_trials)
+    size_t, size_c = n_per_arm * allocation[0], n_per_arm * allocation[1]
+    treated = rng.binomial(size_t, events_treated / n_treated, n_trials)
+    control = rng.binomial(size_c, events_control / n_control, n_trials)
     hits = sum(
-        two_proportion_p_value(int(a), n_per_arm, int(c), n_per_arm) < alpha
+        two_proportion_p_value(int(a), size_t, int(c), size_c) < alpha
         for a, c in zip(treated, control, strict=True)
     )
     return Estimate(hits / n_trials, wilson_interval(hits, n_trials))

@@ -5,9 +5,12 @@ Design (stated in every report):
 * The trial is cut into fixed chunks of patients. Chunk ``k`` draws its own
   patients, allocation and death thresholds from ``SeedSequence([seed, k])``,
   so results do not depend on how many workers run the chunks.
-* Randomisation: permuted blocks inside each chunk (chunk sizes are
-  multiples of the number of arms), so every arm gets exactly
-  ``n_per_arm`` patients when the population fills its quotas.
+* Randomisation: stratified permuted blocks inside each chunk (see
+  :func:`allocate`): arms get patients in the ratio of their ``allocation``
+  weights, exactly over the chunk (chunk sizes are multiples of the sum of
+  the weights, so an arm of weight w gets w × ``n_per_arm`` patients when the
+  population fills its quotas) and within one block in every severity
+  stratum.
 * Paired "digital twin" design (``[analysis] paired = true``, default): every
   enrolled virtual patient is also simulated under every arm, with the same
   parameters and the same death threshold (common random numbers). The
@@ -49,9 +52,62 @@ MORTALITY_DAYS = (28, 60, 90)
 
 
 def chunk_size_for(config: TrialConfig) -> int:
-    """Chunk size rounded up to a multiple of the number of arms."""
-    k = len(config.arms)
+    """Chunk size rounded up to a multiple of the sum of the allocation weights."""
+    k = sum(config.weights)
     return max(k, int(np.ceil(config.chunk_size / k)) * k)
+
+
+#: Blocks hold this many allocation units (one unit = each arm ``allocation`` times).
+BLOCK_UNITS = 2
+
+
+def block_size(weights: Sequence[int]) -> int:
+    """Patients per randomisation block: ``BLOCK_UNITS`` × the sum of the allocation weights.
+
+    1:1 gives blocks of 4, 2:1 blocks of 6, 1:1:1 blocks of 6. Two units per
+    block rather than one so that the last assignments of a block cannot be
+    read off the first ones as easily (permuted-block randomisation with
+    blocks of a few multiples of the ratio; Schulz KF, Grimes DA, Lancet
+    2002;359:515-9, doi:10.1016/S0140-6736(02)07683-3). Allocation is
+    concealed from nobody in silico; the rule keeps the designs alike.
+    """
+    return BLOCK_UNITS * sum(weights)
+
+
+def allocate(
+    strata: npt.NDArray[Any], weights: Sequence[int], rng: np.random.Generator
+) -> npt.NDArray[np.intp]:
+    """Stratified permuted-block randomisation: the arm index of every patient.
+
+    Patients are taken stratum by stratum (``strata`` holds each patient's
+    stratum: the Berlin severity grade; the virtual population has no sites,
+    a site would join the stratum key) in enrolment order; each run of
+    :func:`block_size` patients gets a random permutation of a block holding
+    arm ``a`` ``BLOCK_UNITS × weights[a]`` times. The patients left over at
+    the end of the strata (fewer than a block each) get a random permutation
+    of the labels still owed to each arm, so that over a chunk whose size is a
+    multiple of ``sum(weights)`` every arm gets exactly its share, and within a
+    stratum the arms differ from their ratio by less than one block.
+    """
+    strata = np.asarray(strata)
+    m = len(strata)
+    unit = np.repeat(np.arange(len(weights)), weights)
+    block = np.tile(unit, BLOCK_UNITS)
+    out = np.full(m, -1, dtype=np.intp)
+    leftover: list[npt.NDArray[np.intp]] = []
+    for level in sorted(set(strata.tolist())):
+        rows = np.nonzero(strata == level)[0]
+        full = len(rows) // len(block) * len(block)
+        for start in range(0, full, len(block)):
+            out[rows[start : start + len(block)]] = rng.permutation(block)
+        leftover.append(rows[full:])
+    rest = np.concatenate(leftover) if leftover else np.empty(0, dtype=np.intp)
+    owed = np.bincount(np.tile(unit, -(-m // len(unit))), minlength=len(weights)) - np.bincount(
+        out[out >= 0], minlength=len(weights)
+    )
+    pool = rng.permutation(np.repeat(np.arange(len(weights)), owed))
+    out[rest] = pool[: len(rest)]
+    return out
 
 
 def chunk_plan(config: TrialConfig) -> list[tuple[int, int]]:
@@ -101,8 +157,7 @@ def run_chunk(
     pop_rng, alloc_rng, death_rng = chunk_rngs(config.seed, chunk_index)
     population = generate_population(n, config.population, pop_rng, engine=engine)
     m = population.n
-    labels = np.arange(m) % len(config.arms)
-    allocation = alloc_rng.permutation(labels)
+    allocation = allocate(population.severity, config.weights, alloc_rng)
     threshold = death_rng.exponential(1.0, m)
     t_h = ep.output_grid_h(max(config.days, 28), long_term=config.analysis.long_term)
     frames = []

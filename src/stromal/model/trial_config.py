@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from stromal.clinical.protocol import Arm, ProtocolError, arm_from_dict, builtin_protocols
+from stromal.clinical.protocol import Arm, ProtocolError, Route, arm_from_dict, builtin_protocols
+from stromal.model.dose_range import Extrapolation, extrapolations
 
 SEVERITIES = ("mild", "moderate", "severe")
 AETIOLOGIES = ("viral", "sepsis", "trauma")
@@ -28,7 +29,17 @@ SUBGROUPS = ("severity", "aetiology", "age_band")
 #: Tolerance when checking that a mix sums to 1 (TOML decimals are not exact).
 MIX_SUM_TOLERANCE = 1e-6
 
-_TOP_KEYS = {"seed", "days", "population", "arm", "analysis", "sweep", "title", "chunk_size"}
+_TOP_KEYS = {
+    "seed",
+    "days",
+    "population",
+    "arm",
+    "analysis",
+    "sweep",
+    "title",
+    "chunk_size",
+    "allow_extrapolation",
+}
 _POPULATION_KEYS = {
     "n_per_arm",
     "severity",
@@ -36,6 +47,7 @@ _POPULATION_KEYS = {
     "age_years",
     "enrolment_delay_h",
     "onset_window_h",
+    "pf_enrolment_mmhg",
     "max_candidates_factor",
     "calibrated",
 }
@@ -49,6 +61,301 @@ _ANALYSIS_KEYS = {
     "reference_arm",
 }
 _SWEEP_KEYS = {"arm", "dose_cells_per_kg", "dose_particles", "schedules", "n_patients"}
+
+
+#: Marks a key without a default in :data:`KEYS`.
+REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class KeyDoc:
+    """One TOML key of the trial configuration, as ``docs/trial-config.md`` documents it.
+
+    ``default`` is the value used when the key is absent (:data:`REQUIRED`
+    when it must be given, ``None`` when absence means "none"); a test checks
+    these defaults against the config classes and the key list against the
+    keys the validator accepts, so the reference cannot drift.
+    """
+
+    key: str
+    type: str
+    unit: str
+    default: Any
+    rule: str
+    meaning: str
+
+
+_DOSE_RULE = "> 0 and ≤ {maximum}; inside the studied range ({range}) unless allow_extrapolation = true"
+
+KEYS: tuple[KeyDoc, ...] = (
+    KeyDoc(
+        "seed",
+        "integer",
+        "",
+        REQUIRED,
+        "≥ 0",
+        "seed of every random stream (chunk k draws from SeedSequence([seed, k]))",
+    ),
+    KeyDoc(
+        "days", "integer", "days", 90, "1–3650", "follow-up from enrolment (day 0); later deaths are censored"
+    ),
+    KeyDoc("title", "text", "", "In-silico trial", "any text", "title of the report"),
+    KeyDoc(
+        "chunk_size",
+        "integer",
+        "patients",
+        500,
+        "1–100000; rounded up to a multiple of the sum of the allocation weights",
+        "patients simulated and written per chunk (memory is bounded by one chunk)",
+    ),
+    KeyDoc(
+        "allow_extrapolation",
+        "boolean",
+        "",
+        False,
+        "true or false",
+        "run doses outside the studied range; summary.json (dose_extrapolated) and report.html then mark them",
+    ),
+    KeyDoc(
+        "population.n_per_arm",
+        "integer",
+        "patients",
+        REQUIRED,
+        "1–10000000",
+        "patients in an arm of allocation 1; an arm of allocation w gets w × n_per_arm",
+    ),
+    KeyDoc(
+        "population.severity",
+        "table of fractions {mild, moderate, severe}",
+        "fraction",
+        REQUIRED,
+        f"each 0–1, summing to 1 (± {MIX_SUM_TOLERANCE:g}); missing grades are 0",
+        "Berlin grade mix at enrolment (quota sampling)",
+    ),
+    KeyDoc(
+        "population.aetiology",
+        "table of fractions {viral, sepsis, trauma}",
+        "fraction",
+        REQUIRED,
+        f"each 0–1, summing to 1 (± {MIX_SUM_TOLERANCE:g}); missing aetiologies are 0",
+        "aetiology mix at enrolment (assumed independent of severity)",
+    ),
+    KeyDoc(
+        "population.age_years",
+        "[minimum, maximum]",
+        "years",
+        (18.0, 80.0),
+        "18–100, minimum < maximum",
+        "age range at enrolment",
+    ),
+    KeyDoc(
+        "population.enrolment_delay_h",
+        "number or [minimum, maximum]",
+        "h",
+        (24.0, 24.0),
+        "0–96, minimum ≤ maximum; whole hours",
+        "time from ARDS onset (first P/F ≤ 300) to enrolment; a range draws each candidate's delay uniformly",
+    ),
+    KeyDoc(
+        "population.onset_window_h",
+        "number",
+        "h",
+        168.0,
+        "24–336",
+        "ARDS onset must happen within this time of the insult",
+    ),
+    KeyDoc(
+        "population.pf_enrolment_mmhg",
+        "[minimum, maximum]",
+        "mmHg",
+        (0.0, 300.0),
+        "0–300, minimum ≤ maximum (both inclusive); must reach every grade whose severity fraction is > 0",
+        "inclusion range of P/F at enrolment (e.g. [0, 200] for moderate-severe ARDS as in START)",
+    ),
+    KeyDoc(
+        "population.max_candidates_factor",
+        "integer",
+        "",
+        40,
+        "2–1000",
+        "candidates tried per enrolment quota before a cell is reported as shortfall",
+    ),
+    KeyDoc(
+        "population.calibrated",
+        "boolean",
+        "",
+        True,
+        "true or false",
+        "apply the installed calibration (calibrated.toml)",
+    ),
+    KeyDoc("arm[].name", "text", "", REQUIRED, "letters, digits, '_' or '-'; unique", "arm name"),
+    KeyDoc(
+        "arm[].allocation",
+        "integer",
+        "",
+        1,
+        "1–10",
+        "relative allocation weight (START: placebo 1, MSC 2); randomisation is stratified by severity in "
+        "permuted blocks of 2 × the sum of the weights",
+    ),
+    KeyDoc(
+        "arm[].route", '"iv" or "inhaled"', "", None, "absent for the control arm", "administration route"
+    ),
+    KeyDoc(
+        "arm[].product",
+        '"uc_msc", "bm_msc", "ad_msc" or "msc_exosome"',
+        "",
+        None,
+        "treated arms only",
+        "product type",
+    ),
+    KeyDoc(
+        "arm[].dose_cells_per_kg",
+        "number",
+        "cells/kg per administration",
+        None,
+        "required for iv; " + _DOSE_RULE.format(maximum="1e9", range="{iv}"),
+        "MSC dose per administration",
+    ),
+    KeyDoc("arm[].weight_basis", '"actual" or "predicted"', "", "actual", "", "body weight the dose is per"),
+    KeyDoc(
+        "arm[].max_total_cells",
+        "number",
+        "cells",
+        None,
+        "> 0 and ≤ 1e12; iv only",
+        "cap on the cells of one administration",
+    ),
+    KeyDoc(
+        "arm[].dose_particles",
+        "number",
+        "particles per administration",
+        None,
+        "required for inhaled; " + _DOSE_RULE.format(maximum="1e15", range="{inhaled}"),
+        "exosome dose per nebulisation",
+    ),
+    KeyDoc(
+        "arm[].days",
+        "list of whole numbers",
+        "days after enrolment",
+        (),
+        "treated arms: at least one; increasing, distinct, 0–365; control arm: none",
+        "administration days (day 0 = enrolment)",
+    ),
+    KeyDoc(
+        "arm[].viability_pct",
+        "number",
+        "%",
+        None,
+        "(0, 100]",
+        "viable fraction of the product (scales the dose)",
+    ),
+    KeyDoc(
+        "arm[].device", '"mesh", "jet" or "ventilator_inline"', "", None, "required for inhaled", "nebuliser"
+    ),
+    KeyDoc(
+        "arm[].infusion_minutes_min",
+        "number",
+        "min",
+        None,
+        "with its maximum; 0 < minimum ≤ maximum ≤ 1440",
+        "shortest infusion",
+    ),
+    KeyDoc("arm[].infusion_minutes_max", "number", "min", None, "with its minimum", "longest infusion"),
+    KeyDoc(
+        "arm[].protocol",
+        "text",
+        "",
+        None,
+        "a shipped protocol code ({protocols}); with protocol_arm; only name and allocation besides",
+        "take the arm from a shipped protocol",
+    ),
+    KeyDoc("arm[].protocol_arm", "text", "", None, "an arm of that protocol", "which arm of the protocol"),
+    KeyDoc(
+        "analysis.paired",
+        "boolean",
+        "",
+        True,
+        "true or false",
+        "also simulate every patient under every arm (digital twins)",
+    ),
+    KeyDoc("analysis.power_trials", "integer", "", 200, "0–100000", "Monte-Carlo trials per power estimate"),
+    KeyDoc(
+        "analysis.power_n_per_arm",
+        "list of integers",
+        "patients",
+        (),
+        "each ≥ 2; empty: n_per_arm",
+        "trial sizes to estimate power for",
+    ),
+    KeyDoc(
+        "analysis.subgroups", "list", "", SUBGROUPS, "drawn from " + ", ".join(SUBGROUPS), "subgroup analyses"
+    ),
+    KeyDoc(
+        "analysis.long_term",
+        "boolean",
+        "",
+        True,
+        "true or false",
+        "FVC, DLCO and 6MWD of survivors at 6 months, 1 and 5 years",
+    ),
+    KeyDoc(
+        "analysis.ventilation_pf_threshold_mmhg",
+        "number",
+        "mmHg",
+        250.0,
+        "50–400",
+        "weaning-readiness P/F; liberation once sustained 48 h",
+    ),
+    KeyDoc(
+        "analysis.reference_arm",
+        "text",
+        "",
+        None,
+        "an arm name; absent: the first control arm",
+        "arm the others are compared with",
+    ),
+    KeyDoc(
+        "sweep.arm",
+        "text",
+        "",
+        REQUIRED,
+        "a treated arm of this trial",
+        "arm whose dose or schedule is swept",
+    ),
+    KeyDoc(
+        "sweep.dose_cells_per_kg",
+        "list of numbers",
+        "cells/kg per administration",
+        (),
+        "iv arm only; each " + _DOSE_RULE.format(maximum="1e9", range="{iv}"),
+        "doses to sweep",
+    ),
+    KeyDoc(
+        "sweep.dose_particles",
+        "list of numbers",
+        "particles per administration",
+        (),
+        "inhaled arm only; each " + _DOSE_RULE.format(maximum="1e15", range="{inhaled}"),
+        "doses to sweep",
+    ),
+    KeyDoc(
+        "sweep.schedules",
+        "list of day lists",
+        "days after enrolment",
+        (),
+        "each a valid arm days list",
+        "schedules to sweep",
+    ),
+    KeyDoc(
+        "sweep.n_patients",
+        "integer",
+        "patients",
+        1000,
+        "10–1000000; at least one dose or schedule list",
+        "enrolled patients the sweep simulates",
+    ),
+)
 
 
 class TrialConfigError(ValueError):
@@ -65,17 +372,22 @@ class PopulationConfig:
     """Who is enrolled. Mixes are target fractions at enrolment.
 
     ``enrolment_delay_h``: hours from first meeting P/F <= 300 (ARDS onset)
-    to enrolment, when the Berlin grade is assessed (START enrolled within
-    96 h of meeting criteria; Matthay 2019). ``onset_window_h``: onset must
-    happen within this many hours of the insult (Berlin: within 1 week).
+    to enrolment, when the Berlin grade is assessed: one value, or a range
+    (minimum, maximum) from which each candidate's delay is drawn uniformly
+    (START enrolled within 96 h of meeting criteria; Matthay 2019).
+    ``onset_window_h``: onset must happen within this many hours of the
+    insult (Berlin: within 1 week). ``pf_enrolment_mmhg``: inclusion range
+    (minimum, maximum), both inclusive, of P/F at enrolment (START: below
+    200 mmHg, moderate-severe ARDS).
     """
 
     n_per_arm: int
     severity: Mapping[str, float]
     aetiology: Mapping[str, float]
     age_years: tuple[float, float] = (18.0, 80.0)
-    enrolment_delay_h: float = 24.0
+    enrolment_delay_h: tuple[float, float] = (24.0, 24.0)
     onset_window_h: float = 168.0
+    pf_enrolment_mmhg: tuple[float, float] = (0.0, 300.0)
     max_candidates_factor: int = 40
     calibrated: bool = True
 
@@ -122,6 +434,10 @@ class TrialConfig:
     title: str = "In-silico trial"
     chunk_size: int = 500
     raw: Mapping[str, Any] = field(default_factory=dict)
+    #: Relative allocation weight of each arm, aligned with ``arms`` (``[[arm]] allocation``).
+    allocation: tuple[int, ...] = ()
+    #: ``allow_extrapolation = true``: run doses outside the studied range, marked in every report.
+    allow_extrapolation: bool = False
 
     @property
     def reference(self) -> Arm | None:
@@ -131,8 +447,18 @@ class TrialConfig:
         return next((a for a in self.arms if a.is_control), None)
 
     @property
+    def weights(self) -> tuple[int, ...]:
+        """Allocation weight per arm (1 each unless ``allocation`` is given)."""
+        return self.allocation or (1,) * len(self.arms)
+
+    @property
     def n_patients(self) -> int:
-        return self.population.n_per_arm * len(self.arms)
+        """Enrolled patients: ``n_per_arm`` per unit of allocation weight."""
+        return self.population.n_per_arm * sum(self.weights)
+
+    def extrapolated_doses(self) -> list[Extrapolation]:
+        """Configured doses (arms and sweep) outside the studied range (see ``dose_range``)."""
+        return extrapolations(configured_doses(self.arms, self.sweep))
 
 
 def load_trial_config(path: str | Path) -> TrialConfig:
@@ -158,11 +484,18 @@ def trial_config_from_dict(raw: Mapping[str, Any]) -> TrialConfig:
     title = raw.get("title", "In-silico trial")
     if not isinstance(title, str):
         raise TrialConfigError("title", "must be text")
+    allow = raw.get("allow_extrapolation", False)
+    if not isinstance(allow, bool):
+        raise TrialConfigError("allow_extrapolation", "must be true or false")
     population = _population(_table(raw, "population", required=True))
-    arms = _arms(raw.get("arm"))
+    arms, allocation = _arms(raw.get("arm"))
     analysis = _analysis(_table(raw, "analysis", required=False), arms)
     sweep_raw = _table(raw, "sweep", required=False)
     sweep = _sweep(sweep_raw, arms) if sweep_raw else None
+    if not allow:
+        outside = extrapolations(configured_doses(arms, sweep))
+        if outside:
+            raise TrialConfigError(outside[0].key, outside[0].message())
     return TrialConfig(
         seed=seed,
         days=days,
@@ -173,7 +506,23 @@ def trial_config_from_dict(raw: Mapping[str, Any]) -> TrialConfig:
         title=title,
         chunk_size=chunk_size,
         raw=dict(raw),
+        allocation=allocation,
+        allow_extrapolation=allow,
     )
+
+
+def configured_doses(arms: tuple[Arm, ...], sweep: SweepConfig | None) -> list[tuple[str, Route, float]]:
+    """``(key, route, dose per administration)`` of every treated arm and sweep dose."""
+    out: list[tuple[str, Route, float]] = []
+    for i, arm in enumerate(arms):
+        if arm.route is Route.IV and arm.dose_cells_per_kg is not None:
+            out.append((f"arm[{i}].dose_cells_per_kg", Route.IV, arm.dose_cells_per_kg))
+        elif arm.route is Route.INHALED and arm.dose_particles is not None:
+            out.append((f"arm[{i}].dose_particles", Route.INHALED, arm.dose_particles))
+    if sweep is not None:
+        out += [(f"sweep.dose_cells_per_kg[{j}]", Route.IV, d) for j, d in enumerate(sweep.dose_cells_per_kg)]
+        out += [(f"sweep.dose_particles[{j}]", Route.INHALED, d) for j, d in enumerate(sweep.dose_particles)]
+    return out
 
 
 def _no_unknown(raw: Mapping[str, Any], allowed: set[str], where: str) -> None:
@@ -254,7 +603,6 @@ def _population(raw: Mapping[str, Any]) -> PopulationConfig:
     high = _number(ages[1], "population.age_years", minimum=18, maximum=100)
     if low >= high:
         raise TrialConfigError("population.age_years", "minimum must be below maximum")
-    delay = raw.get("enrolment_delay_h", 24.0)
     window = raw.get("onset_window_h", 168.0)
     calibrated = raw.get("calibrated", True)
     if not isinstance(calibrated, bool):
@@ -264,8 +612,11 @@ def _population(raw: Mapping[str, Any]) -> PopulationConfig:
         severity=_mix(raw, "severity", SEVERITIES),
         aetiology=_mix(raw, "aetiology", AETIOLOGIES),
         age_years=(low, high),
-        enrolment_delay_h=_number(delay, "population.enrolment_delay_h", minimum=0.0, maximum=96.0),
+        enrolment_delay_h=_range(
+            raw, "enrolment_delay_h", default=(24.0, 24.0), minimum=0.0, maximum=96.0, unit="h"
+        ),
         onset_window_h=_number(window, "population.onset_window_h", minimum=24.0, maximum=336.0),
+        pf_enrolment_mmhg=_pf_range(raw),
         max_candidates_factor=_integer(
             raw,
             "max_candidates_factor",
@@ -278,9 +629,72 @@ def _population(raw: Mapping[str, Any]) -> PopulationConfig:
     )
 
 
+def _range(
+    raw: Mapping[str, Any],
+    key: str,
+    *,
+    default: tuple[float, float],
+    minimum: float,
+    maximum: float,
+    unit: str,
+) -> tuple[float, float]:
+    """A number (a range of one value) or ``[minimum, maximum]`` with minimum ≤ maximum."""
+    where = f"population.{key}"
+    value = raw.get(key, list(default))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = _number(value, where, minimum=minimum, maximum=maximum)
+        return (number, number)
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise TrialConfigError(where, f"must be a number or [minimum, maximum] in {unit}")
+    low = _number(value[0], where, minimum=minimum, maximum=maximum)
+    high = _number(value[1], where, minimum=minimum, maximum=maximum)
+    if low > high:
+        raise TrialConfigError(where, "minimum must not be above maximum")
+    return (low, high)
+
+
+#: Berlin P/F bands (Ranieri 2012): a grade is enrolled only if its band meets the P/F range.
+_BERLIN_BANDS_MMHG = {"mild": (200.0, 300.0), "moderate": (100.0, 200.0), "severe": (0.0, 100.0)}
+
+
+def _pf_range(raw: Mapping[str, Any]) -> tuple[float, float]:
+    if isinstance(raw.get("pf_enrolment_mmhg"), int | float):
+        raise TrialConfigError("population.pf_enrolment_mmhg", "must be [minimum, maximum] in mmHg")
+    low, high = _range(
+        raw, "pf_enrolment_mmhg", default=(0.0, 300.0), minimum=0.0, maximum=300.0, unit="mmHg"
+    )
+    severity = raw.get("severity")
+    if isinstance(severity, Mapping):
+        for grade, (band_low, band_high) in _BERLIN_BANDS_MMHG.items():
+            fraction = severity.get(grade, 0.0)
+            # Bands are (low, high]: a grade is reachable only if the range overlaps it.
+            reachable = low <= band_high and high > band_low
+            if isinstance(fraction, int | float) and fraction > 0 and not reachable:
+                raise TrialConfigError(
+                    "population.pf_enrolment_mmhg",
+                    f"[{low:g}, {high:g}] mmHg excludes every {grade} patient (P/F {band_low:g}–{band_high:g}), "
+                    f"but severity.{grade} = {fraction:g}",
+                )
+    return (low, high)
+
+
+#: Largest allocation weight (a 10:1 design is already far outside published MSC trials).
+MAX_ALLOCATION = 10
+
+
+def _allocation(raw: Mapping[str, Any], where: str) -> int:
+    value = raw.get("allocation", 1)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TrialConfigError(f"{where}.allocation", "must be a whole number (relative allocation weight)")
+    if not 1 <= value <= MAX_ALLOCATION:
+        raise TrialConfigError(f"{where}.allocation", f"must be ≥ 1 and ≤ {MAX_ALLOCATION}")
+    return value
+
+
 def _arm(raw: Any, where: str) -> Arm:
     if not isinstance(raw, Mapping):
         raise TrialConfigError(where, "must be a table")
+    raw = {k: v for k, v in raw.items() if k != "allocation"}
     if "protocol" in raw or "protocol_arm" in raw:
         return _protocol_arm(raw, where)
     try:
@@ -323,15 +737,16 @@ def _protocol_arm(raw: Mapping[str, Any], where: str) -> Arm:
     return arm
 
 
-def _arms(raw: Any) -> tuple[Arm, ...]:
+def _arms(raw: Any) -> tuple[tuple[Arm, ...], tuple[int, ...]]:
     if not isinstance(raw, list) or not raw:
         raise TrialConfigError("arm", "at least one [[arm]] table is required")
     arms = tuple(_arm(a, f"arm[{i}]") for i, a in enumerate(raw))
+    allocation = tuple(_allocation(a, f"arm[{i}]") for i, a in enumerate(raw))
     names = [a.name for a in arms]
     for i, name in enumerate(names):
         if name in names[:i]:
             raise TrialConfigError(f"arm[{i}].name", f"arm names must be unique ({name!r} repeats)")
-    return arms
+    return arms, allocation
 
 
 def _analysis(raw: Mapping[str, Any], arms: tuple[Arm, ...]) -> AnalysisConfig:

@@ -18,7 +18,13 @@ from stromal.followup.course import course_extra_from, patient_course_from
 from stromal.followup.models import Discharge, FollowUpVisit
 from stromal.followup.steps import COURSE_STEPS
 from stromal.intake.models import ConsultationRequest
-from stromal.pathway.timeline import PATHWAY_STEPS, CourseFacts, Timeline, build_timeline
+from stromal.pathway.timeline import (
+    PATHWAY_STEPS,
+    CourseFacts,
+    PlanRevisionFact,
+    Timeline,
+    build_timeline,
+)
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient, RelatedPerson
 from stromal.plans.models import (
@@ -43,6 +49,9 @@ _PLAN_COLUMNS = (
     "approved_at",
     "dose",
     "version",
+    "supersedes_id",
+    "revision",
+    "change_reason",
     "protocol_version__code",
     "protocol_version__version",
     "protocol_version__title",
@@ -150,27 +159,34 @@ def _read_page(patient: Patient, today: dt.date | None) -> PatientPage:
     )
     family = list(RelatedPerson.objects.filter(patient_id=pk))
 
-    live_statuses = (PlanStatus.DRAFT, PlanStatus.APPROVED)
-    plan = next((p for p in plans if p.status in live_statuses), plans[0] if plans else None)
+    plan = _in_force(plans)
+    course_plans = _course(plan, plans)
+    course_ids = frozenset(p.pk for p in course_plans)
     exams = [e for e in encounters if e.kind == EncounterKind.EXAMINATION]
     exam = max(exams, key=lambda e: (e.scheduled_for, e.pk)) if exams else None
-    facts = _facts(patient, exam, check, plan)
+    facts = _course_facts(patient, exam, check, plan, course_plans)
     extra = (
         course_extra_from(
             plan=plan,
             sessions=sessions,
             visits=visits,
-            discharge_at=getattr(plan, "discharge_at", None),
+            discharge_at=next(
+                (getattr(p, "discharge_at", None) for p in course_plans if getattr(p, "discharge_at", None)),
+                None,
+            ),
             today=today,
+            course_plan_ids=course_ids,
         )
         if plan
         else {}
     )
+    approved = next((p for p in plans if p.status == PlanStatus.APPROVED), None)
     course = patient_course_from(
-        live=next((p for p in plans if p.status == PlanStatus.APPROVED), None),
+        live=approved,
         sessions=sessions,
         adverse_events=adverse_events,
         has_followup=bool(visits),
+        course_plan_ids=course_ids if approved is plan else None,
     )
     return PatientPage(
         patient=patient,
@@ -179,6 +195,76 @@ def _read_page(patient: Patient, today: dt.date | None) -> PatientPage:
         plans=plans,
         family=family,
         course=course,
+    )
+
+
+def _in_force(plans: list[TreatmentPlan]) -> TreatmentPlan | None:
+    """The plan the course follows: the approved one; else a new draft; else the newest.
+
+    A draft revision never takes over before its two signatures: the plan it would
+    supersede stays in force (and approved) until then.
+    """
+    approved = [p for p in plans if p.status == PlanStatus.APPROVED]
+    new_drafts = [p for p in plans if p.status == PlanStatus.DRAFT and p.supersedes_id is None]
+    candidates = [*approved, *new_drafts, *plans[:1]]
+    return candidates[0] if candidates else None
+
+
+def _first_recorded(course_plans: list[TreatmentPlan], annotation: str) -> Any:
+    """The newest plan's value of an annotation (meeting_at, consent_at) among those that have one."""
+    return next((getattr(p, annotation) for p in course_plans if getattr(p, annotation, None)), None)
+
+
+def _course(plan: TreatmentPlan | None, plans: list[TreatmentPlan]) -> list[TreatmentPlan]:
+    """``plan``, the revisions it supersedes and any revision proposed after it, newest first."""
+    if plan is None:
+        return []
+    by_id = {p.pk: p for p in plans}
+    chain = [plan]
+    while chain[-1].supersedes_id in by_id:
+        chain.append(by_id[chain[-1].supersedes_id])
+    later = [p for p in plans if p.supersedes_id == plan.pk]
+    return [*later, *chain]
+
+
+def _course_facts(
+    patient: Patient,
+    exam: Encounter | None,
+    check: EligibilityCheck | None,
+    plan: TreatmentPlan | None,
+    course_plans: list[TreatmentPlan],
+) -> CourseFacts:
+    """Facts of the course: drafting, meeting, approval and decision as first recorded (the first
+    revision), the arm in force from ``plan``, and each later revision as its own fact."""
+    if plan is None or len(course_plans) == 1:
+        return _facts(patient, exam, check, plan)
+    first = course_plans[-1]
+    facts = _facts(patient, exam, check, first)
+    decided = next((p for p in course_plans if getattr(p, "decision_now", None)), first)
+    return replace(
+        facts,
+        plan_id=plan.pk,
+        plan_status=plan.status,
+        plan_is_control=bool(plan.dose.get("control")),
+        protocol_label=f"{plan.protocol_version} · {plan.arm_name}",
+        meeting_at=_first_recorded(course_plans, "meeting_at"),
+        consent_at=_first_recorded(course_plans, "consent_at"),
+        decision=getattr(decided, "decision_now", None),
+        decision_at=getattr(decided, "decision_at", None),
+        revisions=tuple(
+            PlanRevisionFact(
+                plan_id=p.pk,
+                revision=p.revision,
+                arm_name=p.arm_name,
+                status=p.status,
+                reason=p.change_reason,
+                at=p.created_at,
+                approved_at=p.approved_at,
+                signature_count=getattr(p, "signature_count", 0),
+            )
+            for p in reversed(course_plans)
+            if p.supersedes_id is not None
+        ),
     )
 
 

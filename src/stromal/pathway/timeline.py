@@ -18,6 +18,20 @@ DONE, CURRENT, UPCOMING, SKIPPED, BLOCKED = "done", "current", "upcoming", "skip
 
 
 @dataclass(frozen=True)
+class PlanRevisionFact:
+    """A later revision of the course's plan (``plans.services.plan_revise``)."""
+
+    plan_id: int
+    revision: int
+    arm_name: str
+    status: str  # draft / approved / superseded / withdrawn
+    reason: str
+    at: dt.datetime
+    approved_at: dt.datetime | None = None
+    signature_count: int = 0
+
+
+@dataclass(frozen=True)
 class CourseFacts:
     """What happened so far in one patient's course (read by ``pathway.selectors.patient_page``)."""
 
@@ -43,6 +57,7 @@ class CourseFacts:
     consent_at: dt.datetime | None = None
     decision: str | None = None  # accept / decline / defer for the plan as it stands
     decision_at: dt.datetime | None = None
+    revisions: tuple[PlanRevisionFact, ...] = ()  # revisions after the first plan, oldest first
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -79,7 +94,7 @@ class Timeline:
         return self.current is None
 
 
-StepRule = Callable[[CourseFacts], Step]
+StepRule = Callable[[CourseFacts], Step | None]  # None: the step does not apply to this course
 
 
 def _request(f: CourseFacts) -> Step:
@@ -211,6 +226,30 @@ def _decision(f: CourseFacts) -> Step:
     )
 
 
+def _plan_change(f: CourseFacts) -> Step | None:
+    """The latest revision of the plan: in force (done) or awaiting two signatures. None without one."""
+    if not f.revisions:
+        return None
+    latest = f.revisions[-1]
+    title = f"Plan revision {latest.revision}"
+    detail = f"arm {latest.arm_name} · reason: {latest.reason}"
+    link = ("plans:detail", latest.plan_id)
+    if latest.status in ("approved", "superseded"):
+        return Step("revision", title, DONE, latest.approved_at, detail=detail, link=link)
+    if latest.status == "withdrawn":
+        return Step("revision", title, SKIPPED, latest.at, detail=f"withdrawn · {detail}", link=link)
+    return Step(
+        "revision",
+        title,
+        UPCOMING,
+        latest.at,
+        detail=f"{detail} · {latest.signature_count} of 2 signatures",
+        action="Sign the plan revision (two physicians); the plan in force applies until then",
+        roles=("physician",),
+        link=link,
+    )
+
+
 PATHWAY_STEPS: list[StepRule] = [
     _request,
     _registered,
@@ -220,6 +259,7 @@ PATHWAY_STEPS: list[StepRule] = [
     _meeting,
     _signatures,
     _decision,
+    _plan_change,
 ]
 
 
@@ -233,6 +273,8 @@ def build_timeline(facts: CourseFacts, rules: Sequence[StepRule] | None = None) 
     found_current = _ends_course(facts)
     for rule in rules if rules is not None else PATHWAY_STEPS:
         step = rule(facts)
+        if step is None:
+            continue
         if step.state in (DONE, SKIPPED):
             steps.append(step)
         elif found_current:

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.timezone import localtime
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import format_when
 from stromal.examinations.models import Encounter, EncounterKind, EncounterStatus, Observation
 from stromal.followup.course import COURSE_SECTIONS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
@@ -120,7 +120,7 @@ PATHWAY_SECTIONS: list[SectionSpec] = [
         lambda r: Line(
             r.full_name,
             pk_reverse("intake:detail", r.pk),
-            f"{r.get_status_display()} · {localtime(r.created_at):%Y-%m-%d %H:%M}",
+            f"{r.get_status_display()} · {format_when(r.created_at)}",
         ),
     ),
     SectionSpec(
@@ -131,7 +131,7 @@ PATHWAY_SECTIONS: list[SectionSpec] = [
         lambda e: Line(
             f"{e.patient.full_name} ({e.patient.mrn})",
             _exam_url(e),
-            f"{e.get_kind_display()} · {e.get_status_display()} · {localtime(e.scheduled_for):%Y-%m-%d %H:%M}",
+            f"{e.get_kind_display()} · {e.get_status_display()} · {format_when(e.scheduled_for)}",
         ),
     ),
     SectionSpec(

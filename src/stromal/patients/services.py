@@ -11,12 +11,12 @@ from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.audit.locking import update_versioned
 from stromal.audit.services import snapshot
+from stromal.chronology import require_plausible_birth_date
 from stromal.patients.guards import audit_change, require_patient_access, require_role, site_id_of
 from stromal.patients.models import HEIGHT_CM_MAX, HEIGHT_CM_MIN, Patient, RelatedPerson
 
 MRN_TAKEN = "Medical record number {mrn} is already used at this site."
 HEIGHT_OUT_OF_RANGE = f"height_cm={{value!r}}: must be a number in {HEIGHT_CM_MIN}–{HEIGHT_CM_MAX} cm"
-BIRTH_IN_FUTURE = "date_of_birth={value}: must not be in the future"
 REASON_REQUIRED = "Give a reason for changing a patient's record."
 
 PATIENT_WRITERS = (Role.COORDINATOR, Role.PHYSICIAN)
@@ -26,8 +26,8 @@ EDITABLE_FIELDS = ("given_name", "family_name", "sex", "date_of_birth", "height_
 def _check_demographics(*, height_cm: float | None, date_of_birth: dt.date) -> None:
     if height_cm is not None and not HEIGHT_CM_MIN <= height_cm <= HEIGHT_CM_MAX:
         raise ValidationError({"height_cm": HEIGHT_OUT_OF_RANGE.format(value=height_cm)})
-    if date_of_birth > dt.date.today():
-        raise ValidationError({"date_of_birth": BIRTH_IN_FUTURE.format(value=date_of_birth)})
+    # Not in the future and an age of 0-120 years (stromal.chronology, issue #8 class 5).
+    require_plausible_birth_date("date_of_birth", date_of_birth)
 
 
 def patient_create(

@@ -6,6 +6,7 @@ from django import forms
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import zone_help
 from stromal.forms_clinical import VersionedForm
 from stromal.patients.models import RelatedPerson
 from stromal.plans.models import CONVENTIONAL_OPTION, Decision, TreatmentPlan
@@ -36,6 +37,19 @@ class PlanEditForm(VersionedForm):
         self.fields["arm_name"].choices = [(a, a) for a in arms]  # type: ignore[attr-defined]
 
 
+class PlanReviseForm(VersionedForm):
+    arm_name = forms.ChoiceField(label="Arm from now on")
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="Reason for the revision (shown with the plan; two physicians must sign it)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, arms: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["arm_name"].choices = [(a, a) for a in arms]  # type: ignore[attr-defined]
+
+
 class SignForm(VersionedForm):
     password = forms.CharField(
         label="Re-enter your password to sign",
@@ -57,6 +71,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, plan: TreatmentPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["held_at"].help_text = zone_help()
         patient = plan.patient
         self.fields["physicians"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             site_id=patient.site_id, role=Role.PHYSICIAN, is_active=True
@@ -79,6 +94,10 @@ class ConsentForm(forms.Form):
     given_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     witness_name = forms.CharField(max_length=200)
     information_sheet_version = forms.CharField(max_length=40)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["given_at"].help_text = zone_help()
 
 
 class DecisionForm(forms.Form):

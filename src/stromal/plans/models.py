@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from stromal.accounts.zones import format_when
 from stromal.examinations.models import Encounter
 from stromal.patients.models import Patient, RelatedPerson
 from stromal.protocols.models import ProtocolVersion
@@ -59,6 +60,7 @@ class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft (awaiting signatures)"
     APPROVED = "approved", "Approved"
     WITHDRAWN = "withdrawn", "Withdrawn"
+    SUPERSEDED = "superseded", "Superseded by a later revision"
 
 
 class TreatmentPlan(models.Model):
@@ -91,6 +93,14 @@ class TreatmentPlan(models.Model):
     # so the worklist finds these plans through a small partial index instead of anti-joins
     # over every plan and decision.
     awaiting_decision = models.BooleanField(default=False)
+    # Once the first administration has started, the arm and dose are fixed; a change is a
+    # new plan row (a revision) that supersedes this one once two physicians sign it. What was
+    # given stays with the plan it was given under (``plans.services.plan_revise``).
+    supersedes = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="revisions"
+    )
+    revision = models.PositiveIntegerField(default=1)
+    change_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -122,10 +132,20 @@ class TreatmentPlan(models.Model):
                 condition=Q(second_signer__isnull=True) | Q(first_signer__isnull=False),
                 name="plan_second_signer_after_first",
             ),
+            # One plan in force and at most one draft (a new plan, or a revision of the one in
+            # force); plan_draft refuses a second course while one is live.
             models.UniqueConstraint(
                 fields=["patient"],
-                condition=Q(status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]),
-                name="plan_one_live_per_patient",
+                condition=Q(status=PlanStatus.APPROVED),
+                name="plan_one_approved_per_patient",
+            ),
+            models.UniqueConstraint(
+                fields=["patient"], condition=Q(status=PlanStatus.DRAFT), name="plan_one_draft_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=Q(supersedes__isnull=True, revision=1)
+                | (Q(supersedes__isnull=False, revision__gte=2) & ~Q(change_reason="")),
+                name="plan_revision_has_predecessor_and_reason",
             ),
         ]
 
@@ -164,7 +184,7 @@ class PlanSignature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.printed_name}, {self.meaning}, {self.signed_at:%Y-%m-%d %H:%M}"
+        return f"{self.printed_name}, {self.meaning}, {format_when(self.signed_at)}"
 
 
 class PlanMeeting(models.Model):
@@ -190,7 +210,7 @@ class PlanMeeting(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Plan meeting {self.held_at:%Y-%m-%d %H:%M}"
+        return f"Plan meeting {format_when(self.held_at)}"
 
 
 class Consent(models.Model):

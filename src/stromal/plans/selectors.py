@@ -38,13 +38,37 @@ def active_signatures(plan: TreatmentPlan) -> QuerySet[PlanSignature]:
     return plan.signatures.filter(voided_at__isnull=True).select_related("signer")
 
 
+def plan_lineage(plan: TreatmentPlan) -> list[TreatmentPlan]:
+    """``plan`` and the revisions it supersedes, newest first (the first is the original plan's revision 1)."""
+    chain = [plan]
+    while chain[-1].supersedes_id is not None:
+        chain.append(TreatmentPlan.objects.select_related("protocol_version").get(pk=chain[-1].supersedes_id))
+    return chain
+
+
+def plan_revisions(plan: TreatmentPlan) -> QuerySet[TreatmentPlan]:
+    """Later revisions proposed for ``plan`` (draft, approved, superseded or withdrawn), oldest first."""
+    return plan.revisions.order_by("created_at", "id")
+
+
 def current_decision(plan: TreatmentPlan) -> PatientDecision | None:
-    """The latest decision on the plan as it stands (an edit makes earlier decisions stale)."""
-    return plan.decisions.filter(plan_version=plan.version).order_by("-decided_at", "-id").first()
+    """The latest decision on the plan as it stands (an edit makes earlier decisions stale).
+
+    A revision without a decision of its own carries the decision on the plan it supersedes.
+    """
+    own = plan.decisions.filter(plan_version=plan.version).order_by("-decided_at", "-id").first()
+    if own is None and plan.supersedes_id is not None:
+        return current_decision(plan_lineage(plan)[1])
+    return own
 
 
 def valid_consent(plan: TreatmentPlan) -> Consent | None:
-    return plan.consents.filter(withdrawn_at__isnull=True).order_by("-given_at", "-id").first()
+    """The latest consent not withdrawn, on ``plan`` or (a revision) on the plans it supersedes."""
+    for version in plan_lineage(plan):
+        consent = version.consents.filter(withdrawn_at__isnull=True).order_by("-given_at", "-id").first()
+        if consent is not None:
+            return consent
+    return None
 
 
 def ready_for_treatment(plan: TreatmentPlan) -> bool:

@@ -18,8 +18,11 @@ from django.utils import timezone
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
+from stromal.administrations.models import OPEN_STATES, STARTED_STATES, SessionStatus
+from stromal.administrations.services import session_cancel
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
+from stromal.chronology import require_not_before, require_not_future
 from stromal.clinical.protocol import ProtocolError, evaluate_eligibility
 from stromal.examinations.models import Encounter
 from stromal.examinations.services import current_values
@@ -39,6 +42,7 @@ from stromal.plans.models import (
     PlanStatus,
     TreatmentPlan,
 )
+from stromal.plans.selectors import plan_lineage
 from stromal.protocols.models import ProtocolVersion
 from stromal.protocols.services import protocol_mark_used
 
@@ -58,6 +62,22 @@ MEETING_NEEDS_PHYSICIANS = "Two physicians join the plan meeting."
 NOT_A_PHYSICIAN = "{name} is not a physician of this site."
 NOT_FAMILY = "{name} is not a family member of this patient."
 SIGNATURES_VOIDED = "plan edited after signing"
+PLAN_SUPERSEDED = "This plan is superseded by a later revision and cannot change."
+PLAN_LOCKED_AFTER_START = (
+    "Administrations have started under this plan: its arm and dose cannot change. "
+    "Make a new revision of the plan instead (a reason and two new signatures)."
+)
+REVISION_BEFORE_START = (
+    "No administration has started under this plan yet: change the plan itself instead of revising it."
+)
+REVISION_NEEDS_APPROVED = "Only the approved plan in force can be revised."
+REVISION_PENDING = "A revision of this plan is already awaiting signatures; change or withdraw it first."
+REVISION_WHILE_RUNNING = "An administration is in progress; finish it before revising the plan."
+REVISION_NO_CHANGE = "The revision changes nothing: choose another arm or change the notes."
+SESSION_SUPERSEDED = "plan superseded by revision {revision}"
+REVISED_PLAN_NOT_IN_FORCE = (
+    "The plan this revision changes is no longer in force ({status}); withdraw the revision."
+)
 
 PHYSICIANS = (Role.PHYSICIAN,)
 DECISION_RECORDERS = (Role.PHYSICIAN, Role.COORDINATOR)
@@ -180,6 +200,100 @@ def plan_draft(*, check: EligibilityCheck, user: User, arm_name: str, notes: str
     return plan
 
 
+def treatment_started(plan: TreatmentPlan) -> bool:
+    """True once the first administration under ``plan`` has started (what was given is fixed)."""
+    return plan.administrations.filter(status__in=STARTED_STATES).exists()
+
+
+def _require_changeable(plan: TreatmentPlan) -> None:
+    if plan.status == PlanStatus.WITHDRAWN:
+        raise ValidationError(PLAN_WITHDRAWN)
+    if plan.status == PlanStatus.SUPERSEDED:
+        raise ValidationError(PLAN_SUPERSEDED)
+
+
+@transaction.atomic
+def plan_revise(
+    *, plan: TreatmentPlan, user: User, version: int, reason: str, arm_name: str, notes: str = ""
+) -> TreatmentPlan:
+    """Propose a new revision of a plan under which administrations have started.
+
+    The revision is a new plan row (``supersedes`` = ``plan``, ``revision`` + 1, the
+    reason kept) in draft: ``plan`` stays in force until two physicians sign the
+    revision (``plan_sign``), which then supersedes it. Day 0 and the frozen sex,
+    height and weight carry over; the dose is computed for the new arm. Nothing
+    recorded under ``plan`` (administrations, amounts given) changes. The patient's
+    decision and consent on ``plan`` carry over unless one is recorded on the revision.
+
+    Raises:
+        ValidationError: not approved, no administration started yet, one running,
+            a revision already pending, no reason, nothing changed, or an unknown arm.
+    """
+    require_role(user, "revise treatment plans", *PHYSICIANS)
+    require_patient_access(user, plan.patient)
+    _require_changeable(plan)
+    if plan.status != PlanStatus.APPROVED:
+        raise ValidationError(REVISION_NEEDS_APPROVED)
+    if not treatment_started(plan):
+        raise ValidationError(REVISION_BEFORE_START)
+    running = [SessionStatus.RUNNING, SessionStatus.INTERRUPTED]
+    if plan.administrations.filter(status__in=running).exists():
+        raise ValidationError(REVISION_WHILE_RUNNING)
+    if not reason.strip():
+        raise ValidationError({"reason": EDIT_NEEDS_REASON})
+    check_version(plan, expected_version=version)
+    if TreatmentPlan.objects.filter(patient=plan.patient, status=PlanStatus.DRAFT).exists():
+        raise ValidationError(REVISION_PENDING)
+    if arm_name == plan.arm_name and notes.strip() == plan.notes.strip():
+        raise ValidationError({"arm_name": REVISION_NO_CHANGE})
+    dose = _dose_for(
+        plan.protocol_version, arm_name, sex=plan.sex, height_cm=plan.height_cm, weight_kg=plan.weight_kg
+    )
+    try:
+        with transaction.atomic():
+            revision = TreatmentPlan.objects.create(
+                patient=plan.patient,
+                protocol_version=plan.protocol_version,
+                arm_name=arm_name,
+                encounter=plan.encounter,
+                eligibility_check=plan.eligibility_check,
+                start_date=plan.start_date,
+                sex=plan.sex,
+                height_cm=plan.height_cm,
+                weight_kg=plan.weight_kg,
+                dose=dose,
+                notes=notes.strip(),
+                drafted_by=user,
+                supersedes=plan,
+                revision=plan.revision + 1,
+                change_reason=reason.strip(),
+            )
+    except IntegrityError as exc:
+        raise ValidationError(REVISION_PENDING) from exc
+    _plan_audit(user, "revise", revision, None, reason=reason.strip())
+    return revision
+
+
+def _supersede(predecessor: TreatmentPlan, revision: TreatmentPlan, physician: User) -> None:
+    """Retire ``predecessor`` as ``revision`` comes into force; its administrations not
+    yet started are cancelled (their unit back to stock), those given stay as they are."""
+    before = snapshot(predecessor)
+    TreatmentPlan.objects.filter(pk=predecessor.pk).update(
+        status=PlanStatus.SUPERSEDED, awaiting_decision=False
+    )
+    predecessor.refresh_from_db()
+    _plan_audit(physician, "supersede", predecessor, before, reason=revision.change_reason)
+    for session in predecessor.administrations.filter(status__in=OPEN_STATES).exclude(
+        status__in=STARTED_STATES
+    ):
+        session_cancel(
+            session=session,
+            user=physician,
+            version=session.version,
+            reason=SESSION_SUPERSEDED.format(revision=revision.revision),
+        )
+
+
 def _void_signatures(plan: TreatmentPlan, reason: str) -> int:
     return PlanSignature.objects.filter(plan=plan, voided_at__isnull=True).update(
         voided_at=timezone.now(), void_reason=reason
@@ -199,8 +313,9 @@ def plan_update(
     """Change a plan. A signed or approved plan loses its signatures and returns to draft."""
     require_role(user, "change treatment plans", *PHYSICIANS)
     require_patient_access(user, plan.patient)
-    if plan.status == PlanStatus.WITHDRAWN:
-        raise ValidationError(PLAN_WITHDRAWN)
+    _require_changeable(plan)
+    if treatment_started(plan):
+        raise ValidationError(PLAN_LOCKED_AFTER_START)
     if not reason.strip():
         raise ValidationError({"reason": EDIT_NEEDS_REASON})
     check_version(plan, expected_version=version)
@@ -246,6 +361,8 @@ def plan_sign(*, plan: TreatmentPlan, physician: User, password: str, version: i
         raise ValidationError({"password": WRONG_PASSWORD})
     if physician.pk in (locked.first_signer_id, locked.second_signer_id):
         raise ValidationError(ALREADY_SIGNED)
+    if locked.supersedes is not None and locked.supersedes.status != PlanStatus.APPROVED:
+        raise ValidationError(REVISED_PLAN_NOT_IN_FORCE.format(status=locked.supersedes.get_status_display()))
     before = snapshot(locked)
     try:
         with transaction.atomic():
@@ -264,6 +381,9 @@ def plan_sign(*, plan: TreatmentPlan, physician: User, password: str, version: i
     else:
         now = timezone.now()
         fields.update(second_signer=physician, status=PlanStatus.APPROVED, approved_at=now)
+        if locked.supersedes is not None:
+            # The predecessor leaves force first: one approved plan per patient.
+            _supersede(locked.supersedes, locked, physician)
     # Signing is not an edit: the plan's content version stays; only the signers change.
     TreatmentPlan.objects.filter(pk=locked.pk).update(**fields)
     locked.refresh_from_db()
@@ -277,6 +397,7 @@ def plan_sign(*, plan: TreatmentPlan, physician: User, password: str, version: i
 def plan_withdraw(*, plan: TreatmentPlan, user: User, version: int, reason: str) -> TreatmentPlan:
     require_role(user, "withdraw treatment plans", *PHYSICIANS)
     require_patient_access(user, plan.patient)
+    _require_changeable(plan)
     if not reason.strip():
         raise ValidationError({"reason": EDIT_NEEDS_REASON})
     before = snapshot(plan)
@@ -294,6 +415,12 @@ def plan_withdraw(*, plan: TreatmentPlan, user: User, version: int, reason: str)
     return plan
 
 
+def _require_on_course(plan: TreatmentPlan, field: str, at: dt.datetime, *, label: str) -> None:
+    """A plan event happens no later than now and not before the plan's day 0 (the examination day)."""
+    require_not_future(field, at, label=label)
+    require_not_before(field, at, plan.start_date, label=label, earlier_label="the plan's day 0")
+
+
 @transaction.atomic
 def meeting_record(
     *,
@@ -309,6 +436,8 @@ def meeting_record(
     """Record the plan meeting: who took part and which options, always including conventional treatment only."""
     require_role(user, "record plan meetings", *DECISION_RECORDERS)
     require_patient_access(user, plan.patient)
+    _require_changeable(plan)
+    _require_on_course(plan, "held_at", held_at, label="The meeting")
     options = list(dict.fromkeys(options_discussed))
     if CONVENTIONAL_OPTION not in options:
         raise ValidationError({"options_discussed": CONVENTIONAL_NOT_DISCUSSED})
@@ -365,8 +494,8 @@ def consent_record(
 ) -> Consent:
     require_role(user, "record consent", *DECISION_RECORDERS)
     require_patient_access(user, plan.patient)
-    if plan.status == PlanStatus.WITHDRAWN:
-        raise ValidationError(PLAN_WITHDRAWN)
+    _require_changeable(plan)
+    _require_on_course(plan, "given_at", given_at, label="Consent")
     errors = {
         k: f"{k}: is required"
         for k, v in {
@@ -404,15 +533,18 @@ def decision_record(
     """Record the patient's decision (accept / decline / defer) on the plan as it stands now."""
     require_role(user, "record the patient's decision", *DECISION_RECORDERS)
     require_patient_access(user, plan.patient)
-    if plan.status == PlanStatus.WITHDRAWN:
-        raise ValidationError(PLAN_WITHDRAWN)
+    _require_changeable(plan)
     if decision not in Decision.values:
         raise ValidationError({"decision": f"decision={decision!r}: must be one of accept, decline, defer"})
     if decision == Decision.ACCEPT:
         if consent is None or consent.withdrawn_at is not None:
             raise ValidationError({"consent": ACCEPT_NEEDS_CONSENT})
-        if consent.plan_id != plan.pk:
+        if consent.plan_id not in {version.pk for version in plan_lineage(plan)}:
             raise ValidationError({"consent": CONSENT_OTHER_PLAN})
+        # Consent supports the decision, so it cannot be dated after it (the decision is now).
+        require_not_before(
+            "consent", timezone.now(), consent.given_at, label="The decision", earlier_label="consent"
+        )
     if meeting is not None and meeting.plan_id != plan.pk:
         raise ValidationError({"meeting": "That meeting belongs to another plan."})
     record = PatientDecision.objects.create(

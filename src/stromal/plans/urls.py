@@ -9,6 +9,7 @@ urlpatterns = [
     path("eligibility/<int:pk>/", views.eligibility, name="eligibility"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/edit/", views.edit, name="edit"),
+    path("<int:pk>/revise/", views.revise, name="revise"),
     path("<int:pk>/sign/", views.sign, name="sign"),
     path("<int:pk>/meeting/", views.meeting, name="meeting"),
     path("<int:pk>/consent/", views.consent, name="consent"),

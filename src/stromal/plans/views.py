@@ -13,6 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS
+from stromal.accounts.zones import format_when
+from stromal.audit.selectors import audit_for_object
 from stromal.examinations.selectors import encounter_get
 from stromal.forms_clinical import add_service_errors
 from stromal.patients.guards import request_user, require_role
@@ -23,6 +25,7 @@ from stromal.plans.forms import (
     MeetingForm,
     OverrideForm,
     PlanEditForm,
+    PlanReviseForm,
     SignForm,
     WithdrawForm,
 )
@@ -32,6 +35,8 @@ from stromal.plans.selectors import (
     current_decision,
     eligibility_get,
     plan_get,
+    plan_lineage,
+    plan_revisions,
     valid_consent,
 )
 from stromal.plans.services import (
@@ -43,9 +48,11 @@ from stromal.plans.services import (
     eligibility_override,
     meeting_record,
     plan_draft,
+    plan_revise,
     plan_sign,
     plan_update,
     plan_withdraw,
+    treatment_started,
 )
 from stromal.protocols.models import ProtocolVersion
 
@@ -160,7 +167,11 @@ def _plan_context(request: HttpRequest, plan: TreatmentPlan) -> dict[str, Any]:
         "meetings": plan.meetings.prefetch_related("physicians", "family_members"),
         "consent": valid_consent(plan),
         "decision": current_decision(plan),
-        "decisions": plan.decisions.all(),
+        "decisions": plan.decisions.select_related("recorded_by"),
+        "earlier": plan_lineage(plan)[1:],
+        "revisions": plan_revisions(plan),
+        "started": treatment_started(plan),
+        "history": audit_for_object(plan).order_by("at", "id"),
         "is_physician": me.has_role(*PHYSICIANS),
         "can_decide": me.has_role(*DECISION_RECORDERS),
         "signed_by_me": any(s.signer_id == request_user(request).pk for s in signatures),
@@ -191,7 +202,7 @@ def sign(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Signed by {signature.printed_name} on {timezone.localtime(signature.signed_at):%Y-%m-%d %H:%M}: {signature.meaning}.",
+                f"Signed by {signature.printed_name} on {format_when(signature.signed_at)}: {signature.meaning}.",
             )
             return redirect("plans:detail", pk=plan.pk)
     context = _plan_context(request, plan) | {"form": form, "now": timezone.now()}
@@ -215,6 +226,33 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         title="Change the plan",
         success="Plan changed; any signatures were voided and it needs two new ones.",
         action=lambda data: plan_update(plan=plan, user=request_user(request), **data),
+    )
+
+
+@role_required(*PHYSICIANS)
+@require_http_methods(["GET", "POST"])
+def revise(request: HttpRequest, pk: int) -> HttpResponse:
+    plan = plan_get(user=request_user(request), pk=pk)
+    form = PlanReviseForm(
+        request.POST or None,
+        arms=_arms(plan.protocol_version),
+        initial={"version": plan.version, "arm_name": plan.arm_name, "notes": plan.notes},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = plan_revise(plan=plan, user=request_user(request), **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, "Revision drafted; two physicians must sign it. The current plan applies until then."
+            )
+            return redirect("plans:detail", pk=revision.pk)
+    return render(
+        request,
+        "plans/form.html",
+        {"plan": plan, "form": form, "title": f"Revise the plan (revision {plan.revision + 1})"},
+        status=400 if request.method == "POST" else 200,
     )
 
 

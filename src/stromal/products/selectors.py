@@ -6,6 +6,8 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from stromal.accounts.models import User
+from stromal.audit.models import AuditEvent
+from stromal.audit.selectors import audit_for_object
 from stromal.products.models import CustodyEvent, ProductLot
 
 
@@ -25,3 +27,8 @@ def lot_get(*, user: User, pk: int) -> ProductLot:
 
 def lot_custody(*, lot: ProductLot) -> QuerySet[CustodyEvent]:
     return lot.custody_events.select_related("actor")
+
+
+def lot_history(*, lot: ProductLot) -> QuerySet[AuditEvent]:
+    """Every audited change of the lot, oldest first (what, who, when, why)."""
+    return audit_for_object(lot)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from stromal.accounts.models import User
@@ -27,6 +27,7 @@ RELEASE_FAILED = "The lot does not meet its release criteria: {findings}."
 LOT_EXPIRED = "The lot expired at {at:%Y-%m-%d %H:%M}."
 THAW_EXPIRED = "The thawed unit expired at {at:%Y-%m-%d %H:%M} ({hours:g} h after thaw)."
 DISCARD_NEEDS_REASON = "Give a reason for discarding the unit."
+CORRECTION_NEEDS_REASON = "Give a reason for correcting a recorded release-test result ({fields})."
 ALREADY_THAWED = "The unit was already thawed at {at:%Y-%m-%d %H:%M}."
 
 RESULT_FIELDS = (
@@ -110,6 +111,11 @@ def lot_receive(
     return lot
 
 
+def _field_default(name: str) -> Any:
+    field = ProductLot._meta.get_field(name)
+    return field.get_default() if isinstance(field, models.Field) else None
+
+
 @transaction.atomic
 def lot_record_results(
     *, lot: ProductLot, actor: User, expected_version: int, results: Mapping[str, Any], reason: str = ""
@@ -123,7 +129,17 @@ def lot_record_results(
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "not a release-test field"})
     before = snapshot(lot, RESULT_FIELDS)
+    # A result that was already recorded (not empty, not the field's default)
+    # and now changes is a correction: it must say why.
+    corrected = sorted(
+        name
+        for name, value in results.items()
+        if before.get(name) not in (None, "", _field_default(name)) and before.get(name) != value
+    )
+    # The version is checked first: a stale editor is told to reload, not to explain.
     update_versioned(lot, expected_version=expected_version, **dict(results))
+    if corrected and not reason.strip():
+        raise ValidationError({"reason": CORRECTION_NEEDS_REASON.format(fields=", ".join(corrected))})
     _custody(lot, CustodyEvent.Kind.TESTED, actor)
     audit_record(
         actor=actor,

@@ -61,6 +61,7 @@ def _detail_context(request: HttpRequest, lot: ProductLot, errors: list[str]) ->
         "discard_form": DiscardForm(initial={"version": lot.version}),
         "may_manage": _user(request).role == Role.LAB,
         "allocation": getattr(lot, "administration", None),
+        "history": selectors.lot_history(lot=lot),
     }
 
 

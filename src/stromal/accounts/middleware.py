@@ -1,0 +1,42 @@
+"""Show every date-time in the signed-in user's site time zone."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from stromal.accounts.models import Site, User
+
+
+class SiteTimeZoneMiddleware:
+    """Activate the site's zone for the request (after ``AuthenticationMiddleware``).
+
+    Anonymous users and users without a site see ``settings.TIME_ZONE``
+    (``STROMAL_TIME_ZONE``). Forms read entered date-times in the same zone,
+    so what a nurse types is what she sees.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = site_zone_name(request.user)
+        if zone:
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+        else:
+            timezone.deactivate()
+        try:
+            return self.get_response(request)
+        finally:
+            timezone.deactivate()
+
+
+def site_zone_name(user: object) -> str | None:
+    """The zone name of ``user``'s site, or ``None`` (anonymous, no site)."""
+    if not isinstance(user, User) or user.site_id is None:
+        return None
+    zone = Site.objects.filter(pk=user.site_id).values_list("time_zone", flat=True).first()
+    return zone or None
