@@ -37,3 +37,13 @@ def test_an_unlisted_protocol_for_the_eligibility_check_is_refused_with_a_messag
     page = client.get(response["Location"]).content.decode()
     assert PROTOCOL_NOT_LISTED.format(value=protocol) in page
     assert not EligibilityCheck.objects.exists()
+
+
+def test_the_audit_trail_of_a_patient_with_an_examination_opens(client: Client, cast: Any) -> None:
+    """Found by the fuzz test: an audited observation key (weight_kg) is no model field of the encounter."""
+    patient = make_patient(cast.cora)
+    make_examination(cast, patient)
+    client.force_login(cast.mona)
+    response = client.get(reverse("patient_audit", kwargs={"pk": patient.pk}))
+    assert response.status_code == 200
+    assert "weight kg" in response.content.decode()
