@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from stromal.accounts.zones import format_when
 from stromal.audit.models import AuditEvent
 from stromal.intake.client_address import parse_trusted_proxies
 from stromal.intake.models import CONDITION_MAX_CHARS, ConsultationRequest, RequestStatus
@@ -170,7 +171,7 @@ def test_a_coordinator_reschedules_through_the_page(client: Any, cast: Any, site
     assert request.scheduled_for == later
     assert AuditEvent.objects.get(action="triage:rescheduled").reason == "family cannot come on Tuesday"
     history = client.get(url).content.decode()
-    moved = f"Appointment moved: {first:%Y-%m-%d %H:%M} → {later:%Y-%m-%d %H:%M}"
+    moved = f"Appointment moved: {format_when(first)} → {format_when(later)}"
     assert moved in history and "family cannot come on Tuesday" in history
 
 

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
-from django.utils.timezone import localtime
 
 from stromal.accounts.models import User
+from stromal.accounts.zones import format_when
 from stromal.audit.selectors import audit_for_object
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
 from stromal.patients.guards import site_id_of
@@ -46,7 +46,7 @@ class HistoryLine:
 
 def _appointment(value: object) -> str:
     when = parse_datetime(value) if isinstance(value, str) else None
-    return f"{localtime(when):%Y-%m-%d %H:%M}" if when else "none"
+    return format_when(when) if when else "none"
 
 
 def request_history(*, request: ConsultationRequest) -> list[HistoryLine]:
@@ -59,7 +59,7 @@ def request_history(*, request: ConsultationRequest) -> list[HistoryLine]:
             what = f"{what}: {_appointment(moved[0])} → {_appointment(moved[1])}"
         lines.append(
             HistoryLine(
-                at=f"{localtime(event.at):%Y-%m-%d %H:%M}",
+                at=format_when(event.at),
                 who=event.actor_username if event.actor_id else "the public form",
                 what=what,
                 reason=event.reason,

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from stromal.accounts.models import Site, User
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import format_when
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
 from stromal.chronology import require_not_before
@@ -191,8 +192,7 @@ def request_reschedule(
     if scheduled_for == request.scheduled_for:
         raise ValidationError({"new_time": RESCHEDULE_SAME_TIME})
     if scheduled_for <= timezone.now():
-        shown = f"{timezone.localtime(scheduled_for):%Y-%m-%d %H:%M}"
-        raise ValidationError({"new_time": RESCHEDULE_IN_THE_PAST.format(value=shown)})
+        raise ValidationError({"new_time": RESCHEDULE_IN_THE_PAST.format(value=format_when(scheduled_for))})
     if not reason.strip():
         raise ValidationError({"reschedule_reason": RESCHEDULE_NEEDS_REASON})
     before = snapshot(request)
