@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import ipaddress
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -44,3 +48,22 @@ def test_an_untrusted_peer_is_the_client_whatever_the_header_says(hops: list[str
 def test_a_setting_that_is_not_an_address_is_a_clear_start_up_error() -> None:
     with pytest.raises(SettingError, match=r"STROMAL_TRUSTED_PROXIES: 'proxy\.local' is not an IP address"):
         parse_trusted_proxies(["10.0.0.1", "proxy.local"])
+
+
+def _settings_with(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    full = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STROMAL_ENV"}}
+    full |= {"STROMAL_VAR_DIR": str(tmp_path), **env}
+    code = "import stromal.settings as s; print([str(n) for n in s.TRUSTED_PROXIES])"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full)
+
+
+def test_the_setting_is_read_from_the_environment_at_start_up(tmp_path: Path) -> None:
+    out = _settings_with({"STROMAL_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16"}, tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['10.0.0.5/32', '10.1.0.0/16']"
+
+
+def test_a_wrong_proxy_address_stops_the_start_naming_the_variable(tmp_path: Path) -> None:
+    out = _settings_with({"STROMAL_TRUSTED_PROXIES": "10.0.0.5,proxy.local"}, tmp_path)
+    assert out.returncode != 0
+    assert "STROMAL_TRUSTED_PROXIES: 'proxy.local' is not an IP address" in out.stderr
