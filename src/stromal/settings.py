@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "stromal.submissions.middleware.RefuseNulMiddleware",
     "stromal.submissions.middleware.SubmissionTokenMiddleware",
+    "stromal.post_only.PostOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stromal.audit.context.AuditSourceMiddleware",
 ]

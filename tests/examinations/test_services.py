@@ -153,3 +153,20 @@ def test_the_database_refuses_to_rewrite_an_assessment(cast: Any) -> None:
     encounter = make_examination(cast, make_patient(cast.cora))
     with pytest.raises(DatabaseError, match="immutable"), transaction.atomic():
         Assessment.objects.filter(encounter=encounter).update(rules_version="0.0.0")
+
+
+def test_a_value_given_as_not_measured_is_removed_and_a_value_not_given_is_kept(cast: Any) -> None:
+    from stromal.examinations.services import current_values
+
+    encounter = make_examination(cast, make_patient(cast.cora))
+    changes = observations_record(
+        encounter=encounter, user=cast.nina, values={"crp_mg_dl": None}, version=encounter.version
+    )
+    assert changes == {"crp_mg_dl": [12.0, None]}
+    values = current_values(encounter)
+    assert "crp_mg_dl" not in values and values["weight_kg"] == 80.0
+    encounter.refresh_from_db()
+    again = observations_record(
+        encounter=encounter, user=cast.nina, values={"crp_mg_dl": None}, version=encounter.version
+    )
+    assert again == {}  # nothing recorded, nothing removed

@@ -52,6 +52,8 @@ def make_patient(user: Any, mrn: str = "MRN-0001", **kwargs: Any) -> Patient:
         "sex": "female",
         "date_of_birth": dt.date(1970, 5, 17),
         "height_cm": 165.0,
+        # Factory patients share a name and birth date but are different people (tests/patients/test_duplicates.py).
+        "confirm_duplicate": True,
     }
     fields.update(kwargs)
     return patient_create(user=user, mrn=mrn, **fields)

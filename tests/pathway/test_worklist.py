@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from stromal.intake.models import ConsultationRequest
 from stromal.pathway.sections import WORKLIST_ROWS
@@ -99,7 +99,7 @@ def _to_decide(cast: Any) -> set[int]:
     section = sections.get("wl-decide")
     if section is None:
         return set()
-    return {int(line.url.rstrip("/").rsplit("/", 1)[1]) for line in section.lines}
+    return {resolve(line.url).kwargs["pk"] for line in section.lines}
 
 
 def test_plans_await_a_decision_until_the_latest_one_on_the_plan_as_it_stands_is_settled(cast: Any) -> None:

@@ -49,3 +49,19 @@ def test_registering_with_a_bad_height_shows_the_error_and_saves_nothing(client:
     )
     assert response.status_code == 400
     assert "greater than or equal to 100" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["Ada Lovelace", "Lovelace Ada", "MRN-0815", "ádá lovelace", "%00"])
+def test_the_search_page_finds_a_patient_by_several_words_and_never_fails(
+    client: Any, cast: Any, query: str
+) -> None:
+    make_patient(cast.cora, "MRN-0815", given_name="Ada", family_name="Lovelace")
+    make_patient(cast.cora, "MRN-0900", given_name="Alan", family_name="Turing")
+    client.force_login(cast.mona)
+    response = client.get(reverse("patients:list"), {"q": query.replace("%00", "\x00")})
+    page = response.content.decode()
+    assert response.status_code == 200
+    if query == "%00":
+        assert "No patient matches" in page
+    else:
+        assert "Lovelace, Ada" in page and "Turing" not in page

@@ -52,7 +52,17 @@ def received_lot(lab: User, *, product_type: str = "uc_msc", expires_in_days: fl
     )
 
 
+def second_lab_person(lab: User) -> User:
+    """Another lab / pharmacy person at ``lab``'s site: the one who releases (segregation of duties)."""
+    user, _ = User.objects.get_or_create(
+        username=f"{lab.username}-releaser",
+        defaults={"role": lab.role, "site": lab.site, "printed_name": f"Second checker for {lab.username}"},
+    )
+    return user
+
+
 def released_lot(lab: User, *, product_type: str = "uc_msc", expires_in_days: float = 30) -> ProductLot:
+    """A lot received and tested by ``lab`` and released by a second lab person."""
     lot = received_lot(lab, product_type=product_type, expires_in_days=expires_in_days)
     results = dict(PASSING_RESULTS)
     if product_type == "msc_exosome":
@@ -63,5 +73,5 @@ def released_lot(lab: User, *, product_type: str = "uc_msc", expires_in_days: fl
             "particle_count": 2e8,
         }
     services.lot_record_results(lot=lot, actor=lab, expected_version=lot.version, results=results)
-    services.lot_release(lot=lot, actor=lab, expected_version=lot.version)
+    services.lot_release(lot=lot, actor=second_lab_person(lab), expected_version=lot.version)
     return lot

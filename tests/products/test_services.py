@@ -11,7 +11,7 @@ from stromal.audit.locking import STALE_EDIT
 from stromal.audit.models import AuditEvent
 from stromal.products import services
 from stromal.products.models import CustodyEvent, LotStatus, ProductLot
-from tests.products.factories import PASSING_RESULTS, next_din, received_lot, released_lot
+from tests.products.factories import PASSING_RESULTS, next_din, received_lot, released_lot, second_lab_person
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +64,7 @@ def test_a_lot_with_passing_results_is_released_with_who_and_when(cast) -> None:
     lot = released_lot(cast.luke)
     lot.refresh_from_db()
     assert lot.status == LotStatus.RELEASED
-    assert lot.released_by == cast.luke and lot.released_at is not None
+    assert lot.released_by == second_lab_person(cast.luke) and lot.released_at is not None
     kinds = list(lot.custody_events.values_list("kind", flat=True))
     assert kinds == ["received", "tested", "released"]
 
@@ -182,3 +182,15 @@ def test_a_correction_with_its_reason_is_saved_and_audited_with_the_reason(cast)
     assert event is not None
     assert event.changes["viability_pct"] == [90, 85]
     assert event.reason == "transcription error: certificate says 85 %"
+
+
+def test_the_person_who_recorded_the_results_cannot_release_the_lot(cast) -> None:  # type: ignore[no-untyped-def]
+    lot = received_lot(cast.luke)
+    services.lot_record_results(
+        lot=lot, actor=cast.luke, expected_version=lot.version, results=dict(PASSING_RESULTS)
+    )
+    lot.refresh_from_db()
+    with pytest.raises(ValidationError, match="segregation of duties"):
+        services.lot_release(lot=lot, actor=cast.luke, expected_version=lot.version)
+    services.lot_release(lot=lot, actor=second_lab_person(cast.luke), expected_version=lot.version)
+    assert ProductLot.objects.get(pk=lot.pk).status == LotStatus.RELEASED

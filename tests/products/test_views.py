@@ -9,8 +9,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from stromal.accounts.models import User
 from stromal.products.models import LotStatus, ProductLot
-from tests.products.factories import PASSING_RESULTS, next_din, received_lot
+from tests.products.factories import PASSING_RESULTS, next_din, received_lot, second_lab_person
 
 pytestmark = pytest.mark.django_db
 
@@ -18,6 +19,12 @@ ROLES = ["alice", "nina", "cora", "luke", "mona", "ivan", "ada"]
 READ_ALL = dict.fromkeys(ROLES, 200)
 LAB_ONLY_GET = {r: (200 if r == "luke" else 403) for r in ROLES}
 LAB_ONLY_POST = {r: (302 if r == "luke" else 403) for r in ROLES}
+
+
+def _client_for_user(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
 
 
 def _client(cast, who: str | None) -> Client:  # type: ignore[no-untyped-def]
@@ -102,9 +109,15 @@ def test_the_lab_receives_tests_and_releases_a_lot_through_the_pages(cast) -> No
     response = client.post(reverse("products:results", args=[lot.pk]), {**form, "version": lot.version})
     assert response.status_code == 302
     lot.refresh_from_db()
-    response = client.post(reverse("products:release", args=[lot.pk]), {"version": lot.version})
+    refused = client.post(reverse("products:release", args=[lot.pk]), {"version": lot.version})
+    assert "segregation of duties" in refused.content.decode()
+    lot.refresh_from_db()
+    assert lot.status == LotStatus.QUARANTINE
+    releaser = _client_for_user(second_lab_person(cast.luke))
+    releaser.post(reverse("products:release", args=[lot.pk]), {"version": lot.version})
     lot.refresh_from_db()
     assert lot.status == LotStatus.RELEASED
+    assert lot.released_by == second_lab_person(cast.luke)
 
 
 def test_an_out_of_range_viability_is_refused_next_to_the_field(cast) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
+from stromal import display
 from stromal.accounts.models import User
 from stromal.administrations.models import OPEN_STATES, AdministrationSession, AdverseEvent, SessionStatus
 from stromal.administrations.vitals import EVENT_SPECS, VITAL_SPECS
@@ -142,11 +143,8 @@ class ValuesTable:
 
 
 def _shown(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return f"{value:g}"
-    return str(value).replace("_", " ")
+    """A recorded value as every page shows it (``stromal.display``)."""
+    return display.humanize_code(value) if isinstance(value, str) else display.number(value)
 
 
 def values_table(

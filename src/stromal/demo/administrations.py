@@ -28,7 +28,7 @@ from stromal.accounts.roles import Role
 from stromal.administrations import services as sessions
 from stromal.administrations.models import AdministrationSession
 from stromal.demo.pathway import _patient_at
-from stromal.demo.users import demo_username, ensure_demo_site
+from stromal.demo.users import SECOND_LAB_USERNAME, demo_username, ensure_demo_site
 from stromal.followup import services as followup
 from stromal.followup.models import FollowUpVisit
 from stromal.plans.models import Consent, PlanMeeting, TreatmentPlan
@@ -89,6 +89,7 @@ class _Demo:
         self.rng = rng
         self.sequence = 0
         self.lab = User.objects.get(username=demo_username(Role.LAB))
+        self.releaser = User.objects.get(username=SECOND_LAB_USERNAME)
         self.nurse = User.objects.get(username=demo_username(Role.NURSE))
         self.physician = User.objects.get(username=demo_username(Role.PHYSICIAN))
         self.coordinator = User.objects.get(username=demo_username(Role.COORDINATOR))
@@ -112,7 +113,7 @@ class _Demo:
             products.lot_record_results(
                 lot=lot, actor=self.lab, expected_version=lot.version, results=results
             )
-            products.lot_release(lot=lot, actor=self.lab, expected_version=lot.version)
+            products.lot_release(lot=lot, actor=self.releaser, expected_version=lot.version)
         return lot
 
     def run(

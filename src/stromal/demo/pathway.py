@@ -209,6 +209,7 @@ def _patient_at(
         date_of_birth=birth,
         height_cm=float(rng.randint(155, 190)),
         synthetic=True,
+        confirm_duplicate=True,  # random synthetic names and birth dates may repeat
     )
     relative = related_person_add(
         patient=patient,

@@ -25,13 +25,19 @@ def ensure_demo_site() -> Site:
     return site
 
 
+#: A second lab / pharmacy login: the person who releases a lot must not be the one
+#: who recorded its release tests (segregation of duties).
+SECOND_LAB_USERNAME = "demo-lab-release"
+
+
 def ensure_demo_users() -> dict[str, str]:
     """Create the missing demo logins; return {username: password} of those created now."""
     site = ensure_demo_site()
     created: dict[str, str] = {}
+    logins = [(demo_username(role), role, f"Demo {role.label}") for role in Role]
+    logins.append((SECOND_LAB_USERNAME, Role.LAB, "Demo Lab / pharmacy (releases lots)"))
     with transaction.atomic():
-        for role in Role:
-            username = demo_username(role)
+        for username, role, printed_name in logins:
             if User.objects.filter(username=username).exists():
                 continue
             password = secrets.token_urlsafe(12)
@@ -40,7 +46,7 @@ def ensure_demo_users() -> dict[str, str]:
                 password=password,
                 role=role.value,
                 site=site,
-                printed_name=f"Demo {role.label}",
+                printed_name=printed_name,
                 first_name="Demo",
                 last_name=role.label,
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -112,12 +112,27 @@ def encounter_open(*, encounter: Encounter, user: User, version: int) -> Encount
     return encounter
 
 
+def cleared_keys(values: Mapping[str, Any]) -> set[str]:
+    """Keys given explicitly as not measured (``None`` or ``""``): a recorded value of theirs is removed."""
+    return {key for key, value in values.items() if key in SPECS and (value is None or value == "")}
+
+
 def _store(
-    *, encounter: Encounter, user: User, clean: Mapping[str, Any], amendment: Amendment | None, reason: str
+    *,
+    encounter: Encounter,
+    user: User,
+    clean: Mapping[str, Any],
+    amendment: Amendment | None,
+    reason: str,
+    cleared: Collection[str] = (),
 ) -> dict[str, list[Any]]:
-    """Supersede changed values with new rows; return {key: [old, new]} of what changed."""
+    """Supersede changed values with new rows, retire the ``cleared`` ones (the row stays in the
+    history); return {key: [old, new]} of what changed (new is None for a removed value)."""
     existing = {o.key: o for o in encounter.observations.select_for_update().filter(current=True)}
     changes: dict[str, list[Any]] = {}
+    for key in sorted(set(cleared) & set(existing)):
+        Observation.objects.filter(pk=existing[key].pk).update(current=False)
+        changes[key] = [_typed(existing[key]), None]
     for key, value in clean.items():
         old = existing.get(key)
         old_value = _typed(old) if old else None
@@ -154,7 +169,11 @@ def _store(
 def observations_record(
     *, encounter: Encounter, user: User, values: Mapping[str, Any], version: int
 ) -> dict[str, list[Any]]:
-    """Enter results on a scheduled or open encounter (opening it). Returns what changed."""
+    """Enter results on a scheduled or open encounter (opening it). Returns what changed.
+
+    A key given as ``None`` (not measured; a field emptied on the form) removes its recorded value;
+    the removal is audited and the old row stays in the history. Keys not given are left as they are.
+    """
     require_role(user, "enter results", *RESULT_ENTRY)
     require_patient_access(user, encounter.patient)
     if encounter.is_closed:
@@ -164,7 +183,9 @@ def observations_record(
     if encounter.status == EncounterStatus.SCHEDULED:
         fields = {"status": EncounterStatus.OPEN, "opened_at": timezone.now()}
     update_versioned(encounter, expected_version=version, **fields)
-    changes = _store(encounter=encounter, user=user, clean=clean, amendment=None, reason="")
+    changes = _store(
+        encounter=encounter, user=user, clean=clean, amendment=None, reason="", cleared=cleared_keys(values)
+    )
     if changes:
         assessment_refresh(encounter=encounter)
     return changes
@@ -205,7 +226,14 @@ def encounter_amend(
     clean = clean_values(values)
     update_versioned(encounter, expected_version=version)
     amendment = Amendment.objects.create(encounter=encounter, reason=reason.strip(), amended_by=user)
-    changes = _store(encounter=encounter, user=user, clean=clean, amendment=amendment, reason=reason.strip())
+    changes = _store(
+        encounter=encounter,
+        user=user,
+        clean=clean,
+        amendment=amendment,
+        reason=reason.strip(),
+        cleared=cleared_keys(values),
+    )
     if not changes:
         raise ValidationError(NOTHING_TO_AMEND)
     assessment_refresh(encounter=encounter)

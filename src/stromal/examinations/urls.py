@@ -6,8 +6,7 @@ app_name = "examinations"
 
 urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/results/<slug:section>/", views.enter, name="enter"),
     path("<int:pk>/close/", views.close, name="close"),
-    path("<int:pk>/amend/<slug:section>/", views.amend, name="amend"),
+    path("<int:pk>/amend/", views.amend, name="amend"),
     path("schedule/<int:patient_pk>/", views.schedule, name="schedule"),
 ]

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS
-from stromal.examinations.fields import SECTION_CODES, SECTIONS
-from stromal.examinations.forms import CloseForm, ScheduleForm, section_form
+from stromal.clinical.validation import FieldSpec
+from stromal.examinations.fields import SECTIONS
+from stromal.examinations.forms import (
+    REASON_FIELD,
+    CloseForm,
+    ScheduleForm,
+    examination_form,
+    fieldsets,
+    observation_values,
+)
 from stromal.examinations.models import Encounter
 from stromal.examinations.selectors import assessment_latest, encounter_get
 from stromal.examinations.services import (
@@ -22,8 +32,8 @@ from stromal.examinations.services import (
     encounter_schedule,
     observations_record,
 )
-from stromal.forms_clinical import add_service_errors
-from stromal.patients.guards import request_user
+from stromal.forms_clinical import VersionedForm, add_service_errors
+from stromal.patients.guards import request_user, require_role
 from stromal.patients.selectors import patient_get
 from stromal.protocols.selectors import protocol_list
 
@@ -33,18 +43,12 @@ READERS = tuple(CLINICAL_READERS)
 def _page(
     request: HttpRequest,
     encounter: Encounter,
-    forms_by_section: dict[str, object] | None = None,
+    form: VersionedForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     values = current_values(encounter)
-    forms_by_section = forms_by_section or {}
-    sections = []
-    for code, title, specs in SECTIONS:
-        form = forms_by_section.get(code) or section_form(
-            code, initial={**{s.name: values.get(s.name) for s in specs}, "version": encounter.version}
-        )
-        recorded = [(s, values[s.name]) for s in specs if s.name in values]
-        sections.append({"code": code, "title": title, "form": form, "recorded": recorded})
+    if form is None:
+        form = examination_form(initial={**values, "version": encounter.version})
     me = request_user(request)
     return render(
         request,
@@ -52,7 +56,9 @@ def _page(
         {
             "encounter": encounter,
             "patient": encounter.patient,
-            "sections": sections,
+            "form": form,
+            "fieldsets": fieldsets(form),
+            "recorded": _recorded(values),
             "assessment": assessment_latest(encounter),
             "history": encounter.assessments.order_by("-sequence")[:20],
             "amendments": encounter.amendments.select_related("amended_by"),
@@ -67,32 +73,38 @@ def _page(
     )
 
 
+def _recorded(values: Mapping[str, object]) -> list[tuple[str, list[tuple[FieldSpec, object]]]]:
+    """The recorded values by section, for the read-only view (sections with nothing are left out)."""
+    sections = [
+        (title, [(s, values[s.name]) for s in specs if s.name in values]) for _, title, specs in SECTIONS
+    ]
+    return [(title, rows) for title, rows in sections if rows]
+
+
 @role_required(*READERS)
+@require_http_methods(["GET", "POST"])
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    encounter = encounter_get(user=request_user(request), pk=pk)
-    return _page(request, encounter)
-
-
-@role_required(*RESULT_ENTRY)
-@require_POST
-def enter(request: HttpRequest, pk: int, section: str) -> HttpResponse:
-    if section not in SECTION_CODES:
-        raise Http404("no such section")
-    encounter = encounter_get(user=request_user(request), pk=pk)
-    form = section_form(section, data=request.POST)
+    """The examination; a POST saves the whole form at once (the form posts back to this page)."""
+    me = request_user(request)
+    encounter = encounter_get(user=me, pk=pk)
+    if request.method != "POST":
+        return _page(request, encounter)
+    require_role(me, "enter results", *RESULT_ENTRY)
+    form = examination_form(data=request.POST)
     if form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
         try:
             changes = observations_record(
-                encounter=encounter, user=request_user(request), values=data, version=version
+                encounter=encounter,
+                user=me,
+                values=observation_values(form),
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
             messages.success(request, f"{len(changes)} result(s) saved." if changes else "No result changed.")
             return redirect("examinations:detail", pk=encounter.pk)
-    return _page(request, encounter, {section: form}, status=400)
+    return _page(request, encounter, form, status=400)
 
 
 @role_required(*CLOSERS)
@@ -114,19 +126,19 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*CLOSERS)
 @require_http_methods(["GET", "POST"])
-def amend(request: HttpRequest, pk: int, section: str) -> HttpResponse:
-    if section not in SECTION_CODES:
-        raise Http404("no such section")
+def amend(request: HttpRequest, pk: int) -> HttpResponse:
+    """Correct a closed examination: the whole form again, with the reason for the change."""
     encounter = encounter_get(user=request_user(request), pk=pk)
-    values = current_values(encounter)
-    initial = {**values, "version": encounter.version}
-    form = section_form(section, amend=True, data=request.POST or None, initial=initial)
+    initial = {**current_values(encounter), "version": encounter.version}
+    form = examination_form(amend=True, data=request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version, reason = data.pop("version"), data.pop("reason")
         try:
             encounter_amend(
-                encounter=encounter, user=request_user(request), values=data, reason=reason, version=version
+                encounter=encounter,
+                user=request_user(request),
+                values=observation_values(form),
+                reason=form.cleaned_data[REASON_FIELD],
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -137,7 +149,7 @@ def amend(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     return render(
         request,
         "examinations/amend.html",
-        {"encounter": encounter, "form": form, "section": section},
+        {"encounter": encounter, "form": form, "fieldsets": fieldsets(form)},
         status=status,
     )
 

@@ -16,7 +16,7 @@ from stromal.administrations import selectors as admin_selectors
 from stromal.administrations.models import OPEN_STATES, AdministrationSession, AdverseEvent
 from stromal.followup import selectors as followup_selectors
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
-from stromal.pathway.links import pk_reverse
+from stromal.pathway.links import pk_reverse, session_url
 from stromal.pathway.sections import Line, SectionSpec
 from stromal.patients.guards import site_id_of
 from stromal.patients.models import Patient
@@ -107,7 +107,7 @@ def _administrations_due(user: User, today: dt.date) -> QuerySet[AdministrationS
         .exclude(product__isnull=True)
         .select_related(None)
         .select_related("patient")
-        .only(*_SESSION)
+        .only(*_SESSION, "product_id")
     )
 
 
@@ -167,7 +167,8 @@ def _due(user: User, today: dt.date) -> QuerySet[FollowUpVisit]:
 
 
 def _session_line(s: AdministrationSession) -> Line:
-    return Line(f"{s.patient.full_name} ({s.patient.mrn}) · {s} · {s.get_status_display()}", _detail(s))
+    """A session due today opens the page of its next step (``stromal.pathway.links.session_url``)."""
+    return Line(f"{s.patient.full_name} ({s.patient.mrn}) · {s} · {s.get_status_display()}", session_url(s))
 
 
 def _ae_url(e: AdverseEvent) -> str:
@@ -194,7 +195,7 @@ COURSE_SECTIONS: list[SectionSpec] = [
         "Adverse events to grade",
         frozenset({Role.PHYSICIAN}),
         _ungraded,
-        lambda e: Line(f"{e.patient.full_name} · {e.term}", _ae_url(e)),
+        lambda e: Line(f"{e.patient.full_name} · {e.term}", pk_reverse("administrations:ae_grade", e.pk)),
     ),
     SectionSpec(
         "wl-discharge",

@@ -15,6 +15,7 @@ from stromal.intake.models import (
     ContactMethod,
     RequestStatus,
 )
+from stromal.patients.forms import confirm_duplicate_field
 from stromal.patients.models import SEX_CHOICES
 
 HONEYPOT_MAX_CHARS = 200
@@ -78,6 +79,7 @@ class ConvertForm(VersionedForm):
     examination_at = forms.DateTimeField(
         label="Day 1 examination", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
+    confirm_duplicate = confirm_duplicate_field()  # shown after a possible-duplicate warning
 
 
 class RescheduleForm(VersionedForm):

@@ -222,6 +222,7 @@ def request_convert(
     date_of_birth: dt.date,
     examination_at: dt.datetime,
     height_cm: float | None = None,
+    confirm_duplicate: bool = False,
 ) -> tuple[Patient, Encounter]:
     """Register the person as a patient with a Day 1 examination appointment."""
     require_role(user, "convert consultation requests", *TRIAGE_ROLES)
@@ -241,6 +242,7 @@ def request_convert(
         email=request.email,
         phone=request.phone,
         synthetic=request.synthetic,
+        confirm_duplicate=confirm_duplicate,
     )
     encounter = encounter_schedule(patient=patient, user=user, scheduled_for=examination_at)
     before = snapshot(request)

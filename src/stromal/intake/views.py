@@ -30,7 +30,9 @@ from stromal.intake.services import (
     request_transition,
 )
 from stromal.pathway.links import pk_reverse
+from stromal.patients.forms import show_duplicate_confirmation
 from stromal.patients.guards import request_user, require_role
+from stromal.patients.services import CONFIRM_DUPLICATE_FIELD
 
 READERS = (Role.COORDINATOR, Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN)
 # The queue shows a page at a time (oldest first) with the total; every request stays reachable.
@@ -179,9 +181,12 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
                         date_of_birth=d["date_of_birth"],
                         height_cm=d["height_cm"],
                         examination_at=d["examination_at"],
+                        confirm_duplicate=d["confirm_duplicate"],
                     )
                 except ValidationError as exc:
                     add_service_errors(convert, exc)
+                    if convert.has_error(CONFIRM_DUPLICATE_FIELD):
+                        show_duplicate_confirmation(convert)
                 else:
                     messages.success(request, f"{patient.full_name} registered; Day 1 examination scheduled.")
                     return redirect("pathway:patient", pk=patient.pk)

@@ -18,6 +18,7 @@ from stromal.followup.course import course_extra_from, patient_course_from
 from stromal.followup.models import Discharge, FollowUpVisit
 from stromal.followup.steps import COURSE_STEPS
 from stromal.intake.models import ConsultationRequest
+from stromal.pathway.templatetags.display import plan_arm
 from stromal.pathway.timeline import (
     PATHWAY_STEPS,
     CourseFacts,
@@ -55,6 +56,7 @@ _PLAN_COLUMNS = (
     "protocol_version__code",
     "protocol_version__version",
     "protocol_version__title",
+    "protocol_version__definition",  # the plan's arm label (what it gives) is read from it
 )
 
 
@@ -246,7 +248,7 @@ def _course_facts(
         plan_id=plan.pk,
         plan_status=plan.status,
         plan_is_control=bool(plan.dose.get("control")),
-        protocol_label=f"{plan.protocol_version} · {plan.arm_name}",
+        protocol_label=f"{plan.protocol_version} · {plan_arm(plan)}",
         meeting_at=_first_recorded(course_plans, "meeting_at"),
         consent_at=_first_recorded(course_plans, "consent_at"),
         decision=getattr(decided, "decision_now", None),
@@ -287,7 +289,7 @@ def _facts(
         plan_status=plan.status if plan else None,
         plan_at=plan.created_at if plan else None,
         plan_is_control=bool(plan and plan.dose.get("control")),
-        protocol_label=f"{plan.protocol_version} · {plan.arm_name}" if plan else "",
+        protocol_label=f"{plan.protocol_version} · {plan_arm(plan)}" if plan else "",
         signature_count=getattr(plan, "signature_count", 0) if plan else 0,
         approved_at=plan.approved_at if plan else None,
         meeting_at=getattr(plan, "meeting_at", None),

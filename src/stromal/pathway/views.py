@@ -6,11 +6,12 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from stromal.accounts.access import role_required
+from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
-from stromal.pathway.links import pk_reverse
+from stromal.pathway.links import SessionState, next_action_url, pk_reverse
 from stromal.pathway.sections import SECTION_PAGE_ROWS
-from stromal.pathway.selectors import patient_page
+from stromal.pathway.selectors import PatientPage, patient_page
 from stromal.pathway.worklist import worklist, worklist_section
 from stromal.patients.guards import request_user
 from stromal.patients.services import PATIENT_WRITERS
@@ -38,11 +39,33 @@ def worklist_section_view(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+def _next_action_url(me: User, page: PatientPage) -> str:
+    """The page where this user does the next action (``stromal.pathway.links.next_action_url``)."""
+    current = page.timeline.current
+    plan_pk = current.link[1] if current and current.link and current.link[0] == "plans:detail" else None
+    return next_action_url(
+        step=current,
+        steps=page.timeline.steps,
+        role=me.role,
+        patient_id=page.patient.pk,
+        consent_given=any(p.pk == plan_pk and getattr(p, "consent_at", None) for p in page.plans),
+        sessions=[
+            SessionState(
+                pk=s.pk,
+                status=s.status,
+                has_product=s.product_id is not None,
+                awaiting_confirmation=s.awaiting_stop_confirmation,
+                given=s.volume_given_ml is not None,
+            )
+            for s in page.course["sessions"]
+        ],
+    )
+
+
 @role_required(*READERS)
 def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
     me = request_user(request)
     page = patient_page(user=me, pk=pk)
-    current = page.timeline.current
     # Each row's link is built here with one URL reversal per kind of link (pk_reverse),
     # not one {% url %} per row.
     return render(
@@ -52,7 +75,7 @@ def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
             "patient": page.patient,
             "timeline": page.timeline,
             "steps": [(step, pk_reverse(*step.link) if step.link else "") for step in page.timeline.steps],
-            "current_url": pk_reverse(*current.link) if current and current.link else "",
+            "current_url": _next_action_url(me, page),
             "encounters": [(e, pk_reverse("examinations:detail", e.pk)) for e in page.encounters],
             "plans": [(p, pk_reverse("plans:detail", p.pk)) for p in page.plans],
             "family": page.family,

@@ -22,8 +22,9 @@ from stromal.followup.course import COURSE_SECTIONS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
 from stromal.pathway.links import pk_reverse
 from stromal.pathway.sections import Line, Section, SectionSpec, section_head, visible
+from stromal.pathway.templatetags.display import plan_arm
 from stromal.patients.guards import site_id_of
-from stromal.plans.models import EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
+from stromal.plans.models import Consent, EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
 
 _PATIENT = ("patient__given_name", "patient__family_name", "patient__mrn")
 
@@ -76,6 +77,7 @@ _PLAN_LINE = (
     "status",
     "created_at",
     "protocol_version__title",
+    "protocol_version__definition",  # the arm's label (what it gives) is read from the definition
     *_PATIENT,
 )
 
@@ -100,11 +102,13 @@ def _to_decide(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
     decision), which a partial index serves, instead of anti-joins over every plan and
     decision at each request.
     """
-    return _live_plans(user).filter(awaiting_decision=True)
+    consent = Consent.objects.filter(plan=OuterRef("pk"), withdrawn_at__isnull=True)
+    return _live_plans(user).filter(awaiting_decision=True).annotate(has_consent=Exists(consent))
 
 
-def _plan_url(p: TreatmentPlan) -> str:
-    return pk_reverse("plans:detail", p.pk)
+def _decision_url(p: TreatmentPlan) -> str:
+    """Consent is recorded first, then the decision: the line opens whichever form comes next."""
+    return pk_reverse("plans:decision" if getattr(p, "has_consent", False) else "plans:consent", p.pk)
 
 
 def _exam_url(e: Encounter) -> str:
@@ -139,21 +143,24 @@ PATHWAY_SECTIONS: list[SectionSpec] = [
         "Eligibility to check",
         frozenset({Role.PHYSICIAN}),
         _to_check,
-        lambda e: Line(f"{e.patient.full_name} ({e.patient.mrn})", _exam_url(e)),
+        lambda e: Line(f"{e.patient.full_name} ({e.patient.mrn})", _exam_url(e) + "#eligibility"),
     ),
     SectionSpec(
         "wl-sign",
         "Plans awaiting your signature",
         frozenset({Role.PHYSICIAN}),
         _to_sign,
-        lambda p: Line(f"{p.patient.full_name} · {p.protocol_version.title} · {p.arm_name}", _plan_url(p)),
+        lambda p: Line(
+            f"{p.patient.full_name} · {p.protocol_version.title} · {plan_arm(p)}",
+            pk_reverse("plans:sign", p.pk),
+        ),
     ),
     SectionSpec(
         "wl-decide",
         "Plans awaiting the patient's decision",
         frozenset({Role.PHYSICIAN, Role.COORDINATOR}),
         _to_decide,
-        lambda p: Line(f"{p.patient.full_name} · {p.get_status_display()}", _plan_url(p)),
+        lambda p: Line(f"{p.patient.full_name} · {p.get_status_display()}", _decision_url(p)),
     ),
 ]
 

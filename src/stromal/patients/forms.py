@@ -4,6 +4,19 @@ from django import forms
 
 from stromal.forms_clinical import VersionedForm
 from stromal.patients.models import HEIGHT_CM_MAX, HEIGHT_CM_MIN, SEX_CHOICES
+from stromal.patients.services import CONFIRM_DUPLICATE_FIELD
+
+CONFIRM_DUPLICATE_LABEL = "This is a different person with the same name and date of birth: register anyway"
+
+
+def confirm_duplicate_field() -> forms.BooleanField:
+    """Hidden until the service reports a possible duplicate (``show_duplicate_confirmation``)."""
+    return forms.BooleanField(required=False, label=CONFIRM_DUPLICATE_LABEL, widget=forms.HiddenInput)
+
+
+def show_duplicate_confirmation(form: forms.BaseForm) -> None:
+    """After a possible-duplicate refusal, show the tick box that confirms a different person."""
+    form.fields[CONFIRM_DUPLICATE_FIELD].widget = forms.CheckboxInput()
 
 
 class PatientForm(forms.Form):
@@ -17,6 +30,7 @@ class PatientForm(forms.Form):
     )
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
+    confirm_duplicate = confirm_duplicate_field()
 
 
 class PatientEditForm(VersionedForm):

@@ -32,6 +32,8 @@ class Patient(models.Model):
     synthetic = models.BooleanField(default=False, help_text="invented demo data")
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+    # Folded "given family mrn" that search matches (stromal.patients.names.search_text); kept by the services.
+    search_text = models.CharField(max_length=300, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["family_name", "given_name", "id"]

@@ -14,10 +14,20 @@ from stromal.audit.services import snapshot
 from stromal.chronology import require_plausible_birth_date
 from stromal.patients.guards import audit_change, require_patient_access, require_role, site_id_of
 from stromal.patients.models import HEIGHT_CM_MAX, HEIGHT_CM_MIN, Patient, RelatedPerson
+from stromal.patients.names import search_text
+from stromal.patients.selectors import patients_with_same_name_and_birth
 
 MRN_TAKEN = "Medical record number {mrn} is already used at this site."
 HEIGHT_OUT_OF_RANGE = f"height_cm={{value!r}}: must be a number in {HEIGHT_CM_MIN}–{HEIGHT_CM_MAX} cm"
 REASON_REQUIRED = "Give a reason for changing a patient's record."
+CONFIRM_DUPLICATE_FIELD = "confirm_duplicate"
+POSSIBLE_DUPLICATE = (
+    "Possible duplicate: {patients} has the same name and date of birth at this site. Open that record "
+    "instead, or, if this is a different person, tick the confirmation and register again."
+)
+DUPLICATE_CONFIRMED = (
+    "Registered as a different person despite the same name and date of birth as {patients}."
+)
 
 PATIENT_WRITERS = (Role.COORDINATOR, Role.PHYSICIAN)
 EDITABLE_FIELDS = ("given_name", "family_name", "sex", "date_of_birth", "height_cm", "email", "phone")
@@ -42,12 +52,22 @@ def patient_create(
     email: str = "",
     phone: str = "",
     synthetic: bool = False,
+    confirm_duplicate: bool = False,
 ) -> Patient:
+    """Register a patient. A patient of the site with the same name (in any order, any case or accents)
+    and date of birth is refused as a possible duplicate unless ``confirm_duplicate``; the confirmation
+    is the reason of the audited creation."""
     require_role(user, "register patients", *PATIENT_WRITERS)
     _check_demographics(height_cm=height_cm, date_of_birth=date_of_birth)
     mrn = mrn.strip()
     if Patient.objects.filter(site_id=site_id_of(user), mrn=mrn).exists():
         raise ValidationError({"mrn": MRN_TAKEN.format(mrn=mrn)})
+    twins = patients_with_same_name_and_birth(
+        user=user, given_name=given_name, family_name=family_name, date_of_birth=date_of_birth
+    )
+    others = ", ".join(f"{p.full_name} ({p.mrn})" for p in twins)
+    if twins and not confirm_duplicate:
+        raise ValidationError({CONFIRM_DUPLICATE_FIELD: POSSIBLE_DUPLICATE.format(patients=others)})
     try:
         with transaction.atomic():
             patient = Patient.objects.create(
@@ -61,8 +81,12 @@ def patient_create(
                 email=email,
                 phone=phone,
                 synthetic=synthetic,
+                search_text=search_text(given_name=given_name, family_name=family_name, mrn=mrn),
             )
-            audit_change(actor=user, action="create", instance=patient, before=None, patient=patient)
+            reason = DUPLICATE_CONFIRMED.format(patients=others) if twins else ""
+            audit_change(
+                actor=user, action="create", instance=patient, before=None, patient=patient, reason=reason
+            )
     except IntegrityError as exc:  # a concurrent registration of the same number
         raise ValidationError({"mrn": MRN_TAKEN.format(mrn=mrn)}) from exc
     return patient
@@ -82,6 +106,11 @@ def patient_update(*, patient: Patient, user: User, version: int, reason: str, *
     assert height is None or isinstance(height, int | float)
     assert isinstance(born, dt.date)
     _check_demographics(height_cm=height, date_of_birth=born)
+    if "given_name" in fields or "family_name" in fields:  # keep the search text in step with the name
+        names = {"given_name": patient.given_name, "family_name": patient.family_name, **fields}
+        fields["search_text"] = search_text(
+            given_name=str(names["given_name"]), family_name=str(names["family_name"]), mrn=patient.mrn
+        )
     before = snapshot(patient)
     update_versioned(patient, expected_version=version, **fields)
     audit_change(actor=user, action="update", instance=patient, before=before, patient=patient, reason=reason)

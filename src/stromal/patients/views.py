@@ -9,10 +9,16 @@ from django.views.decorators.http import require_http_methods
 from stromal.accounts.access import role_required
 from stromal.accounts.roles import CLINICAL_READERS
 from stromal.forms_clinical import add_service_errors
-from stromal.patients.forms import PatientEditForm, PatientForm, RelatedPersonForm
+from stromal.patients.forms import (
+    PatientEditForm,
+    PatientForm,
+    RelatedPersonForm,
+    show_duplicate_confirmation,
+)
 from stromal.patients.guards import request_user
 from stromal.patients.selectors import patient_get, patient_list
 from stromal.patients.services import (
+    CONFIRM_DUPLICATE_FIELD,
     EDITABLE_FIELDS,
     PATIENT_WRITERS,
     patient_create,
@@ -42,6 +48,8 @@ def patient_new(request: HttpRequest) -> HttpResponse:
             patient = patient_create(user=request_user(request), **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
+            if form.has_error(CONFIRM_DUPLICATE_FIELD):
+                show_duplicate_confirmation(form)
         else:
             messages.success(request, f"{patient.full_name} registered.")
             return redirect("pathway:patient", pk=patient.pk)

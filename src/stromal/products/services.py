@@ -15,6 +15,7 @@ from django.utils import timezone
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.audit.locking import check_version, update_versioned
+from stromal.audit.selectors import audit_for_object
 from stromal.audit.services import audit_record, diff, snapshot
 from stromal.products.isbt128 import IdentifierError, parse_din, validate_product_code
 from stromal.products.models import ALLOWED_TRANSITIONS, CustodyEvent, LotStatus, ProductLot
@@ -27,6 +28,10 @@ RELEASE_FAILED = "The lot does not meet its release criteria: {findings}."
 LOT_EXPIRED = "The lot expired at {at:%Y-%m-%d %H:%M}."
 THAW_EXPIRED = "The thawed unit expired at {at:%Y-%m-%d %H:%M} ({hours:g} h after thaw)."
 DISCARD_NEEDS_REASON = "Give a reason for discarding the unit."
+SAME_PERSON_RELEASES = (
+    "{who} recorded this lot's release-test results and cannot also release it: "
+    "a second lab person releases (segregation of duties)."
+)
 CORRECTION_NEEDS_REASON = "Give a reason for correcting a recorded release-test result ({fields})."
 ALREADY_THAWED = "The unit was already thawed at {at:%Y-%m-%d %H:%M}."
 
@@ -168,7 +173,11 @@ def _transition(
 
 @transaction.atomic
 def lot_release(*, lot: ProductLot, actor: User, expected_version: int) -> ProductLot:
-    """Release a quarantined lot whose results meet every criterion and which has not expired."""
+    """Release a quarantined lot whose results meet every criterion and which has not expired.
+
+    The releaser must not be anyone who recorded the lot's release-test results
+    (a second person checks the first; segregation of duties, issue #11).
+    """
     _require_lab(actor, lot.site_id)
     check_version(lot, expected_version=expected_version)
     if lot.status != LotStatus.QUARANTINE:
@@ -183,6 +192,11 @@ def lot_release(*, lot: ProductLot, actor: User, expected_version: int) -> Produ
     problem = lot_expiry_problem(lot, at=now)
     if problem:
         raise ValidationError(problem, code="expired")
+    recorders = set(
+        audit_for_object(lot).filter(action="lot_record_results").values_list("actor_id", flat=True)
+    )
+    if actor.pk in recorders:
+        raise ValidationError(SAME_PERSON_RELEASES.format(who=actor.display_name()), code="same_person")
     _transition(
         lot,
         LotStatus.RELEASED,
