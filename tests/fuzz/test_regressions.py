@@ -16,11 +16,18 @@ from tests.pathway.factories import make_examination, make_patient
 pytestmark = pytest.mark.django_db
 
 
-def test_a_nul_byte_in_the_patient_search_gets_a_clear_400(client: Client, cast: Any) -> None:
+def test_a_nul_byte_in_the_patient_search_finds_nothing_instead_of_a_500(client: Client, cast: Any) -> None:
+    """(The search's own handling; tests/patients holds it too.)"""
     client.force_login(cast.alice)
     response = client.get("/patients/?q=%00")
+    assert response.status_code == 200 and "No patient matches" in response.content.decode()
+
+
+def test_a_nul_byte_in_any_posted_form_gets_a_clear_400_naming_the_field(client: Client, cast: Any) -> None:
+    client.force_login(cast.cora)
+    response = client.post(reverse("patients:new"), {"mrn": "N-1", "given_name": "A\x00", "family_name": "B"})
     assert response.status_code == 400
-    assert NUL_REFUSED.format(field="q") in response.content.decode()
+    assert NUL_REFUSED.format(field="given_name") in response.content.decode()
 
 
 @pytest.mark.parametrize("protocol", ["abc", "", "-1", "2147483648", "99999999999999999999999", "1.5"])

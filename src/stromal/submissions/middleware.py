@@ -1,7 +1,7 @@
 """Request-level guards for every form of the app.
 
 ``SubmissionTokenMiddleware``: one user action, one record (see the package docstring).
-``RefuseNulMiddleware``: a NUL character in any submitted value gets a clear 400.
+``RefuseNulMiddleware``: a NUL character in any posted form value gets a clear 400.
 """
 
 from __future__ import annotations
@@ -80,21 +80,21 @@ def _repeat(request: HttpRequest, first: Submission) -> HttpResponse:
 
 
 class RefuseNulMiddleware:
-    """Refuse a request whose query or form values contain a NUL character, with a clear message.
+    """Refuse a POST whose form values (or names) contain a NUL character, with a clear 400.
 
     PostgreSQL text cannot hold NUL, so such a value reached the database as a
-    500 (``GET /patients/?q=%00``); no field of the application needs one.
+    500; no field of the application needs one, and refusing the whole form here
+    keeps every form, present and future, from storing or choking on it. Query
+    strings are left to the pages that read them (the patient search, for one,
+    treats control characters as matching nothing).
     """
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        data = [request.GET]
         if request.method == "POST":
-            data.append(request.POST)
-        for query in data:
-            for key, values in query.lists():
+            for key, values in request.POST.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return _refused(request, NUL_REFUSED.format(field=key.replace("\x00", "")))
         return self.get_response(request)
