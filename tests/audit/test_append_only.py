@@ -39,3 +39,13 @@ def test_the_database_refuses_to_update_or_delete_audit_events() -> None:
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).delete()
     assert AuditEvent.objects.get(pk=event.pk).reason == ""
+
+
+@pytest.mark.django_db
+def test_a_snapshot_leaves_out_fields_derived_from_others(cast) -> None:  # type: ignore[no-untyped-def]
+    from stromal.audit.services import snapshot
+    from tests.pathway.factories import make_patient
+
+    patient = make_patient(cast.cora)
+    assert "search_text" not in snapshot(patient)
+    assert "family_name" in snapshot(patient)

@@ -44,8 +44,13 @@ def _jsonable(value: Any) -> Any:
 
 
 def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
-    """The concrete field values of ``instance`` (foreign keys as ids), JSON-ready."""
-    names = fields or [f.attname for f in instance._meta.concrete_fields]
+    """The concrete field values of ``instance`` (foreign keys as ids), JSON-ready.
+
+    Fields a model lists in ``AUDIT_DERIVED_FIELDS`` (values computed from its
+    other fields) are left out: they would repeat each change as noise.
+    """
+    derived = getattr(instance, "AUDIT_DERIVED_FIELDS", ())
+    names = fields or [f.attname for f in instance._meta.concrete_fields if f.attname not in derived]
     return {name: _jsonable(getattr(instance, name)) for name in names}
 
 

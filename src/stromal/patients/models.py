@@ -35,6 +35,9 @@ class Patient(models.Model):
     # Folded "given family mrn" that search matches (stromal.patients.names.search_text); kept by the services.
     search_text = models.CharField(max_length=300, blank=True, default="", editable=False)
 
+    #: Derived from other fields, so the audit trail leaves it out (it adds no fact).
+    AUDIT_DERIVED_FIELDS = ("search_text",)
+
     class Meta:
         ordering = ["family_name", "given_name", "id"]
         constraints = [
