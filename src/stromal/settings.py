@@ -14,6 +14,7 @@ from typing import Any
 import dj_database_url
 
 from stromal.env import SettingError, env_bool, env_int, env_list, env_secret, env_str, env_time_zone
+from stromal.intake.client_address import parse_trusted_proxies
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env_str("STROMAL_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -48,6 +49,8 @@ ALLOWED_HOSTS = env_list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise SettingError("STROMAL_ALLOWED_HOSTS is required when STROMAL_ENV=production")
 CSRF_TRUSTED_ORIGINS = env_list("STROMAL_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For is believed (see stromal.intake.client_address).
+TRUSTED_PROXIES = parse_trusted_proxies(env_list("STROMAL_TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -70,6 +73,7 @@ INSTALLED_APPS = [
     "stromal.administrations",
     "stromal.followup",
     "stromal.monitoring",
+    "stromal.submissions",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "stromal.accounts.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "stromal.submissions.middleware.RefuseNulMiddleware",
+    "stromal.submissions.middleware.SubmissionTokenMiddleware",
     "stromal.post_only.PostOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stromal.audit.context.AuditSourceMiddleware",
@@ -101,8 +107,12 @@ TEMPLATES: list[dict[str, Any]] = [
                 "django.contrib.messages.context_processors.messages",
                 "stromal.accounts.context.stromal_context",
             ],
-            # {{ value|when }}: every date-time shown with its zone (stromal.accounts.zones).
-            "builtins": ["stromal.accounts.templatetags.when"],
+            # {{ value|when }}: every date-time shown with its zone (stromal.accounts.zones);
+            # {% submission_token %} in every POST form without a {% load %} line.
+            "builtins": [
+                "stromal.accounts.templatetags.when",
+                "stromal.submissions.templatetags.submissions",
+            ],
         },
     },
 ]

@@ -13,14 +13,27 @@ from django.utils import timezone
 from stromal.audit.locking import STALE_EDIT
 from stromal.audit.models import AuditEvent
 from stromal.examinations.models import EncounterStatus
-from stromal.intake.models import ConsultationRequest, RequestStatus
+from stromal.intake.models import (
+    CONDITION_MAX_CHARS,
+    CONTACT_OTHER_MAX_CHARS,
+    NAME_MAX_CHARS,
+    PHONE_MAX_CHARS,
+    ConsultationRequest,
+    RequestStatus,
+)
 from stromal.intake.services import (
     CONVERT_NEEDS_SCHEDULE,
     DECLINE_NEEDS_REASON,
+    HONEYPOT_FILLED,
     RATE_LIMIT_PER_HOUR,
     RATE_LIMITED,
+    RESCHEDULE_IN_THE_PAST,
+    RESCHEDULE_NEEDS_REASON,
+    RESCHEDULE_NEEDS_SCHEDULED,
+    RESCHEDULE_SAME_TIME,
     TRANSITION_REFUSED,
     request_convert,
+    request_reschedule,
     request_submit,
     request_transition,
 )
@@ -28,7 +41,7 @@ from stromal.intake.services import (
 pytestmark = pytest.mark.django_db
 
 
-def _submit(site: Any, address: str = "203.0.113.7", **kwargs: Any) -> ConsultationRequest | None:
+def _submit(site: Any, address: str = "203.0.113.7", **kwargs: Any) -> ConsultationRequest:
     fields: dict[str, Any] = {
         "full_name": "Rosa Request",
         "contact_method": "email",
@@ -47,9 +60,35 @@ def test_a_request_arrives_as_new_and_is_audited(site: Any) -> None:
     ).exists()
 
 
-def test_the_honeypot_saves_nothing(site: Any) -> None:
-    assert _submit(site, honeypot="http://spam.example") is None
+def test_a_filled_honeypot_is_refused_with_a_message_and_saves_nothing(site: Any) -> None:
+    with pytest.raises(ValidationError, match=re.escape(HONEYPOT_FILLED)):
+        _submit(site, honeypot="http://spam.example")
     assert not ConsultationRequest.objects.exists()
+
+
+def test_it_refuses_a_condition_longer_than_the_limit_naming_the_field(site: Any) -> None:
+    with pytest.raises(ValidationError) as info:
+        _submit(site, condition="x" * 2_400_000)
+    assert "condition" in str(info.value)
+    assert not ConsultationRequest.objects.exists()
+    assert _submit(site, condition="x" * CONDITION_MAX_CHARS) is not None
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"),
+    [("full_name", NAME_MAX_CHARS), ("phone", PHONE_MAX_CHARS), ("contact_other", CONTACT_OTHER_MAX_CHARS)],
+)
+def test_it_refuses_every_public_field_longer_than_its_limit(site: Any, field: str, limit: int) -> None:
+    with pytest.raises(ValidationError) as info:
+        _submit(site, **{field: "x" * (limit + 1)})
+    assert field in info.value.message_dict
+
+
+def test_the_database_refuses_a_condition_longer_than_the_limit(site: Any) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ConsultationRequest.objects.create(
+            site=site, full_name="x", contact_method="email", email="x@example.org", condition="c" * 5001
+        )
 
 
 def test_it_refuses_more_than_the_hourly_limit_from_one_sender(site: Any) -> None:
@@ -155,3 +194,71 @@ def test_conversion_creates_a_patient_with_an_examination_appointment(cast: Any,
     assert request.status == RequestStatus.CONVERTED and request.patient == patient
     assert patient.site == site and patient.email == "rosa@example.org"
     assert encounter.status == EncounterStatus.SCHEDULED and encounter.scheduled_for == when
+
+
+def _scheduled(cast: Any, site: Any, when: dt.datetime) -> ConsultationRequest:
+    request = _submit(site)
+    request_transition(
+        request=request, user=cast.cora, to_status="scheduled", version=request.version, scheduled_for=when
+    )
+    return request
+
+
+def test_a_scheduled_request_is_rescheduled_with_the_reason_in_the_audit_trail(cast: Any, site: Any) -> None:
+    first = timezone.now() + dt.timedelta(days=2)
+    request = _scheduled(cast, site, first)
+    later = first + dt.timedelta(days=3)
+    request_reschedule(
+        request=request, user=cast.cora, version=request.version, scheduled_for=later, reason="patient asked"
+    )
+    request.refresh_from_db()
+    assert request.scheduled_for == later and request.status == RequestStatus.SCHEDULED
+    event = AuditEvent.objects.get(action="triage:rescheduled")
+    assert event.reason == "patient asked" and event.actor == cast.cora
+
+
+def test_rescheduling_needs_a_reason_a_new_time_and_a_scheduled_request(cast: Any, site: Any) -> None:
+    when = timezone.now() + dt.timedelta(days=2)
+    request = _scheduled(cast, site, when)
+    with pytest.raises(ValidationError, match=RESCHEDULE_NEEDS_REASON):
+        request_reschedule(
+            request=request,
+            user=cast.cora,
+            version=request.version,
+            scheduled_for=when + dt.timedelta(1),
+            reason=" ",
+        )
+    with pytest.raises(ValidationError, match=RESCHEDULE_SAME_TIME):
+        request_reschedule(
+            request=request, user=cast.cora, version=request.version, scheduled_for=when, reason="x"
+        )
+    with pytest.raises(ValidationError, match=re.escape(RESCHEDULE_IN_THE_PAST.split("(")[0])):
+        request_reschedule(
+            request=request,
+            user=cast.cora,
+            version=request.version,
+            scheduled_for=timezone.now() - dt.timedelta(minutes=1),
+            reason="x",
+        )
+    fresh = _submit(site, address="198.51.100.9")
+    with pytest.raises(ValidationError, match=RESCHEDULE_NEEDS_SCHEDULED.format(status="new")):
+        request_reschedule(
+            request=fresh, user=cast.cora, version=fresh.version, scheduled_for=when, reason="x"
+        )
+    request.refresh_from_db()
+    assert request.scheduled_for == when
+    assert not AuditEvent.objects.filter(action="triage:rescheduled").exists()
+
+
+def test_only_a_coordinator_reschedules(cast: Any, site: Any) -> None:
+    when = timezone.now() + dt.timedelta(days=2)
+    request = _scheduled(cast, site, when)
+    for user in (cast.nina, cast.mona, cast.alice):
+        with pytest.raises(PermissionDenied):
+            request_reschedule(
+                request=request,
+                user=user,
+                version=request.version,
+                scheduled_for=when + dt.timedelta(1),
+                reason="x",
+            )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
 
@@ -58,7 +59,7 @@ def field_label(object_type: str, field: str) -> str:
     try:
         model = apps.get_model(object_type)
         return str(model._meta.get_field(field.removesuffix("_id")).verbose_name)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, FieldDoesNotExist):  # e.g. an observation key of an encounter
         return field.replace("_", " ")
 
 

@@ -6,24 +6,43 @@ from django import forms
 
 from stromal.accounts.models import Site
 from stromal.forms_clinical import VersionedForm
-from stromal.intake.models import ContactMethod, RequestStatus
+from stromal.intake.models import (
+    CONDITION_MAX_CHARS,
+    CONTACT_OTHER_MAX_CHARS,
+    EMAIL_MAX_CHARS,
+    NAME_MAX_CHARS,
+    PHONE_MAX_CHARS,
+    ContactMethod,
+    RequestStatus,
+)
 from stromal.patients.forms import confirm_duplicate_field
 from stromal.patients.models import SEX_CHOICES
 
+HONEYPOT_MAX_CHARS = 200
+
 
 class PublicRequestForm(forms.Form):
-    full_name = forms.CharField(label="Your name", max_length=200)
+    """Every field has a length limit (``intake.models``): the public form is open to anyone."""
+
+    full_name = forms.CharField(label="Your name", max_length=NAME_MAX_CHARS)
     contact_method = forms.ChoiceField(
         label="How should we contact you?", choices=ContactMethod.choices, widget=forms.RadioSelect
     )
-    email = forms.EmailField(label="E-mail", required=False)
-    phone = forms.CharField(label="Phone", max_length=40, required=False)
-    contact_other = forms.CharField(label="Another way to reach you", max_length=200, required=False)
-    condition = forms.CharField(
-        label="Your condition, in your words", widget=forms.Textarea(attrs={"rows": 5})
+    email = forms.EmailField(label="E-mail", max_length=EMAIL_MAX_CHARS, required=False)
+    phone = forms.CharField(label="Phone", max_length=PHONE_MAX_CHARS, required=False)
+    contact_other = forms.CharField(
+        label="Another way to reach you", max_length=CONTACT_OTHER_MAX_CHARS, required=False
     )
-    # Honeypot: hidden from people by CSS and aria-hidden; bots fill it in.
-    website = forms.CharField(required=False, label="Leave this field empty")
+    condition = forms.CharField(
+        label="Your condition, in your words",
+        max_length=CONDITION_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    # Honeypot for bots. The template draws it off-screen, out of the Tab order
+    # (tabindex=-1), hidden from screen readers (aria-hidden) and from autofill
+    # (autocomplete=off), always empty. Filled in, the service refuses the request
+    # with a message saying so (never a silent drop).
+    website = forms.CharField(required=False, max_length=HONEYPOT_MAX_CHARS, label="Leave this field empty")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -61,3 +80,13 @@ class ConvertForm(VersionedForm):
         label="Day 1 examination", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     confirm_duplicate = confirm_duplicate_field()  # shown after a possible-duplicate warning
+
+
+class RescheduleForm(VersionedForm):
+    new_time = forms.DateTimeField(
+        label="New examination appointment",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    reschedule_reason = forms.CharField(
+        label="Reason for moving the appointment", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

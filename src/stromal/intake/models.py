@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 from stromal.accounts.models import Site
 from stromal.patients.models import Patient
@@ -34,15 +36,25 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 OPEN_STATUSES = (RequestStatus.NEW, RequestStatus.CONTACTED, RequestStatus.SCHEDULED)
 
+# Length limits of every field of the public form (characters). The form refuses
+# longer values with a message naming the field; the model (full_clean in the
+# service) and the database (varchar on PostgreSQL, a check constraint for the
+# free text) refuse them too. A page of text is enough to describe a condition.
+NAME_MAX_CHARS = 200
+EMAIL_MAX_CHARS = 254  # RFC 5321 path limit, Django's EmailField default
+PHONE_MAX_CHARS = 40
+CONTACT_OTHER_MAX_CHARS = 200
+CONDITION_MAX_CHARS = 5000
+
 
 class ConsultationRequest(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="consultation_requests")
-    full_name = models.CharField(max_length=200)
+    full_name = models.CharField(max_length=NAME_MAX_CHARS)
     contact_method = models.CharField(max_length=10, choices=ContactMethod.choices)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    contact_other = models.CharField("other way to reach you", max_length=200, blank=True)
-    condition = models.TextField("the condition in your words")
+    email = models.EmailField(max_length=EMAIL_MAX_CHARS, blank=True)
+    phone = models.CharField(max_length=PHONE_MAX_CHARS, blank=True)
+    contact_other = models.CharField("other way to reach you", max_length=CONTACT_OTHER_MAX_CHARS, blank=True)
+    condition = models.TextField("the condition in your words", max_length=CONDITION_MAX_CHARS)
     status = models.CharField(max_length=12, choices=RequestStatus.choices, default=RequestStatus.NEW)
     decline_reason = models.TextField(blank=True)
     triage_notes = models.TextField(blank=True)
@@ -75,6 +87,11 @@ class ConsultationRequest(models.Model):
                 | (Q(contact_method=ContactMethod.OTHER) & ~Q(contact_other="")),
                 name="request_contact_given",
             ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("condition"), CONDITION_MAX_CHARS),
+                name="request_condition_length",
+                violation_error_message=f"Describe the condition in at most {CONDITION_MAX_CHARS} characters.",
+            ),
         ]
         indexes = [
             models.Index(fields=["site", "status", "created_at"]),
@@ -93,3 +110,14 @@ class ConsultationRequest(models.Model):
     @property
     def contact_text(self) -> str:
         return {"email": self.email, "phone": self.phone}.get(self.contact_method, self.contact_other)
+
+
+class SenderLock(models.Model):
+    """One row per sender key, locked (SELECT ... FOR UPDATE) while a public submission
+    counts the sender's recent requests and saves its own, so parallel posts from one
+    address cannot all pass the rate limit (``request_submit``)."""
+
+    key = models.CharField(max_length=64, unique=True)
+
+    def __str__(self) -> str:
+        return f"Sender {self.key[:8]}"

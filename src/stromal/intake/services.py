@@ -12,12 +12,19 @@ from django.utils import timezone
 
 from stromal.accounts.models import Site, User
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import format_when
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
 from stromal.chronology import require_not_before
 from stromal.examinations.models import Encounter
 from stromal.examinations.services import encounter_schedule
-from stromal.intake.models import TRANSITIONS, ConsultationRequest, ContactMethod, RequestStatus
+from stromal.intake.models import (
+    TRANSITIONS,
+    ConsultationRequest,
+    ContactMethod,
+    RequestStatus,
+    SenderLock,
+)
 from stromal.patients.guards import audit_change, require_role, require_site
 from stromal.patients.models import Patient
 from stromal.patients.services import patient_create
@@ -27,6 +34,15 @@ RATE_LIMITED = "We have received several requests from your connection in the la
 CONTACT_MISSING = "Give the {method} we should use to reach you."
 TRANSITION_REFUSED = "A request that is {old} cannot become {new}."
 DECLINE_NEEDS_REASON = "Give the reason for declining the request."
+HONEYPOT_FILLED = (
+    "Your request was not sent: the hidden field meant to catch automated senders was filled in "
+    "(perhaps by the autofill of your browser). It is empty now; please press Send request again."
+)
+RESCHEDULE_NEEDS_SCHEDULED = "Only a scheduled request can be rescheduled; this one is {status}."
+RESCHEDULE_NEEDS_REASON = "Give the reason for moving the appointment."
+RESCHEDULE_NEEDS_TIME = "Give the new appointment time."
+RESCHEDULE_SAME_TIME = "The new appointment time is the same as the current one."
+RESCHEDULE_IN_THE_PAST = "The new appointment time ({value}) has passed; choose a time still to come."
 CONVERT_NEEDS_SCHEDULE = (
     "Schedule the request (contact the person and agree on an examination) before converting it."
 )
@@ -51,18 +67,20 @@ def request_submit(
     contact_other: str = "",
     honeypot: str = "",
     now: dt.datetime | None = None,
-) -> ConsultationRequest | None:
-    """Save a request from the public form; ``None`` for a bot that filled the hidden field.
+) -> ConsultationRequest:
+    """Save a request from the public form.
 
-    The bot gets the same confirmation as a person so it learns nothing.
+    Refused with ``RATE_LIMITED`` when the sender already sent
+    ``RATE_LIMIT_PER_HOUR`` requests in the last hour: the count and the save
+    happen in one transaction while the sender's ``SenderLock`` row is locked,
+    so parallel posts cannot all pass (on SQLite every write transaction is
+    serialised anyway, ``BEGIN IMMEDIATE``). Refused with ``HONEYPOT_FILLED``
+    when the hidden anti-spam field holds text: a person whose browser filled
+    it sees why and can send again; nothing is dropped silently. Every field's
+    length limit (``intake.models``) is checked by ``full_clean``.
     """
     if honeypot.strip():
-        return None
-    now = now or timezone.now()
-    key = sender_key(sender_address)
-    recent = ConsultationRequest.objects.filter(sender_key=key, created_at__gte=now - dt.timedelta(hours=1))
-    if recent.count() >= RATE_LIMIT_PER_HOUR:
-        raise ValidationError(RATE_LIMITED, code="rate_limited")
+        raise ValidationError(HONEYPOT_FILLED, code="honeypot")
     contact = {"email": email, "phone": phone, "other": contact_other}
     if contact_method not in ContactMethod.values:
         raise ValidationError(
@@ -71,17 +89,28 @@ def request_submit(
     if not contact[contact_method].strip():
         label = dict(ContactMethod.choices)[contact_method].lower()
         raise ValidationError({_contact_field(contact_method): CONTACT_MISSING.format(method=label)})
+    key = sender_key(sender_address)
+    request = ConsultationRequest(
+        site=site,
+        full_name=full_name.strip(),
+        contact_method=contact_method,
+        email=email.strip(),
+        phone=phone.strip(),
+        contact_other=contact_other.strip(),
+        condition=condition.strip(),
+        sender_key=key,
+    )
+    request.full_clean(exclude=["status", "version"])
     with transaction.atomic():
-        request = ConsultationRequest.objects.create(
-            site=site,
-            full_name=full_name.strip(),
-            contact_method=contact_method,
-            email=email.strip(),
-            phone=phone.strip(),
-            contact_other=contact_other.strip(),
-            condition=condition.strip(),
-            sender_key=key,
+        SenderLock.objects.bulk_create([SenderLock(key=key)], ignore_conflicts=True)
+        SenderLock.objects.select_for_update().get(key=key)
+        now = now or timezone.now()
+        recent = ConsultationRequest.objects.filter(
+            sender_key=key, created_at__gte=now - dt.timedelta(hours=1)
         )
+        if recent.count() >= RATE_LIMIT_PER_HOUR:
+            raise ValidationError(RATE_LIMITED, code="rate_limited")
+        request.save()
         audit_change(
             actor=None, action="create", instance=request, before=None, patient=None, site_id=site.pk
         )
@@ -134,6 +163,47 @@ def request_transition(
         before=before,
         patient=None,
         reason=reason,
+        site_id=request.site_id,
+    )
+    return request
+
+
+@transaction.atomic
+def request_reschedule(
+    *,
+    request: ConsultationRequest,
+    user: User,
+    version: int,
+    scheduled_for: dt.datetime | None,
+    reason: str,
+) -> ConsultationRequest:
+    """Move a scheduled request's examination appointment, with the reason in the audit trail.
+
+    Errors: ``RESCHEDULE_NEEDS_SCHEDULED`` (the request is not scheduled),
+    ``RESCHEDULE_NEEDS_TIME``, ``RESCHEDULE_SAME_TIME``, ``RESCHEDULE_NEEDS_REASON``
+    (keyed by their form fields), ``STALE_EDIT`` when someone changed it meanwhile.
+    """
+    require_role(user, "reschedule consultation requests", *TRIAGE_ROLES)
+    require_site(user, request.site_id)
+    if request.status != RequestStatus.SCHEDULED:
+        raise ValidationError(RESCHEDULE_NEEDS_SCHEDULED.format(status=request.get_status_display().lower()))
+    if scheduled_for is None:
+        raise ValidationError({"new_time": RESCHEDULE_NEEDS_TIME})
+    if scheduled_for == request.scheduled_for:
+        raise ValidationError({"new_time": RESCHEDULE_SAME_TIME})
+    if scheduled_for <= timezone.now():
+        raise ValidationError({"new_time": RESCHEDULE_IN_THE_PAST.format(value=format_when(scheduled_for))})
+    if not reason.strip():
+        raise ValidationError({"reschedule_reason": RESCHEDULE_NEEDS_REASON})
+    before = snapshot(request)
+    update_versioned(request, expected_version=version, scheduled_for=scheduled_for)
+    audit_change(
+        actor=user,
+        action="triage:rescheduled",
+        instance=request,
+        before=before,
+        patient=None,
+        reason=reason.strip(),
         site_id=request.site_id,
     )
     return request

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -17,10 +18,17 @@ from stromal.accounts.models import Site
 from stromal.accounts.roles import Role
 from stromal.accounts.zones import format_when
 from stromal.forms_clinical import add_service_errors
-from stromal.intake.forms import ConvertForm, PublicRequestForm, TriageForm
+from stromal.intake.client_address import client_address
+from stromal.intake.forms import ConvertForm, PublicRequestForm, RescheduleForm, TriageForm
 from stromal.intake.models import ConsultationRequest, ContactMethod, RequestStatus
-from stromal.intake.selectors import request_get, request_queue
-from stromal.intake.services import TRIAGE_ROLES, request_convert, request_submit, request_transition
+from stromal.intake.selectors import request_get, request_history, request_queue
+from stromal.intake.services import (
+    TRIAGE_ROLES,
+    request_convert,
+    request_reschedule,
+    request_submit,
+    request_transition,
+)
 from stromal.pathway.links import pk_reverse
 from stromal.patients.forms import show_duplicate_confirmation
 from stromal.patients.guards import request_user, require_role
@@ -42,7 +50,11 @@ QUEUE_COLUMNS = (
 
 
 def _sender_address(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return client_address(
+        remote_addr=str(request.META.get("REMOTE_ADDR", "")),
+        forwarded_for=str(request.META.get("HTTP_X_FORWARDED_FOR", "")),
+        trusted_proxies=settings.TRUSTED_PROXIES,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -132,10 +144,28 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     convert = ConvertForm(
         initial={"version": consultation.version, "scheduled_for": consultation.scheduled_for}
     )
+    reschedule = RescheduleForm(initial={"version": consultation.version})
     status = 200
     if request.method == "POST":
         require_role(request_user(request), "triage consultation requests", *TRIAGE_ROLES)
-        if "convert" in request.POST:
+        if "reschedule" in request.POST:
+            reschedule = RescheduleForm(request.POST)
+            if reschedule.is_valid():
+                d = reschedule.cleaned_data
+                try:
+                    request_reschedule(
+                        request=consultation,
+                        user=request_user(request),
+                        version=d["version"],
+                        scheduled_for=d["new_time"],
+                        reason=d["reschedule_reason"],
+                    )
+                except ValidationError as exc:
+                    add_service_errors(reschedule, exc)
+                else:
+                    messages.success(request, "Appointment moved; the reason is in the request's history.")
+                    return redirect("intake:detail", pk=consultation.pk)
+        elif "convert" in request.POST:
             convert = ConvertForm(request.POST)
             if convert.is_valid():
                 d = convert.cleaned_data
@@ -187,6 +217,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "req": consultation,
             "triage": triage,
             "convert": convert,
+            "reschedule": reschedule,
+            "history": request_history(request=consultation),
             "can_triage": request_user(request).has_role(*TRIAGE_ROLES),
             "can_convert": consultation.status in (RequestStatus.CONTACTED, RequestStatus.SCHEDULED),
         },

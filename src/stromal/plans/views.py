@@ -7,7 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -57,6 +57,9 @@ from stromal.plans.services import (
 from stromal.protocols.models import ProtocolVersion
 
 READERS = tuple(CLINICAL_READERS)
+PROTOCOL_NOT_LISTED = (
+    "Eligibility not checked: protocol “{value}” is not one of the listed protocols; choose one."
+)
 
 
 def _arms(plan_or_version: ProtocolVersion) -> list[str]:
@@ -94,7 +97,11 @@ def _plan_step(
 @require_POST
 def eligibility_run(request: HttpRequest, encounter_pk: int) -> HttpResponse:
     encounter = encounter_get(user=request_user(request), pk=encounter_pk)
-    version = get_object_or_404(ProtocolVersion, pk=request.POST.get("protocol") or 0)
+    raw = request.POST.get("protocol", "").strip()
+    version = ProtocolVersion.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if version is None:
+        messages.error(request, PROTOCOL_NOT_LISTED.format(value=raw[:40]))
+        return redirect("examinations:detail", pk=encounter.pk)
     check = eligibility_check(encounter=encounter, protocol_version=version, user=request_user(request))
     return redirect("plans:eligibility", pk=check.pk)
 

@@ -1,0 +1,36 @@
+"""One user action, one record: one-time submission tokens for every POST form.
+
+The problem: the same form page posted twice (a double click, the browser's
+"resend") ran the view twice and stored two records.
+
+The design, in three small pieces:
+
+1. ``{% submission_token %}`` (a built-in template tag, see ``settings.TEMPLATES``)
+   writes a hidden input with a fresh random token. It sits on its own line
+   right after ``{% csrf_token %}`` in every POST form;
+   ``tests/test_submissions.py`` walks every template and fails when a POST
+   form lacks it.
+2. ``SubmissionTokenMiddleware`` wraps a POST that carries a token in one
+   transaction and first *claims* the token by inserting a ``Submission`` row
+   (the token column is unique). Then it runs the view:
+
+   - the view answers with a redirect (this app's "done" answer,
+     post/redirect/get): the row keeps the redirect target and commits together
+     with the record the view wrote;
+   - the view answers anything else (form errors 200/400, 403, 404, a redirect
+     to the login page): the row is deleted, so the corrected resubmission of
+     the same page is not blocked; what the view wrote (for example a recorded
+     identity-check mismatch) is kept as before;
+   - the view fails (5xx): the whole transaction is rolled back, the token
+     included, so nothing is half saved.
+
+3. A repeat of a claimed token does not reach the view: it is redirected to
+   where the first submission went, with a note. Two identical posts that
+   arrive at the same time cannot both pass, because the second insert of the
+   same unique token waits for the first transaction (PostgreSQL's unique
+   index; SQLite's ``BEGIN IMMEDIATE`` write lock, see ``settings._database``)
+   and then fails, so the second request reads the finished first result.
+
+No view changes: a form that carries the tag is protected. A POST without a
+token (API clients, tests posting dictionaries) is processed as before.
+"""

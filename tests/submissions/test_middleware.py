@@ -1,0 +1,114 @@
+"""The submission-token middleware and the NUL refusal, through real views and a real database."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+from stromal.patients.models import RelatedPerson
+from stromal.submissions.middleware import NUL_REFUSED, TOKEN_DAMAGED, TOKEN_FIELD
+from stromal.submissions.models import Submission
+from tests.htmlforms import post_forms_of
+from tests.pathway.factories import make_patient
+
+TOKEN = "t" * 43
+
+
+def _family_url(patient: Any) -> str:
+    return reverse("patients:related_new", kwargs={"pk": patient.pk})
+
+
+@pytest.mark.django_db
+def test_a_form_refused_with_errors_does_not_block_the_corrected_resubmission(
+    client: Client, cast: Any
+) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    refused = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": "", "relationship": "son"})
+    assert refused.status_code == 400
+    assert not Submission.objects.exists()
+    corrected = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": "Paul", "relationship": "son"})
+    assert corrected.status_code == 302
+    assert patient.related_persons.count() == 1
+    assert Submission.objects.get(token=TOKEN).location == corrected["Location"]
+
+
+@pytest.mark.django_db
+def test_a_post_refused_for_the_role_does_not_claim_the_token(client: Client, cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.mona)
+    response = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": "Paul", "relationship": "son"})
+    assert response.status_code == 403
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_post_after_the_session_expired_does_not_claim_the_token(client: Client, cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    response = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": "Paul", "relationship": "son"})
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+    assert not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_each_page_view_gets_a_fresh_token(client: Client, cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    tokens = {
+        post_forms_of(client.get(_family_url(patient)).content.decode())[-1].data()[TOKEN_FIELD]
+        for _ in range(2)
+    }
+    assert len(tokens) == 2
+
+
+@pytest.mark.django_db
+def test_a_damaged_token_is_refused_with_a_clear_message(client: Client, cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    response = client.post(
+        _family_url(patient), {TOKEN_FIELD: "x'; drop", "name": "Paul", "relationship": "son"}
+    )
+    assert response.status_code == 400 and TOKEN_DAMAGED in response.content.decode()
+    assert not patient.related_persons.exists()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_form_value_saves_nothing(client: Client, cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    response = client.post(_family_url(patient), {"name": "Pa\x00ul", "relationship": "son"})
+    assert response.status_code == 400 and NUL_REFUSED.format(field="name") in response.content.decode()
+    assert not patient.related_persons.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_identical_posts_at_the_same_time_store_one_record(cast: Any) -> None:
+    """Two threads, two database connections, one token: the second waits for the first and gets its result."""
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers (BEGIN IMMEDIATE); the concurrent proof needs PostgreSQL")
+    patient = make_patient(cast.cora)
+    barrier = threading.Barrier(2)
+    answers: list[int] = []
+
+    def post() -> None:
+        client = Client()
+        client.force_login(cast.cora)
+        barrier.wait()
+        response = client.post(
+            _family_url(patient), {TOKEN_FIELD: TOKEN, "name": "Paul", "relationship": "son"}
+        )
+        answers.append(response.status_code)
+        connections.close_all()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert answers == [302, 302]
+    assert RelatedPerson.objects.filter(patient=patient).count() == 1
