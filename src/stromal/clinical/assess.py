@@ -20,6 +20,12 @@ from collections.abc import Mapping, Sequence
 from stromal.clinical import berlin, cytokine_storm, global_definition, murray, oxygenation, sofa
 from stromal.clinical.criteria import Criterion, Status, codes
 from stromal.clinical.observations import validate_observations
+from stromal.clinical.precision import (
+    OXYGENATION_INDEX_DECIMALS,
+    PF_RATIO_DECIMALS,
+    SF_RATIO_DECIMALS,
+    recorded,
+)
 from stromal.clinical.reference_values import (
     SIX_MINUTE_WALK_SOURCE,
     six_minute_walk_lln_m,
@@ -66,8 +72,9 @@ def _missing(criteria: Sequence[Criterion]) -> list[str]:
     return codes(criteria, Status.MISSING)
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
+def _recorded(value: float | None, decimals: int) -> float | None:
+    """The value as displayed: the same precision the rules compare at."""
+    return None if value is None else recorded(value, decimals)
 
 
 def assess(observations: Mapping[str, object]) -> dict[str, object]:
@@ -197,10 +204,10 @@ def assess(observations: Mapping[str, object]) -> dict[str, object]:
     )
 
     return {
-        "pf_ratio": _round(pf, 1),
-        "sf_ratio": _round(sf, 1),
-        "oxygenation_index": _round(oi, 2),
-        "predicted_body_weight_kg": _round(pbw, 1),
+        "pf_ratio": _recorded(pf, PF_RATIO_DECIMALS),
+        "sf_ratio": _recorded(sf, SF_RATIO_DECIMALS),
+        "oxygenation_index": _recorded(oi, OXYGENATION_INDEX_DECIMALS),
+        "predicted_body_weight_kg": _recorded(pbw, 1),
         "berlin": berlin_result.as_dict(),
         "global_definition": global_result.as_dict(),
         "murray": murray_result.as_dict(),
