@@ -15,6 +15,8 @@ from stromal.clinical.oxygenation import (
     ELLIS_MAX_SPO2_PCT,
     oxygenation_index,
     pf_ratio,
+    PBW_HEIGHT_RANGE,
+    PBW_MIN_KG,
     predicted_body_weight_kg,
     severinghaus_saturation_fraction,
     severinghaus_saturation_pct,
@@ -116,3 +118,26 @@ def test_ellis_inversion_round_trips_with_severinghaus(spo2: float) -> None:
 def test_higher_fio2_for_the_same_pao2_gives_a_lower_pf_ratio(pao2: float, a: float, b: float) -> None:
     low, high = sorted((a, b))
     assert pf_ratio(pao2, high) <= pf_ratio(pao2, low)
+
+
+def test_a_100_cm_woman_gets_no_negative_predicted_body_weight() -> None:
+    # 45.5 + 0.91 x (100 - 152.4) = -2.2 kg: refused on height_cm, never returned.
+    with pytest.raises(ClinicalInputError) as err:
+        predicted_body_weight_kg("female", 100)
+    assert err.value.field == "height_cm"
+    assert "-2.2 kg" in err.value.rule
+
+
+@pytest.mark.parametrize(("sex", "height", "ok"), [("female", 124.5, True), ("female", 124.3, False), ("male", 119.5, True), ("male", 119.3, False)])
+def test_predicted_body_weight_is_refused_below_the_minimum_body_weight(sex: str, height: float, ok: bool) -> None:
+    if ok:
+        assert predicted_body_weight_kg(sex, height) >= PBW_MIN_KG
+    else:
+        with pytest.raises(ClinicalInputError):
+            predicted_body_weight_kg(sex, height)
+
+
+def test_heights_below_five_feet_are_flagged_as_outside_the_equation() -> None:
+    assert PBW_HEIGHT_RANGE.flag_for(152.4) is None
+    flag = PBW_HEIGHT_RANGE.flag_for(150.0)
+    assert flag is not None and flag["field"] == "height_cm" and flag["range"] == "152.4–250 cm"

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from stromal.clinical.assess import RULES_VERSION, assess
-from stromal.clinical.observations import FIELDS
+from stromal.clinical.observations import ALTERNATIVES, FIELDS
 from stromal.clinical.validation import ClinicalInputError
 
 BAD_INPUT_EXIT = 2
@@ -25,7 +25,9 @@ def _keys_help() -> str:
     width = max(len(name) for name in FIELDS)
     lines = ["input keys (JSON object; null or absent = not measured):"]
     for spec in FIELDS.values():
-        lines.append(f"  {spec.name.ljust(width)}  {spec.rule_text()}; {spec.description}")
+        alt = ALTERNATIVES.get(spec.name)
+        converted = f" (converted to {alt.canonical}; give one of the two)" if alt else ""
+        lines.append(f"  {spec.name.ljust(width)}  {spec.rule_text()}; {spec.description}{converted}")
     lines += [
         "",
         "output keys: pf_ratio, sf_ratio, oxygenation_index, predicted_body_weight_kg, berlin,",

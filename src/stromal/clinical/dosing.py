@@ -44,10 +44,7 @@ def dosing_weight_kg(
             raise ClinicalInputError("sex", None, "needed for a dose on predicted body weight")
         if height_cm is None:
             raise ClinicalInputError("height_cm", None, "needed for a dose on predicted body weight")
-        pbw = predicted_body_weight_kg(sex, height_cm)
-        if pbw <= 0:
-            raise ClinicalInputError("height_cm", height_cm, "gives no positive predicted body weight")
-        return pbw
+        return predicted_body_weight_kg(sex, height_cm)  # refuses an impossible weight
     if weight_kg is None:
         raise ClinicalInputError("weight_kg", None, "needed for a dose on actual body weight")
     return float(check_value(FIELDS["weight_kg"], weight_kg))
