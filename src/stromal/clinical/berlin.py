@@ -55,10 +55,20 @@ class BerlinResult:
     severity: str | None
     criteria: tuple[Criterion, ...]
 
+    @property
+    def summary(self) -> str:
+        """One line for a person: the decision and what decided it."""
+        if self.meets:
+            return f"meets the Berlin definition: {self.severity} ARDS"
+        if self.meets is False:
+            return "not met: " + ", ".join(c.description for c in self.criteria if c.status is Status.UNMET)
+        return "undetermined: missing " + ", ".join(codes(self.criteria, Status.MISSING)).replace("_", " ")
+
     def as_dict(self) -> dict[str, object]:
         return {
             "meets": self.meets,
             "severity": self.severity,
+            "summary": self.summary,
             "met": codes(self.criteria, Status.MET),
             "unmet": codes(self.criteria, Status.UNMET),
             "missing": codes(self.criteria, Status.MISSING),

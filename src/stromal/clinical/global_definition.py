@@ -82,11 +82,26 @@ class GlobalResult:
     severity: str | None
     criteria: tuple[Criterion, ...]
 
+    @property
+    def summary(self) -> str:
+        """One line for a person; the definition grades severity only when intubated."""
+        if self.meets:
+            if self.category == "intubated":
+                graded = f"{self.severity} ARDS" if self.severity else "ARDS"
+                return f"meets the Global definition: {graded} (intubated)"
+            if self.category == "resource_limited":
+                return "meets the Global definition: ARDS by the resource-limited criteria (not graded)"
+            return "meets the Global definition: ARDS, not intubated (severity is graded only when intubated)"
+        if self.meets is False:
+            return "not met: " + ", ".join(c.description for c in self.criteria if c.status is Status.UNMET)
+        return "undetermined: missing " + ", ".join(codes(self.criteria, Status.MISSING)).replace("_", " ")
+
     def as_dict(self) -> dict[str, object]:
         return {
             "meets": self.meets,
             "category": self.category,
             "severity": self.severity,
+            "summary": self.summary,
             "met": codes(self.criteria, Status.MET),
             "unmet": codes(self.criteria, Status.UNMET),
             "missing": codes(self.criteria, Status.MISSING),

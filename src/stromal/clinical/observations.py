@@ -147,6 +147,14 @@ ALTERNATIVE_UNITS: tuple[AlternativeUnit, ...] = (
 ALTERNATIVES: dict[str, AlternativeUnit] = {alt.key: alt for alt in ALTERNATIVE_UNITS}
 
 
+def with_alternative_units(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """``keys`` with each canonical key followed by its alternative-unit keys
+    (for forms: ``creatinine_umol_l`` right after ``creatinine_mg_dl``)."""
+    return tuple(
+        k for key in keys for k in (key, *(alt.key for alt in ALTERNATIVE_UNITS if alt.canonical == key))
+    )
+
+
 def _with_alternatives(specs: tuple[FieldSpec, ...]) -> dict[str, FieldSpec]:
     """The registry: canonical fields plus one field per alternative unit, each
     hinting at the other when a value is implausible in its own unit."""
