@@ -32,7 +32,9 @@ def field_label(spec: FieldSpec) -> str:
 
 
 def _refusal(spec: FieldSpec, value: object, code: str = WRONG_TYPE) -> forms.ValidationError:
-    message = plain_message(spec, ClinicalInputError(spec.name, value, f"must be {spec.rule_text()}", code=code))
+    message = plain_message(
+        spec, ClinicalInputError(spec.name, value, f"must be {spec.rule_text()}", code=code)
+    )
     return forms.ValidationError(message, code=code)
 
 

@@ -41,7 +41,9 @@ def test_a_physician_assesses_moderate_ards_and_sees_a_percent_fio2_refused(
     assert page.locator("#results").count() == 0
 
 
-def test_a_nurse_enters_creatinine_in_micromoles_and_sees_a_partial_sofa_labelled(cast: Any, open_page: Any) -> None:
+def test_a_nurse_enters_creatinine_in_micromoles_and_sees_a_partial_sofa_labelled(
+    cast: Any, open_page: Any
+) -> None:
     page = open_page(cast.nina, cast.password)
     page.goto("/calculator/")
     page.fill("#id_pao2_mmhg", "56")

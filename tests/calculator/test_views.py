@@ -106,14 +106,18 @@ def test_a_partial_sofa_is_labelled_with_the_systems_scored(cast) -> None:  # ty
     response = _client_for(cast.alice).post(URL, {**MODERATE_ARDS, "platelets_10e3_per_ul": "90"})
     results = _results(response)
     assert "partial total: <strong>5</strong>" in results  # respiratory 3 + coagulation 2
-    assert "Partial total: scored respiratory, coagulation; not scored: liver (needs bilirubin_mg_dl)" in results
+    assert (
+        "Partial total: scored respiratory, coagulation; not scored: liver (needs bilirubin_mg_dl)" in results
+    )
 
 
 @pytest.mark.django_db
 def test_the_global_definition_for_a_patient_on_niv_reads_as_a_sentence(cast) -> None:  # type: ignore[no-untyped-def]
     data = {**MODERATE_ARDS, "support": "niv"}
     results = _results(_client_for(cast.alice).post(URL, data))
-    assert "meets the Global definition: ARDS, not intubated (severity is graded only when intubated)" in results
+    assert (
+        "meets the Global definition: ARDS, not intubated (severity is graded only when intubated)" in results
+    )
     assert "meets ·" not in results and "severity: <strong>undetermined" not in results
 
 
@@ -136,4 +140,7 @@ def test_the_calculator_takes_si_creatinine_and_refuses_two_units(cast) -> None:
     assert renal == 2
     both = client.post(URL, {**MODERATE_ARDS, "creatinine_umol_l": "176.8", "creatinine_mg_dl": "2"})
     assert both.status_code == 400
-    assert "give creatinine_mg_dl or creatinine_umol_l, not both" in both.context["form"].errors["creatinine_umol_l"][0]
+    assert (
+        "give creatinine_mg_dl or creatinine_umol_l, not both"
+        in both.context["form"].errors["creatinine_umol_l"][0]
+    )

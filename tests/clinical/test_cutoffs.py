@@ -144,7 +144,13 @@ def test_the_oxygenation_index_is_shown_at_the_precision_of_the_policy() -> None
 
 @pytest.mark.parametrize(
     ("value", "decimals", "expected"),
-    [(199.99999999999997, 1, 200.0), (200.05, 1, 200.1), (200.04999, 1, 200.0), (-0.25, 1, -0.3), (2.675, 2, 2.68)],
+    [
+        (199.99999999999997, 1, 200.0),
+        (200.05, 1, 200.1),
+        (200.04999, 1, 200.0),
+        (-0.25, 1, -0.3),
+        (2.675, 2, 2.68),
+    ],
 )
 def test_recorded_rounds_half_away_from_zero_on_the_printed_digits(
     value: float, decimals: int, expected: float

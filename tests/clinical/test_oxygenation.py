@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from stromal.clinical.oxygenation import (
     ELLIS_MAX_SPO2_PCT,
-    oxygenation_index,
-    pf_ratio,
     PBW_HEIGHT_RANGE,
     PBW_MIN_KG,
+    oxygenation_index,
+    pf_ratio,
     predicted_body_weight_kg,
     severinghaus_saturation_fraction,
     severinghaus_saturation_pct,
@@ -128,8 +128,13 @@ def test_a_100_cm_woman_gets_no_negative_predicted_body_weight() -> None:
     assert "-2.2 kg" in err.value.rule
 
 
-@pytest.mark.parametrize(("sex", "height", "ok"), [("female", 124.5, True), ("female", 124.3, False), ("male", 119.5, True), ("male", 119.3, False)])
-def test_predicted_body_weight_is_refused_below_the_minimum_body_weight(sex: str, height: float, ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("sex", "height", "ok"),
+    [("female", 124.5, True), ("female", 124.3, False), ("male", 119.5, True), ("male", 119.3, False)],
+)
+def test_predicted_body_weight_is_refused_below_the_minimum_body_weight(
+    sex: str, height: float, ok: bool
+) -> None:
     if ok:
         assert predicted_body_weight_kg(sex, height) >= PBW_MIN_KG
     else:

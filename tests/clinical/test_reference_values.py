@@ -125,7 +125,9 @@ def _person(case: dict[str, Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("case", GLI["gli_2012"])
 def test_gli_2012_matches_the_gli_web_calculator(case: dict[str, Any]) -> None:
     for parameter in ("fev1", "fvc", "fev1_fvc"):
-        ref = spirometry_reference(parameter, 1.0, equation="gli_2012", ethnicity="caucasian", **_person(case))
+        ref = spirometry_reference(
+            parameter, 1.0, equation="gli_2012", ethnicity="caucasian", **_person(case)
+        )
         predicted, lln = case[parameter]
         assert round(ref.predicted, 3) == predicted, parameter
         assert round(ref.lln, 3) == lln, parameter
@@ -162,13 +164,19 @@ def test_spirometry_outside_its_published_age_range_is_refused_with_range_and_so
     kwargs: dict[str, Any] = {"ethnicity": "caucasian"} if equation == "gli_2012" else {}
     height = 110 if age < 10 else 170
     if inside:
-        assert spirometry_reference("fvc", 1.0, sex="female", age_years=age, height_cm=height, equation=equation, **kwargs)
+        assert spirometry_reference(
+            "fvc", 1.0, sex="female", age_years=age, height_cm=height, equation=equation, **kwargs
+        )
         return
     with pytest.raises(ClinicalInputError) as err:
-        spirometry_reference("fvc", 1.0, sex="female", age_years=age, height_cm=height, equation=equation, **kwargs)
+        spirometry_reference(
+            "fvc", 1.0, sex="female", age_years=age, height_cm=height, equation=equation, **kwargs
+        )
     assert err.value.field == "age_years"
     assert "3–95 years" in err.value.rule
-    assert ("Eur Respir J 2012" if equation == "gli_2012" else "Am J Respir Crit Care Med 2023") in err.value.rule
+    assert (
+        "Eur Respir J 2012" if equation == "gli_2012" else "Am J Respir Crit Care Med 2023"
+    ) in err.value.rule
 
 
 @pytest.mark.parametrize(("age", "inside"), [(5, True), (85, True), (85.5, False), (88, False), (4.5, False)])
@@ -182,8 +190,12 @@ def test_dlco_is_refused_outside_5_to_85_years(age: float, inside: bool) -> None
     assert err.value.field == "age_years" and "5–85 years" in err.value.rule
 
 
-@pytest.mark.parametrize(("age", "flagged"), [(40, False), (80, False), (39.9, True), (80.5, True), (25, True)])
-def test_six_minute_walk_outside_40_to_80_years_keeps_the_number_with_a_flag(age: float, flagged: bool) -> None:
+@pytest.mark.parametrize(
+    ("age", "flagged"), [(40, False), (80, False), (39.9, True), (80.5, True), (25, True)]
+)
+def test_six_minute_walk_outside_40_to_80_years_keeps_the_number_with_a_flag(
+    age: float, flagged: bool
+) -> None:
     ref = six_minute_walk_reference("male", age, 175, 80)
     assert ref.predicted_m > 0
     if flagged:

@@ -59,14 +59,20 @@ def test_a_suggested_value_always_lies_inside_the_range_of_the_field_it_is_sugge
         ("bilirubin_mg_dl", 150, "bilirubin_umol_l", 150.0),
     ],
 )
-def test_a_likely_unit_slip_gets_a_value_that_fits(field: str, value: float, suggested_field: str, suggested: float) -> None:
+def test_a_likely_unit_slip_gets_a_value_that_fits(
+    field: str, value: float, suggested_field: str, suggested: float
+) -> None:
     hint = unit_hint(FIELDS[field], value)
     assert hint is not None
     assert (hint.field, hint.value) == (suggested_field, pytest.approx(suggested))
 
 
-@pytest.mark.parametrize(("field", "value"), [("fio2", 5), ("fio2", 0.05), ("spo2_pct", 0.3), ("spo2_pct", 0.2)])
-def test_no_value_is_suggested_when_the_rescaled_value_is_still_out_of_range(field: str, value: float) -> None:
+@pytest.mark.parametrize(
+    ("field", "value"), [("fio2", 5), ("fio2", 0.05), ("spo2_pct", 0.3), ("spo2_pct", 0.2)]
+)
+def test_no_value_is_suggested_when_the_rescaled_value_is_still_out_of_range(
+    field: str, value: float
+) -> None:
     with pytest.raises(ClinicalInputError) as err:
         check_value(FIELDS[field], value)
     assert err.value.suggestion is None

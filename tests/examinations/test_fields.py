@@ -36,7 +36,9 @@ def test_the_lab_form_refuses_creatinine_88_mg_dl_in_words_with_the_si_hint() ->
 
 @pytest.mark.django_db
 def test_si_creatinine_is_stored_as_entered_and_scored_in_mg_dl(cast: Any) -> None:
-    encounter = encounter_schedule(patient=make_patient(cast.cora), user=cast.cora, scheduled_for=timezone.now())
+    encounter = encounter_schedule(
+        patient=make_patient(cast.cora), user=cast.cora, scheduled_for=timezone.now()
+    )
     observations_record(encounter=encounter, user=cast.nina, values={"creatinine_umol_l": 176.8}, version=1)
     assert current_values(encounter) == {"creatinine_umol_l": 176.8}  # never silently changed
     results = Assessment.objects.get(encounter=encounter).results

@@ -79,7 +79,10 @@ def observed_text(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Mapping):
-        parts = [f"{_OBSERVED_NAMES.get(k, _words(str(k)))} {observed_text(v) or 'not given'}" for k, v in value.items()]
+        parts = [
+            f"{_OBSERVED_NAMES.get(k, _words(str(k)))} {observed_text(v) or 'not given'}"
+            for k, v in value.items()
+        ]
         return "; ".join(parts)
     if isinstance(value, list | tuple):
         return ", ".join(_words(str(v)) if isinstance(v, str) else observed_text(v) for v in value) or "none"
@@ -88,7 +91,7 @@ def observed_text(value: Any) -> str:
     return str(value).replace("_", " ")
 
 
-def _criteria(value: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _criteria(value: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [{**c, "observed": observed_text(c.get("observed"))} for c in value.get("criteria") or []]
 
 

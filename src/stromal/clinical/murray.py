@@ -123,5 +123,7 @@ def murray_score(
         missing.append("compliance")
     else:
         components["compliance"] = murray_compliance_points(compliance_ml_per_cmh2o)
-    score = recorded(sum(components.values()) / len(components), MURRAY_SCORE_DECIMALS) if components else None
+    score = (
+        recorded(sum(components.values()) / len(components), MURRAY_SCORE_DECIMALS) if components else None
+    )
     return MurrayResult(score, components, tuple(missing))

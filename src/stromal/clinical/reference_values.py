@@ -114,10 +114,16 @@ def six_minute_walk_predicted_m(sex: str, age_years: float, height_cm: float, we
         predicted = 2.11 * height - 2.29 * weight - 5.78 * age + 667.0
     if predicted <= 0:
         outside = SIX_MINUTE_WALK_AGE_RANGE.flag_for(age)
-        note = f"outside the reference range {SIX_MINUTE_WALK_AGE_RANGE.text()}" if outside else "extreme height or weight"
+        note = (
+            f"outside the reference range {SIX_MINUTE_WALK_AGE_RANGE.text()}"
+            if outside
+            else "extreme height or weight"
+        )
         field = "age_years" if outside else "weight_kg"
         value = age_years if outside else weight_kg
-        raise ClinicalInputError(field, value, NO_POSITIVE_DISTANCE_RULE.format(predicted=predicted, range_note=note))
+        raise ClinicalInputError(
+            field, value, NO_POSITIVE_DISTANCE_RULE.format(predicted=predicted, range_note=note)
+        )
     return predicted
 
 

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-
 #: ``ClinicalInputError.code`` values: what kind of rule was broken.
 OUT_OF_RANGE = "out_of_range"
 WRONG_TYPE = "wrong_type"
@@ -196,7 +195,11 @@ def _generic_rescalings(spec: FieldSpec) -> tuple[Rescaling, ...]:
         text = "did you mean {value}? FiO2 is a fraction, not a percentage"
         return (Rescaling(spec.name, low, high, 0.01, text, shown_as=".2f"),)
     if spec.unit == "%":
-        return (Rescaling(spec.name, low, high, 100.0, "did you mean {value}? this field is a percentage", decimals=1),)
+        return (
+            Rescaling(
+                spec.name, low, high, 100.0, "did you mean {value}? this field is a percentage", decimals=1
+            ),
+        )
     if spec.unit == "°C":
         text = "did you mean {value} °C? this field is in degrees Celsius"
         return (Rescaling(spec.name, low, high, 1 / 1.8, text, add=-32 / 1.8, decimals=1, shown_as=".1f"),)

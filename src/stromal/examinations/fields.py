@@ -117,6 +117,7 @@ _SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dyspnea", "Dyspnoea", ("mmrc_grade",)),
 )
 
+
 def _with_si(code: str, keys: tuple[str, ...]) -> tuple[str, ...]:
     """The laboratory section gets each alternative unit after its canonical key."""
     return with_alternative_units(keys) if code == "labs" else keys
@@ -124,7 +125,8 @@ def _with_si(code: str, keys: tuple[str, ...]) -> tuple[str, ...]:
 
 # (code, title, [FieldSpec]) — keys missing from the registry are skipped.
 SECTIONS: tuple[tuple[str, str, tuple[FieldSpec, ...]], ...] = tuple(
-    (code, title, tuple(SPECS[k] for k in _with_si(code, keys) if k in SPECS)) for code, title, keys in _SECTIONS
+    (code, title, tuple(SPECS[k] for k in _with_si(code, keys) if k in SPECS))
+    for code, title, keys in _SECTIONS
 )
 SECTION_CODES = tuple(code for code, _, _ in SECTIONS)
 
