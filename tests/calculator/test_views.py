@@ -107,7 +107,8 @@ def test_a_partial_sofa_is_labelled_with_the_systems_scored(cast) -> None:  # ty
     results = _results(response)
     assert "partial total: <strong>5</strong>" in results  # respiratory 3 + coagulation 2
     assert (
-        "Partial total: scored respiratory, coagulation; not scored: liver (needs bilirubin_mg_dl)" in results
+        "Partial total: scored respiratory, coagulation; not scored: liver (needs bilirubin_mg_dl or bilirubin_umol_l)"
+        in results
     )
 
 

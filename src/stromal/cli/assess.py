@@ -31,8 +31,12 @@ def _keys_help() -> str:
     lines += [
         "",
         "output keys: pf_ratio, sf_ratio, oxygenation_index, predicted_body_weight_kg, berlin,",
-        "global_definition, murray, sofa, covid_cs, hscore, six_minute_walk, missing, sources,",
+        "global_definition, murray, sofa, covid_cs, hscore, six_minute_walk, missing,",
+        "out_of_reference_range, unit_conversions, sources,",
         f"rules_version (now {RULES_VERSION}).",
+        "",
+        "Computed ratios are compared with their cut-offs at the precision they are printed",
+        "with (P/F, S/F and oxygenation index to 0.1): the value printed is the value compared.",
         "",
         "exit status: 0 ok; 2 bad input, with a JSON error on stderr naming field, value and rule.",
         "Research software, not a medical device.",
@@ -138,6 +142,16 @@ def format_table(result: dict[str, Any]) -> str:
     walk = result["six_minute_walk"]
     rows.append(("six_minute_walk.predicted_m", _fmt(walk["predicted_m"])))
     rows.append(("six_minute_walk.percent_predicted", _fmt(walk["percent_predicted"])))
+    for key, flag in result["out_of_reference_range"].items():
+        rows.append((f"{key}.out_of_reference_range", f"{flag['field']} outside {flag['range']}"))
+    for key, conversion in result["unit_conversions"].items():
+        rows.append(
+            (
+                key,
+                f"{conversion['value']} {conversion['unit']} = {conversion['converted_value']} "
+                f"({conversion['converted_to']})",
+            )
+        )
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
     if result["missing"]:

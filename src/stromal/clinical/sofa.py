@@ -184,7 +184,7 @@ def sofa_score(
         components["coagulation"] = sofa_coagulation(platelets_10e3_per_ul)
 
     if bilirubin_mg_dl is None:
-        missing["liver"] = "needs bilirubin_mg_dl"
+        missing["liver"] = "needs bilirubin_mg_dl or bilirubin_umol_l"
     else:
         components["liver"] = sofa_liver(bilirubin_mg_dl)
 
@@ -207,7 +207,7 @@ def sofa_score(
 
     renal = sofa_renal(creatinine_mg_dl, urine_output_ml_per_day)
     if renal is None:
-        missing["renal"] = "needs creatinine_mg_dl or urine_output_ml_per_day"
+        missing["renal"] = "needs creatinine_mg_dl, creatinine_umol_l or urine_output_ml_per_day"
     else:
         components["renal"] = renal
 
