@@ -158,6 +158,13 @@ def test_recorded_rounds_half_away_from_zero_on_the_printed_digits(
     assert recorded(value, decimals) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(value=st.floats(allow_nan=False, allow_infinity=False), decimals=st.integers(0, 9))
+def test_recorded_moves_a_value_by_at_most_half_a_last_digit(value: float, decimals: int) -> None:
+    result = recorded(value, decimals)
+    assert abs(result - value) <= 0.5 * 10**-decimals + abs(value) * 1e-15
+
+
 CASES = json.loads((Path(__file__).parent / "cases" / "cutoffs.json").read_text())
 
 

@@ -32,7 +32,7 @@ are never rounded: only computed quantities are.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 PF_RATIO_DECIMALS = 1
 SF_RATIO_DECIMALS = 1
@@ -49,8 +49,11 @@ def recorded(value: float, decimals: int) -> float:
     """
     if not math.isfinite(value):
         return value
+    exact = Decimal(repr(value))
     quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP))
+    # Enough digits for any float at this many decimals (the default 28 is not).
+    context = Context(prec=max(28, exact.adjusted() + decimals + 2), rounding=ROUND_HALF_UP)
+    return float(exact.quantize(quantum, context=context))
 
 
 def recorded_pf(pf_ratio_mmhg: float) -> float:
