@@ -98,3 +98,26 @@ def test_it_refuses_a_zero_duration() -> None:
 def test_total_cells_never_decrease_with_weight(per_kg: float, w1: float, w2: float) -> None:
     low, high = sorted((w1, w2))
     assert total_cells(per_kg, low) <= total_cells(per_kg, high)
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "field"),
+    [
+        (product_units, (0, 1e8), "total_cells"),
+        (product_units, (1e8, 0), "cells_per_unit"),
+        (volume_ml, (0, 1e6), "amount"),
+        (volume_ml, (1e8, -1), "concentration_per_ml"),
+        (infusion_rate_ml_per_h, (0, 60), "volume_ml"),
+        (infusion_rate_ml_per_h, (100, 0), "infusion_minutes"),
+        (total_cells, (0, 70), "dose_cells_per_kg"),
+        (total_cells, (1e6, 0), "weight_kg"),
+        (total_cells, (1e6, 70, 0), "max_total_cells"),
+    ],
+)
+def test_each_dose_helper_refuses_a_non_positive_input_naming_its_field(
+    function: Any, args: tuple[float, ...], field: str
+) -> None:
+    with pytest.raises(ClinicalInputError) as err:
+        function(*args)
+    assert err.value.field == field
+    assert err.value.rule == "must be a finite number > 0"
