@@ -146,3 +146,13 @@ def test_heights_below_five_feet_are_flagged_as_outside_the_equation() -> None:
     assert PBW_HEIGHT_RANGE.flag_for(152.4) is None
     flag = PBW_HEIGHT_RANGE.flag_for(150.0)
     assert flag is not None and flag["field"] == "height_cm" and flag["range"] == "152.4–250 cm"
+
+
+def test_the_vectorised_saturation_equals_the_formula_even_at_tiny_pressures() -> None:
+    po2 = np.array([0.0, -5.0, 0.001, 0.005, 40.0, 100.0])
+    cubic = np.maximum(po2, 0.0) ** 3 + 150.0 * np.maximum(po2, 0.0)
+    expected = np.array([0.0 if c == 0 else 1.0 / (23400.0 / c + 1.0) for c in cubic])
+    got = severinghaus_saturation_fraction(po2)
+    assert got.dtype == np.float64
+    assert np.allclose(got, expected, rtol=1e-12, atol=0.0)
+    assert got[3] > 0.0  # 0.005 mmHg gives a (tiny) positive saturation, not 0

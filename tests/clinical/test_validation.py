@@ -113,3 +113,29 @@ def test_the_percent_fio2_message_keeps_its_hint() -> None:
     with pytest.raises(ClinicalInputError) as err:
         check_value(spec, 40)
     assert plain_message(spec, err.value).endswith("did you mean 0.40? FiO2 is a fraction, not a percentage")
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("pao2_mmhg", "a number in 20–700 mmHg"),
+        ("gcs", "a whole number in 3–15 points"),
+        ("bilateral_opacities", "true or false"),
+        ("sex", "one of female, male"),
+    ],
+)
+def test_each_kind_of_field_states_its_rule(field: str, text: str) -> None:
+    assert FIELDS[field].rule_text() == text
+
+
+def test_a_rule_across_fields_reads_as_label_and_rule() -> None:
+    spec = FIELDS["creatinine_umol_l"]
+    error = ClinicalInputError(spec.name, 100, "one quantity in two units")
+    assert plain_message(spec, error) == "Creatinine: one quantity in two units"
+
+
+def test_a_percentage_field_shows_its_unit_in_the_message() -> None:
+    spec = FIELDS["spo2_pct"]
+    with pytest.raises(ClinicalInputError) as err:
+        check_value(spec, 0.3)
+    assert plain_message(spec, err.value) == "SpO2 0.3 % is outside the accepted range 50–100 %"
