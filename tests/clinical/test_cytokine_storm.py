@@ -327,3 +327,12 @@ def test_an_hscore_of_exactly_169_is_above_the_diagnostic_cut_off_and_168_is_not
         marrow_hemophagocytosis=True,  # 35
     )
     assert below.score == 168 and below.as_dict()["above_diagnostic_cutoff"] is False
+
+
+@pytest.mark.parametrize(
+    ("liver", "spleen", "points"), [(False, False, 0), (True, False, 23), (False, True, 23), (True, True, 38)]
+)
+def test_organomegaly_scores_each_published_combination(liver: bool, spleen: bool, points: int) -> None:
+    from stromal.clinical.cytokine_storm import hscore_organomegaly_points
+
+    assert hscore_organomegaly_points(liver, spleen) == points

@@ -121,3 +121,37 @@ def test_each_dose_helper_refuses_a_non_positive_input_naming_its_field(
         function(*args)
     assert err.value.field == field
     assert err.value.rule == "must be a finite number > 0"
+
+
+@pytest.mark.parametrize(
+    ("basis", "patient", "field", "rule"),
+    [
+        (
+            "predicted",
+            {"sex": None, "height_cm": 170, "weight_kg": 70},
+            "sex",
+            "needed for a dose on predicted body weight",
+        ),
+        (
+            "predicted",
+            {"sex": "male", "height_cm": None, "weight_kg": 70},
+            "height_cm",
+            "needed for a dose on predicted body weight",
+        ),
+        (
+            "actual",
+            {"sex": "male", "height_cm": 170, "weight_kg": None},
+            "weight_kg",
+            "needed for a dose on actual body weight",
+        ),
+    ],
+)
+def test_a_dose_without_its_weight_inputs_is_refused_naming_the_field(
+    basis: str, patient: dict[str, Any], field: str, rule: str
+) -> None:
+    arm = arm_from_dict(
+        {"name": "x_iv", "route": "iv", "dose_cells_per_kg": 1e6, "weight_basis": basis, "days": [0]}
+    )
+    with pytest.raises(ClinicalInputError) as err:
+        dose_for_arm(arm, **patient)
+    assert (err.value.field, err.value.rule) == (field, rule)

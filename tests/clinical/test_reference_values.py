@@ -234,3 +234,13 @@ def test_every_accepted_input_gives_a_positive_walk_prediction_or_a_refusal(
     assert ref.predicted_m > 0
     assert ref.lln_m is None or ref.lln_m > 0
     assert (ref.out_of_reference_range is None) == (40 <= age <= 80)
+
+
+def test_a_walk_prediction_of_exactly_zero_metres_is_refused() -> None:
+    # 7.57 x 100 - 5.02 x 50 - 1.76 x w - 309 = 0 at w = 197 / 1.76 (exactly 0.0 in binary).
+    weight = 111.93181818181819
+    assert 7.57 * 100 - 5.02 * 50 - 1.76 * weight - 309.0 == 0.0
+    with pytest.raises(ClinicalInputError) as err:
+        six_minute_walk_predicted_m("male", 50, 100, weight)
+    assert err.value.field == "weight_kg"  # age 50 is inside 40-80, so the weight is named
+    assert "extreme height or weight" in err.value.rule
