@@ -155,3 +155,8 @@ def test_a_dose_without_its_weight_inputs_is_refused_naming_the_field(
     with pytest.raises(ClinicalInputError) as err:
         dose_for_arm(arm, **patient)
     assert (err.value.field, err.value.rule) == (field, rule)
+
+
+def test_values_between_zero_and_one_are_positive_amounts() -> None:
+    assert volume_ml(0.5, 1.0) == 0.5
+    assert infusion_rate_ml_per_h(0.5, 30) == 1.0
