@@ -244,3 +244,11 @@ def test_a_walk_prediction_of_exactly_zero_metres_is_refused() -> None:
         six_minute_walk_predicted_m("male", 50, 100, weight)
     assert err.value.field == "weight_kg"  # age 50 is inside 40-80, so the weight is named
     assert "extreme height or weight" in err.value.rule
+
+
+def test_a_lower_limit_of_normal_that_is_not_a_positive_distance_is_refused() -> None:
+    # 7.57 x 150 - 5.02 x 80 - 1.76 x 200 - 309 = 72.9 m predicted; LLN 72.9 - 153 < 0.
+    with pytest.raises(ClinicalInputError) as err:
+        six_minute_walk_lln_m("male", 80, 150, 200)
+    assert "not a positive distance" in err.value.rule
+    assert six_minute_walk_reference("male", 80, 150, 200).lln_m is None

@@ -154,8 +154,16 @@ def six_minute_walk_reference(
 
 
 def six_minute_walk_lln_m(sex: str, age_years: float, height_cm: float, weight_kg: float) -> float:
-    """Lower limit of normal (m): predicted - 153 m (men) or - 139 m (women). Unverified offsets."""
-    return six_minute_walk_predicted_m(sex, age_years, height_cm, weight_kg) - _LLN_OFFSET_M[sex]
+    """Lower limit of normal (m): predicted - 153 m (men) or - 139 m (women). Unverified offsets.
+
+    Raises ``ClinicalInputError`` when the limit is not a positive distance.
+    """
+    lln = six_minute_walk_predicted_m(sex, age_years, height_cm, weight_kg) - _LLN_OFFSET_M[sex]
+    if lln <= 0:
+        raise ClinicalInputError(
+            "age_years", age_years, f"the lower limit of normal is {lln:.0f} m: not a positive distance"
+        )
+    return lln
 
 
 def six_minute_walk_percent_predicted(
