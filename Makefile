@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast lint format bench docs lock clean
+.PHONY: install run test test-fast lint format bench docs lock clean mutate
 
 $(STAMP): pyproject.toml requirements.lock
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Stromal needs Python 3.11 or newer")'
@@ -38,6 +38,14 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
+
+# Mutation testing of stromal.clinical against tests/clinical and tests/cli/test_assess.py
+# (mutmut, settings in pyproject's [tool.mutmut]). CPU heavy: run it by hand, not in CI.
+MUTATE_JOBS ?= 2
+mutate: install
+	rm -rf mutants
+	$(BIN)/mutmut run --max-children $(MUTATE_JOBS)
+	$(BIN)/mutmut results
 
 # Regenerate docs/model.md from the model definition (a test fails when it is stale).
 docs: install

@@ -1,7 +1,10 @@
 """Form fields built from the clinical library's field registry.
 
 A value refused by ``stromal.clinical`` (unit, type, physiological range) is
-refused by the web form with the very same message, shown next to the field.
+refused by the web form by the very same rule, shown next to the field in
+words with the unit ("PaO2 900 mmHg is outside the accepted range 20–700
+mmHg"), from ``stromal.clinical.validation.plain_message``; the CLI's JSON
+keeps naming the field key.
 """
 
 from __future__ import annotations
@@ -11,7 +14,14 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from stromal.clinical.validation import ClinicalInputError, FieldSpec, Kind, check_value
+from stromal.clinical.validation import (
+    WRONG_TYPE,
+    ClinicalInputError,
+    FieldSpec,
+    Kind,
+    check_value,
+    plain_message,
+)
 
 BOOLEAN_CHOICES = (("", "not recorded"), ("true", "yes"), ("false", "no"))
 
@@ -19,6 +29,13 @@ BOOLEAN_CHOICES = (("", "not recorded"), ("true", "yes"), ("false", "no"))
 def field_label(spec: FieldSpec) -> str:
     text = spec.description[:1].upper() + spec.description[1:]
     return f"{text} ({spec.unit})" if spec.unit else text
+
+
+def _refusal(spec: FieldSpec, value: object, code: str = WRONG_TYPE) -> forms.ValidationError:
+    message = plain_message(
+        spec, ClinicalInputError(spec.name, value, f"must be {spec.rule_text()}", code=code)
+    )
+    return forms.ValidationError(message, code=code)
 
 
 class ClinicalField(forms.Field):
@@ -47,19 +64,17 @@ class ClinicalField(forms.Field):
         if spec.kind is Kind.BOOLEAN and isinstance(value, str):
             lowered = value.strip().lower()
             if lowered not in {"true", "false"}:
-                raise forms.ValidationError(f"{spec.name}={value!r}: must be true or false")
+                raise _refusal(spec, value)
             converted = lowered == "true"
         elif spec.kind in (Kind.NUMBER, Kind.INTEGER) and isinstance(value, str):
             try:
                 converted = float(value.strip().replace(",", "."))
             except ValueError:
-                raise forms.ValidationError(
-                    f"{spec.name}={value!r}: must be {spec.rule_text()}", code="not_a_number"
-                ) from None
+                raise _refusal(spec, value) from None
         try:
             return check_value(spec, converted)
         except ClinicalInputError as exc:
-            raise forms.ValidationError(str(exc), code="clinical_range") from None
+            raise forms.ValidationError(plain_message(spec, exc), code=exc.code) from None
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, bool):

@@ -29,15 +29,32 @@ def test_a_physician_assesses_moderate_ards_and_sees_a_percent_fio2_refused(
     page.get_by_role("button", name="Assess").click()
 
     berlin = page.locator("#card-berlin")
-    assert "severity: moderate" in berlin.inner_text()
+    assert "meets the Berlin definition: moderate ARDS" in berlin.inner_text()
     assert "JAMA 2012" in berlin.inner_text()
     # On a tablet the results come before the long form, without scrolling.
     assert page.locator("#results").bounding_box()["y"] < 600
 
     page.fill("#id_fio2", "40")
     page.get_by_role("button", name="Assess").click()
-    assert "did you mean 0.40" in page.locator("#id_fio2-error").inner_text()
+    error = page.locator("#id_fio2-error").inner_text()
+    assert "FiO2 40 is outside the accepted range 0.21–1" in error and "did you mean 0.40" in error
     assert page.locator("#results").count() == 0
+
+
+def test_a_nurse_enters_creatinine_in_micromoles_and_sees_a_partial_sofa_labelled(
+    cast: Any, open_page: Any
+) -> None:
+    page = open_page(cast.nina, cast.password)
+    page.goto("/calculator/")
+    page.fill("#id_pao2_mmhg", "56")
+    page.fill("#id_fio2", "0.28")
+    page.select_option("#id_support", "invasive")
+    page.fill("#id_creatinine_umol_l", "176.8")
+    page.get_by_role("button", name="Assess").click()
+    sofa = page.locator("#card-sofa").inner_text()
+    assert "partial total: 4" in sofa  # respiratory 2 at P/F exactly 200, renal 2 from 2.0 mg/dL
+    assert "scored respiratory, renal" in sofa
+    assert "P/F ratio\t200" in page.locator("#results table").first.inner_text()
 
 
 def test_a_coordinator_is_refused_the_calculator(cast: Any, open_page: Any) -> None:

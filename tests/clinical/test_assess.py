@@ -27,6 +27,8 @@ TOP_LEVEL_KEYS = {
     "covid_cs",
     "hscore",
     "six_minute_walk",
+    "out_of_reference_range",
+    "unit_conversions",
     "missing",
     "sources",
     "rules_version",

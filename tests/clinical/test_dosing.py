@@ -98,3 +98,65 @@ def test_it_refuses_a_zero_duration() -> None:
 def test_total_cells_never_decrease_with_weight(per_kg: float, w1: float, w2: float) -> None:
     low, high = sorted((w1, w2))
     assert total_cells(per_kg, low) <= total_cells(per_kg, high)
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "field"),
+    [
+        (product_units, (0, 1e8), "total_cells"),
+        (product_units, (1e8, 0), "cells_per_unit"),
+        (volume_ml, (0, 1e6), "amount"),
+        (volume_ml, (1e8, -1), "concentration_per_ml"),
+        (infusion_rate_ml_per_h, (0, 60), "volume_ml"),
+        (infusion_rate_ml_per_h, (100, 0), "infusion_minutes"),
+        (total_cells, (0, 70), "dose_cells_per_kg"),
+        (total_cells, (1e6, 0), "weight_kg"),
+        (total_cells, (1e6, 70, 0), "max_total_cells"),
+    ],
+)
+def test_each_dose_helper_refuses_a_non_positive_input_naming_its_field(
+    function: Any, args: tuple[float, ...], field: str
+) -> None:
+    with pytest.raises(ClinicalInputError) as err:
+        function(*args)
+    assert err.value.field == field
+    assert err.value.rule == "must be a finite number > 0"
+
+
+@pytest.mark.parametrize(
+    ("basis", "patient", "field", "rule"),
+    [
+        (
+            "predicted",
+            {"sex": None, "height_cm": 170, "weight_kg": 70},
+            "sex",
+            "needed for a dose on predicted body weight",
+        ),
+        (
+            "predicted",
+            {"sex": "male", "height_cm": None, "weight_kg": 70},
+            "height_cm",
+            "needed for a dose on predicted body weight",
+        ),
+        (
+            "actual",
+            {"sex": "male", "height_cm": 170, "weight_kg": None},
+            "weight_kg",
+            "needed for a dose on actual body weight",
+        ),
+    ],
+)
+def test_a_dose_without_its_weight_inputs_is_refused_naming_the_field(
+    basis: str, patient: dict[str, Any], field: str, rule: str
+) -> None:
+    arm = arm_from_dict(
+        {"name": "x_iv", "route": "iv", "dose_cells_per_kg": 1e6, "weight_basis": basis, "days": [0]}
+    )
+    with pytest.raises(ClinicalInputError) as err:
+        dose_for_arm(arm, **patient)
+    assert (err.value.field, err.value.rule) == (field, rule)
+
+
+def test_values_between_zero_and_one_are_positive_amounts() -> None:
+    assert volume_ml(0.5, 1.0) == 0.5
+    assert infusion_rate_ml_per_h(0.5, 30) == 1.0

@@ -6,6 +6,7 @@ import pytest
 
 from stromal.clinical.murray import (
     murray_compliance_points,
+    murray_cxr_points,
     murray_peep_points,
     murray_pf_points,
     murray_score,
@@ -72,3 +73,13 @@ def test_interpretation_bands(score_inputs: tuple[int, float, float, float], tex
         chest_xray_quadrants=cxr, pf_ratio_mmhg=pf, peep_cmh2o=peep, compliance_ml_per_cmh2o=compliance
     )
     assert result.interpretation == text
+
+
+@pytest.mark.parametrize("quadrants", [-1, 5])
+def test_more_than_four_or_fewer_than_zero_quadrants_are_refused(quadrants: int) -> None:
+    with pytest.raises(ValueError, match="chest_xray_quadrants must be 0-4"):
+        murray_cxr_points(quadrants)
+
+
+def test_four_quadrants_score_four() -> None:
+    assert murray_cxr_points(4) == 4

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from stromal.clinical.oxygenation import (
     ELLIS_MAX_SPO2_PCT,
+    PBW_HEIGHT_RANGE,
+    PBW_MIN_KG,
     oxygenation_index,
     pf_ratio,
     predicted_body_weight_kg,
@@ -116,3 +118,41 @@ def test_ellis_inversion_round_trips_with_severinghaus(spo2: float) -> None:
 def test_higher_fio2_for_the_same_pao2_gives_a_lower_pf_ratio(pao2: float, a: float, b: float) -> None:
     low, high = sorted((a, b))
     assert pf_ratio(pao2, high) <= pf_ratio(pao2, low)
+
+
+def test_a_100_cm_woman_gets_no_negative_predicted_body_weight() -> None:
+    # 45.5 + 0.91 x (100 - 152.4) = -2.2 kg: refused on height_cm, never returned.
+    with pytest.raises(ClinicalInputError) as err:
+        predicted_body_weight_kg("female", 100)
+    assert err.value.field == "height_cm"
+    assert "-2.2 kg" in err.value.rule
+
+
+@pytest.mark.parametrize(
+    ("sex", "height", "ok"),
+    [("female", 124.5, True), ("female", 124.3, False), ("male", 119.5, True), ("male", 119.3, False)],
+)
+def test_predicted_body_weight_is_refused_below_the_minimum_body_weight(
+    sex: str, height: float, ok: bool
+) -> None:
+    if ok:
+        assert predicted_body_weight_kg(sex, height) >= PBW_MIN_KG
+    else:
+        with pytest.raises(ClinicalInputError):
+            predicted_body_weight_kg(sex, height)
+
+
+def test_heights_below_five_feet_are_flagged_as_outside_the_equation() -> None:
+    assert PBW_HEIGHT_RANGE.flag_for(152.4) is None
+    flag = PBW_HEIGHT_RANGE.flag_for(150.0)
+    assert flag is not None and flag["field"] == "height_cm" and flag["range"] == "152.4–250 cm"
+
+
+def test_the_vectorised_saturation_equals_the_formula_even_at_tiny_pressures() -> None:
+    po2 = np.array([0.0, -5.0, 0.001, 0.005, 40.0, 100.0])
+    cubic = np.maximum(po2, 0.0) ** 3 + 150.0 * np.maximum(po2, 0.0)
+    expected = np.array([0.0 if c == 0 else 1.0 / (23400.0 / c + 1.0) for c in cubic])
+    got = severinghaus_saturation_fraction(po2)
+    assert got.dtype == np.float64
+    assert np.allclose(got, expected, rtol=1e-12, atol=0.0)
+    assert got[3] > 0.0  # 0.005 mmHg gives a (tiny) positive saturation, not 0

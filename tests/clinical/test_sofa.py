@@ -133,3 +133,19 @@ def test_respiratory_score_never_increases_with_pf(a: float, b: float, support: 
 def test_coagulation_score_never_increases_with_platelets(a: float, b: float) -> None:
     low, high = sorted((a, b))
     assert sofa_coagulation(low) >= sofa_coagulation(high)
+
+
+def test_a_partial_sofa_says_why_each_system_was_not_scored_and_cites_its_source() -> None:
+    from stromal.clinical.sofa import SOURCE, sofa_score
+
+    out = sofa_score(pf_ratio_mmhg=250.0, support="invasive").as_dict()
+    assert out["complete"] is False
+    assert out["missing_reasons"]["liver"] == "needs bilirubin_mg_dl or bilirubin_umol_l"
+    assert out["source"] == SOURCE
+
+
+@pytest.mark.parametrize("drug", ["dopamine_ug_kg_min", "dobutamine_ug_kg_min"])
+def test_any_dose_of_dopamine_or_dobutamine_scores_two(drug: str) -> None:
+    from stromal.clinical.sofa import sofa_cardiovascular
+
+    assert sofa_cardiovascular(map_mmhg=80.0, **{drug: 0.5}) == 2

@@ -40,7 +40,7 @@ def test_an_out_of_range_value_is_shown_next_to_the_field_and_nothing_saved(clie
     )
     assert response.status_code == 400
     page = response.content.decode()
-    assert "fio2=40.0: must be a number in 0.21–1 fraction" in page and "did you mean 0.40?" in page
+    assert "FiO2 40 is outside the accepted range 0.21–1" in page and "did you mean 0.40?" in page
     assert Observation.objects.count() == before
 
 

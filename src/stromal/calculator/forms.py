@@ -7,8 +7,8 @@ from typing import Any
 
 from django import forms
 
-from stromal.clinical.observations import FIELDS
-from stromal.clinical.validation import ClinicalInputError, FieldSpec, Kind, check_value
+from stromal.clinical.observations import FIELDS, with_alternative_units
+from stromal.clinical.validation import ClinicalInputError, FieldSpec, Kind, check_value, plain_message
 
 # Field groups as a clinician fills them in, top to bottom.
 SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -84,6 +84,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 
+# Each canonical key is followed by its alternative-unit (SI) keys.
+_SECTION_FIELDS = tuple((title, with_alternative_units(names)) for title, names in SECTIONS)
 _UNKNOWN = ""
 _TRI_STATE = ((_UNKNOWN, "not assessed"), ("true", "yes"), ("false", "no"))
 
@@ -111,12 +113,12 @@ class CalculatorForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for _, names in SECTIONS:
+        for _, names in _SECTION_FIELDS:
             for name in names:
                 self.fields[name] = _form_field(FIELDS[name])
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+        return [(title, [self[name] for name in names]) for title, names in _SECTION_FIELDS]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -129,8 +131,7 @@ class CalculatorForm(forms.Form):
             try:
                 cleaned[name] = check_value(spec, value)
             except ClinicalInputError as exc:
-                message = f"{exc.rule}" + (f" — {exc.suggestion}" if exc.suggestion else "")
-                self.add_error(name, message)
+                self.add_error(name, plain_message(spec, exc))
         return cleaned
 
     def observations(self) -> dict[str, object]:

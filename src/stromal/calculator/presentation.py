@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from stromal.clinical.observations import FIELDS
+
 # Output key -> (title, unit) for the single numbers.
 _INDICES: tuple[tuple[str, str, str], ...] = (
     ("pf_ratio", "P/F ratio", "mmHg"),
@@ -23,16 +25,18 @@ _TITLES = {
     "hscore": "HScore (haemophagocytic syndrome)",
     "six_minute_walk": "Six-minute walk",
 }
+# Definitions (Berlin, Global) are headed by their one-line ``summary``.
 _HEADLINE_KEYS = (
+    "summary",
     "meets",
-    "category",
-    "severity",
     "score",
     "total",
     "probability_pct",
     "predicted_m",
     "percent_predicted",
 )
+# The words of an observed value's parts (the Global definition's oxygenation).
+_OBSERVED_NAMES = {"pf_ratio": "P/F", "sf_ratio": "S/F"}
 
 
 @dataclass
@@ -46,6 +50,7 @@ class Card:
     source: str = ""
     computable: bool = True
     reason: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -59,6 +64,55 @@ def _fmt_components(components: Any) -> list[tuple[str, Any]]:
     if isinstance(components, Mapping):
         return [(str(k).replace("_", " "), v) for k, v in components.items()]
     return []
+
+
+def _words(code: str) -> str:
+    """An observation key in words (``alt_u_l`` -> ``ALT``), else the code without underscores."""
+    spec = FIELDS.get(code)
+    return spec.display_label() if spec is not None else code.replace("_", " ")
+
+
+def observed_text(value: Any) -> str:
+    """An observed value as a person reads it: never a raw dict, list or code."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Mapping):
+        parts = [
+            f"{_OBSERVED_NAMES.get(k, _words(str(k)))} {observed_text(v) or 'not given'}"
+            for k, v in value.items()
+        ]
+        return "; ".join(parts)
+    if isinstance(value, list | tuple):
+        return ", ".join(_words(str(v)) if isinstance(v, str) else observed_text(v) for v in value) or "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("_", " ")
+
+
+def _criteria(value: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [{**c, "observed": observed_text(c.get("observed"))} for c in value.get("criteria") or []]
+
+
+def _sofa_note(value: Mapping[str, Any]) -> str:
+    """Partial SOFA: which organ systems were scored and which were not (and why)."""
+    if value.get("complete", True) or value.get("total") is None:
+        return ""
+    scored = ", ".join(value.get("components") or {}) or "none"
+    reasons: Mapping[str, Any] = value.get("missing_reasons") or {}
+    not_scored = "; ".join(f"{k} ({v})" for k, v in reasons.items())
+    return f"Partial total: scored {scored}; not scored: {not_scored}."
+
+
+def _headline(key: str, value: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    keys = [k for k in _HEADLINE_KEYS if k in value]
+    if "summary" in keys:
+        keys.remove("meets")  # the summary says it in words
+    headline = [("" if k == "summary" else k.replace("_", " "), value[k]) for k in keys]
+    if key == "sofa" and not value.get("complete", True):
+        headline = [("partial total" if name == "total" else name, v) for name, v in headline]
+    return headline
 
 
 def present(result: Mapping[str, Any]) -> Presentation:
@@ -75,17 +129,17 @@ def present(result: Mapping[str, Any]) -> Presentation:
                 Card(key, title, [], computable=False, reason=str(reasons.get(key, "not computable")))
             )
             continue
-        headline = [(k.replace("_", " "), value[k]) for k in _HEADLINE_KEYS if k in value]
         missing = value.get("missing")
         cards.append(
             Card(
                 key=key,
                 title=title,
-                headline=headline,
-                criteria=list(value.get("criteria") or []),
+                headline=_headline(key, value),
+                criteria=_criteria(value),
                 components=_fmt_components(value.get("components")),
-                missing=[str(m) for m in missing] if isinstance(missing, list) else [],
+                missing=[str(m).replace("_", " ") for m in missing] if isinstance(missing, list) else [],
                 source=str(value.get("source", "")),
+                note=_sofa_note(value) if key == "sofa" else "",
             )
         )
     return Presentation(indices=indices, cards=cards, rules_version=str(result.get("rules_version", "")))

@@ -8,7 +8,8 @@ from stromal.accounts.roles import CALCULATOR_USERS
 from stromal.calculator.forms import CalculatorForm
 from stromal.calculator.presentation import present
 from stromal.clinical.assess import assess
-from stromal.clinical.validation import ClinicalInputError
+from stromal.clinical.observations import FIELDS
+from stromal.clinical.validation import ClinicalInputError, plain_message
 
 
 @role_required(*CALCULATOR_USERS)
@@ -20,7 +21,9 @@ def calculator(request: HttpRequest) -> HttpResponse:
         try:
             result = present(assess(form.observations()))
         except ClinicalInputError as exc:
-            # A rule across fields (e.g. SpO2 above the Ellis range) lands on its field.
-            form.add_error(exc.field if exc.field in form.fields else None, exc.rule)
+            # A rule across fields (e.g. one quantity in two units) lands on its field, in words.
+            spec = FIELDS.get(exc.field)
+            message = plain_message(spec, exc) if spec is not None else exc.rule
+            form.add_error(exc.field if exc.field in form.fields else None, message)
     status = 400 if request.method == "POST" and form.errors else 200
     return render(request, "calculator/ards.html", {"form": form, "result": result}, status=status)

@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from stromal.clinical.assess import RULES_VERSION, assess
-from stromal.clinical.observations import FIELDS
+from stromal.clinical.observations import ALTERNATIVES, FIELDS
 from stromal.clinical.validation import ClinicalInputError
 
 BAD_INPUT_EXIT = 2
@@ -25,12 +25,18 @@ def _keys_help() -> str:
     width = max(len(name) for name in FIELDS)
     lines = ["input keys (JSON object; null or absent = not measured):"]
     for spec in FIELDS.values():
-        lines.append(f"  {spec.name.ljust(width)}  {spec.rule_text()}; {spec.description}")
+        alt = ALTERNATIVES.get(spec.name)
+        converted = f" (converted to {alt.canonical}; give one of the two)" if alt else ""
+        lines.append(f"  {spec.name.ljust(width)}  {spec.rule_text()}; {spec.description}{converted}")
     lines += [
         "",
         "output keys: pf_ratio, sf_ratio, oxygenation_index, predicted_body_weight_kg, berlin,",
-        "global_definition, murray, sofa, covid_cs, hscore, six_minute_walk, missing, sources,",
+        "global_definition, murray, sofa, covid_cs, hscore, six_minute_walk, missing,",
+        "out_of_reference_range, unit_conversions, sources,",
         f"rules_version (now {RULES_VERSION}).",
+        "",
+        "Computed ratios are compared with their cut-offs at the precision they are printed",
+        "with (P/F, S/F and oxygenation index to 0.1): the value printed is the value compared.",
         "",
         "exit status: 0 ok; 2 bad input, with a JSON error on stderr naming field, value and rule.",
         "Research software, not a medical device.",
@@ -136,6 +142,16 @@ def format_table(result: dict[str, Any]) -> str:
     walk = result["six_minute_walk"]
     rows.append(("six_minute_walk.predicted_m", _fmt(walk["predicted_m"])))
     rows.append(("six_minute_walk.percent_predicted", _fmt(walk["percent_predicted"])))
+    for key, flag in result["out_of_reference_range"].items():
+        rows.append((f"{key}.out_of_reference_range", f"{flag['field']} outside {flag['range']}"))
+    for key, conversion in result["unit_conversions"].items():
+        rows.append(
+            (
+                key,
+                f"{conversion['value']} {conversion['unit']} = {conversion['converted_value']} "
+                f"({conversion['converted_to']})",
+            )
+        )
     width = max(len(k) for k, _ in rows)
     lines = [f"{k.ljust(width)}  {v}" for k, v in rows]
     if result["missing"]:

@@ -15,7 +15,12 @@ eagerly so that ``stromal assess`` and the web app load only what they use):
 - ``berlin.berlin_definition``, ``global_definition.global_definition``,
   ``murray.murray_score``, ``sofa.sofa_score``,
   ``cytokine_storm.covid_cytokine_storm``, ``cytokine_storm.hscore``;
-- ``reference_values``: six-minute walk, GLI spirometry and DLCO;
+- ``reference_values``: six-minute walk, GLI spirometry and DLCO, each with
+  its published range (``*_AGE_RANGE``);
+- ``precision.recorded``: the one rounding policy for every cut-off on a
+  computed quantity (the value printed is the value compared);
+- ``observations.ALTERNATIVE_UNITS``: SI laboratory units, converted to the
+  one canonical key the rules read;
 - ``dosing.dose_for_arm(arm, ...) -> DoseCalculation``;
 - ``infusion_safety``: ``start_infusion_events``, ``lanzoni_infusion_events``
   over ``InfusionBaseline``/``InfusionObservation``, and

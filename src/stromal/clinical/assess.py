@@ -5,7 +5,11 @@
 ``pf_ratio``, ``sf_ratio``, ``oxygenation_index``, ``predicted_body_weight_kg``,
 ``berlin``, ``global_definition``, ``murray``, ``sofa``, ``covid_cs``,
 ``hscore``, ``six_minute_walk``, ``missing`` (why each null is null),
-``sources`` (citations for the scalar values) and ``rules_version``. Each
+``out_of_reference_range`` (output key -> ``{"field", "range", "source"}``
+for a value computed outside its equation's population), ``unit_conversions``
+(each value given in an alternative unit, e.g. ``creatinine_umol_l``, with the
+canonical value the rules read), ``sources`` (citations for the scalar
+values) and ``rules_version``. Each
 structured assessment carries its ``criteria`` or ``components`` and its
 ``source`` so a UI can show what drove it.
 
@@ -19,17 +23,22 @@ from collections.abc import Mapping, Sequence
 
 from stromal.clinical import berlin, cytokine_storm, global_definition, murray, oxygenation, sofa
 from stromal.clinical.criteria import Criterion, Status, codes
-from stromal.clinical.observations import validate_observations
+from stromal.clinical.observations import ALTERNATIVES, validate_observations
+from stromal.clinical.precision import (
+    OXYGENATION_INDEX_DECIMALS,
+    PF_RATIO_DECIMALS,
+    SF_RATIO_DECIMALS,
+    recorded,
+)
 from stromal.clinical.reference_values import (
     SIX_MINUTE_WALK_SOURCE,
-    six_minute_walk_lln_m,
-    six_minute_walk_percent_predicted,
-    six_minute_walk_predicted_m,
+    six_minute_walk_reference,
 )
+from stromal.clinical.validation import ClinicalInputError
 
 #: Bump whenever any rule, threshold or output key changes; stored with every
 #: computed assessment so a result can be traced to the rules that made it.
-RULES_VERSION = "2026.11.1"
+RULES_VERSION = "2026.11.2"
 
 SCALAR_SOURCES = {
     "pf_ratio": "PaO2/FiO2 x (PB/760); Ranieri VM et al., JAMA 2012;307(23):2526-33",
@@ -66,8 +75,9 @@ def _missing(criteria: Sequence[Criterion]) -> list[str]:
     return codes(criteria, Status.MISSING)
 
 
-def _round(value: float | None, digits: int) -> float | None:
-    return None if value is None else round(value, digits)
+def _recorded(value: float | None, decimals: int) -> float | None:
+    """The value as displayed: the same precision the rules compare at."""
+    return None if value is None else recorded(value, decimals)
 
 
 def assess(observations: Mapping[str, object]) -> dict[str, object]:
@@ -79,6 +89,7 @@ def assess(observations: Mapping[str, object]) -> dict[str, object]:
     """
     obs: Clean = validate_observations(observations)
     missing: dict[str, str] = {}
+    out_of_range: dict[str, dict[str, object]] = {}
 
     pao2, fio2, spo2 = _f(obs, "pao2_mmhg"), _f(obs, "fio2"), _f(obs, "spo2_pct")
     pb = _f(obs, "barometric_pressure_mmhg")
@@ -106,7 +117,13 @@ def assess(observations: Mapping[str, object]) -> dict[str, object]:
     sex, height = _s(obs, "sex"), _f(obs, "height_cm")
     pbw: float | None = None
     if sex is not None and height is not None:
-        pbw = oxygenation.predicted_body_weight_kg(sex, height)
+        try:
+            pbw = oxygenation.predicted_body_weight_kg(sex, height)
+        except ClinicalInputError as refusal:
+            missing["predicted_body_weight_kg"] = _refused(refusal)
+        flag = oxygenation.PBW_HEIGHT_RANGE.flag_for(height)
+        if flag is not None:
+            out_of_range["predicted_body_weight_kg"] = flag
     else:
         missing["predicted_body_weight_kg"] = _needs(obs, "sex", "height_cm") or ""
 
@@ -197,24 +214,50 @@ def assess(observations: Mapping[str, object]) -> dict[str, object]:
     )
 
     return {
-        "pf_ratio": _round(pf, 1),
-        "sf_ratio": _round(sf, 1),
-        "oxygenation_index": _round(oi, 2),
-        "predicted_body_weight_kg": _round(pbw, 1),
+        "pf_ratio": _recorded(pf, PF_RATIO_DECIMALS),
+        "sf_ratio": _recorded(sf, SF_RATIO_DECIMALS),
+        "oxygenation_index": _recorded(oi, OXYGENATION_INDEX_DECIMALS),
+        "predicted_body_weight_kg": _recorded(pbw, 1),
         "berlin": berlin_result.as_dict(),
         "global_definition": global_result.as_dict(),
         "murray": murray_result.as_dict(),
         "sofa": sofa_result.as_dict(),
         "covid_cs": covid_result.as_dict(),
         "hscore": h.as_dict(),
-        "six_minute_walk": _six_minute_walk(obs, missing),
+        "six_minute_walk": _six_minute_walk(obs, missing, out_of_range),
         "missing": missing,
+        "out_of_reference_range": out_of_range,
+        "unit_conversions": _conversions(observations, obs),
         "sources": dict(SCALAR_SOURCES),
         "rules_version": RULES_VERSION,
     }
 
 
-def _six_minute_walk(obs: Clean, missing: dict[str, str]) -> dict[str, object]:
+def _refused(refusal: ClinicalInputError) -> str:
+    """A value refused for these inputs, naming the field and the rule."""
+    return f"refused: {refusal.field} {refusal.value!r}: {refusal.rule}"
+
+
+def _conversions(raw: Mapping[str, object], obs: Clean) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for key, value in raw.items():
+        alt = ALTERNATIVES.get(key)
+        if alt is None or value is None:
+            continue
+        out[key] = {
+            "value": value,
+            "unit": alt.unit,
+            "converted_to": alt.canonical,
+            "converted_value": obs[alt.canonical],
+            "factor": alt.per_canonical_unit,
+            "source": alt.source,
+        }
+    return out
+
+
+def _six_minute_walk(
+    obs: Clean, missing: dict[str, str], out_of_range: dict[str, dict[str, object]]
+) -> dict[str, object]:
     sex, age = _s(obs, "sex"), _f(obs, "age_years")
     height, weight = _f(obs, "height_cm"), _f(obs, "weight_kg")
     distance = _f(obs, "six_minute_walk_m")
@@ -222,20 +265,27 @@ def _six_minute_walk(obs: Clean, missing: dict[str, str]) -> dict[str, object]:
         "predicted_m": None,
         "lln_m": None,
         "percent_predicted": None,
+        "out_of_reference_range": None,
         "source": SIX_MINUTE_WALK_SOURCE,
     }
     if sex is None or age is None or height is None or weight is None:
         missing["six_minute_walk"] = _needs(obs, "sex", "age_years", "height_cm", "weight_kg") or ""
         return out
-    predicted = six_minute_walk_predicted_m(sex, age, height, weight)
-    out["predicted_m"] = round(predicted, 1)
-    out["lln_m"] = round(six_minute_walk_lln_m(sex, age, height, weight), 1)
+    try:
+        reference = six_minute_walk_reference(sex, age, height, weight)
+    except ClinicalInputError as refusal:
+        missing["six_minute_walk"] = _refused(refusal)
+        return out
+    out["predicted_m"] = round(reference.predicted_m, 1)
+    if reference.lln_m is None:
+        missing["six_minute_walk.lln_m"] = "the lower limit of normal is not a positive distance"
+    else:
+        out["lln_m"] = round(reference.lln_m, 1)
+    if reference.out_of_reference_range is not None:
+        out["out_of_reference_range"] = reference.out_of_reference_range
+        out_of_range["six_minute_walk"] = reference.out_of_reference_range
     if distance is None:
         missing["six_minute_walk.percent_predicted"] = "needs six_minute_walk_m"
-    elif predicted <= 0:
-        missing["six_minute_walk.percent_predicted"] = "no positive prediction for these inputs"
     else:
-        out["percent_predicted"] = round(
-            six_minute_walk_percent_predicted(distance, sex, age, height, weight), 1
-        )
+        out["percent_predicted"] = round(100.0 * distance / reference.predicted_m, 1)
     return out

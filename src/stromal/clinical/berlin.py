@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stromal.clinical.criteria import Criterion, Status, codes, from_bool, overall
+from stromal.clinical.precision import recorded_pf
 
 SOURCE = (
     "ARDS Definition Task Force (Ranieri VM et al.). Acute respiratory distress "
@@ -21,6 +22,8 @@ SOURCE = (
 )
 
 MIN_PEEP_CMH2O = 5.0
+#: Oxygenation cut-offs (mmHg). Each is the upper, inclusive end of its grade:
+#: mild 200 < P/F <= 300, moderate 100 < P/F <= 200, severe P/F <= 100.
 MILD_MAX_PF = 300.0
 MODERATE_MAX_PF = 200.0
 SEVERE_MAX_PF = 100.0
@@ -34,12 +37,14 @@ def berlin_severity(pf_ratio_mmhg: float) -> str | None:
 
     ``mild`` for 200 < P/F <= 300, ``moderate`` for 100 < P/F <= 200,
     ``severe`` for P/F <= 100, ``None`` above 300 (no ARDS by oxygenation).
+    P/F is compared at its recorded precision (``stromal.clinical.precision``).
     """
-    if pf_ratio_mmhg > MILD_MAX_PF:
+    pf = recorded_pf(pf_ratio_mmhg)
+    if pf > MILD_MAX_PF:
         return None
-    if pf_ratio_mmhg > MODERATE_MAX_PF:
+    if pf > MODERATE_MAX_PF:
         return "mild"
-    if pf_ratio_mmhg > SEVERE_MAX_PF:
+    if pf > SEVERE_MAX_PF:
         return "moderate"
     return "severe"
 
@@ -50,10 +55,20 @@ class BerlinResult:
     severity: str | None
     criteria: tuple[Criterion, ...]
 
+    @property
+    def summary(self) -> str:
+        """One line for a person: the decision and what decided it."""
+        if self.meets:
+            return f"meets the Berlin definition: {self.severity} ARDS"
+        if self.meets is False:
+            return "not met: " + ", ".join(c.description for c in self.criteria if c.status is Status.UNMET)
+        return "undetermined: missing " + ", ".join(codes(self.criteria, Status.MISSING)).replace("_", " ")
+
     def as_dict(self) -> dict[str, object]:
         return {
             "meets": self.meets,
             "severity": self.severity,
+            "summary": self.summary,
             "met": codes(self.criteria, Status.MET),
             "unmet": codes(self.criteria, Status.UNMET),
             "missing": codes(self.criteria, Status.MISSING),
@@ -100,13 +115,16 @@ def berlin_definition(
 
     ``meets`` is True when every criterion is met, False when any is unmet and
     None when none is unmet but some are missing. ``severity`` is given only
-    when ``meets`` is True.
+    when ``meets`` is True. P/F is compared, and reported, at its recorded
+    precision (0.1 mmHg, ``stromal.clinical.precision``).
     """
+    if pf_ratio_mmhg is not None:
+        pf_ratio_mmhg = recorded_pf(pf_ratio_mmhg)
     if pf_ratio_mmhg is None:
         oxygenation = Criterion("oxygenation", "P/F <= 300 mmHg", Status.MISSING)
     else:
         status = Status.MET if pf_ratio_mmhg <= MILD_MAX_PF else Status.UNMET
-        oxygenation = Criterion("oxygenation", "P/F <= 300 mmHg", status, round(pf_ratio_mmhg, 1))
+        oxygenation = Criterion("oxygenation", "P/F <= 300 mmHg", status, pf_ratio_mmhg)
     criteria = (
         from_bool(
             "timing",

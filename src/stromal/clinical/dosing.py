@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from stromal.clinical.observations import FIELDS
 from stromal.clinical.oxygenation import predicted_body_weight_kg
+from stromal.clinical.precision import PRODUCT_UNIT_RATIO_DECIMALS, recorded
 from stromal.clinical.protocol import Arm, Route, WeightBasis
 from stromal.clinical.validation import ClinicalInputError, check_value
 
@@ -43,10 +44,7 @@ def dosing_weight_kg(
             raise ClinicalInputError("sex", None, "needed for a dose on predicted body weight")
         if height_cm is None:
             raise ClinicalInputError("height_cm", None, "needed for a dose on predicted body weight")
-        pbw = predicted_body_weight_kg(sex, height_cm)
-        if pbw <= 0:
-            raise ClinicalInputError("height_cm", height_cm, "gives no positive predicted body weight")
-        return pbw
+        return predicted_body_weight_kg(sex, height_cm)  # refuses an impossible weight
     if weight_kg is None:
         raise ClinicalInputError("weight_kg", None, "needed for a dose on actual body weight")
     return float(check_value(FIELDS["weight_kg"], weight_kg))
@@ -63,8 +61,8 @@ def total_cells(dose_cells_per_kg: float, weight_kg: float, max_total_cells: flo
 def product_units(total_cells_needed: float, cells_per_unit: float) -> int:
     """Whole product units (bags/vials) to thaw: rounded up so the dose is covered."""
     ratio = _positive("total_cells", total_cells_needed) / _positive("cells_per_unit", cells_per_unit)
-    # Guard against 3.0000000001 from floating point turning into 4 units.
-    return math.ceil(round(ratio, 9))
+    # 3.0000000001 from floating point must not turn into 4 units (precision policy).
+    return math.ceil(recorded(ratio, PRODUCT_UNIT_RATIO_DECIMALS))
 
 
 def volume_ml(amount: float, amount_per_ml: float) -> float:

@@ -28,19 +28,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from stromal.clinical.criteria import Criterion, Status, codes, from_bool, overall
+from stromal.clinical.precision import recorded_pf, recorded_sf
 
 SOURCE = (
     "Matthay MA et al. A New Global Definition of Acute Respiratory Distress Syndrome. "
     "Am J Respir Crit Care Med 2024;209(1):37-47. doi:10.1164/rccm.202303-0558WS"
 )
 
-MAX_PF = 300.0
-MAX_SF = 315.0
 MAX_SPO2_FOR_SF_PCT = 97.0
 MIN_HFNO_FLOW_L_MIN = 30.0
 MIN_NIV_PEEP_CMH2O = 5.0
-_PF_GRADES = ((200.0, "mild"), (100.0, "moderate"))
-_SF_GRADES = ((235.0, "mild"), (148.0, "moderate"))
+#: Oxygenation cut-offs. Each is the upper, inclusive end of its grade:
+#: P/F (mmHg) mild 200 < P/F <= 300, moderate 100 < P/F <= 200, severe <= 100;
+#: S/F mild 235 < S/F <= 315, moderate 148 < S/F <= 235, severe <= 148.
+MAX_PF = 300.0
+MODERATE_MAX_PF = 200.0
+SEVERE_MAX_PF = 100.0
+MAX_SF = 315.0
+MODERATE_MAX_SF = 235.0
+SEVERE_MAX_SF = 148.0
+_PF_GRADES = ((MODERATE_MAX_PF, "mild"), (SEVERE_MAX_PF, "moderate"))
+_SF_GRADES = ((MODERATE_MAX_SF, "mild"), (SEVERE_MAX_SF, "moderate"))
 
 
 def _grade(value: float, limit: float, bands: tuple[tuple[float, str], ...]) -> str | None:
@@ -53,13 +61,13 @@ def _grade(value: float, limit: float, bands: tuple[tuple[float, str], ...]) -> 
 
 
 def intubated_severity_from_pf(pf_ratio_mmhg: float) -> str | None:
-    """Grade of intubated ARDS from P/F (mmHg); None above 300."""
-    return _grade(pf_ratio_mmhg, MAX_PF, _PF_GRADES)
+    """Grade of intubated ARDS from P/F (mmHg, compared at 0.1); None above 300."""
+    return _grade(recorded_pf(pf_ratio_mmhg), MAX_PF, _PF_GRADES)
 
 
 def intubated_severity_from_sf(sf_ratio: float) -> str | None:
-    """Grade of intubated ARDS from S/F; None above 315. Use only with SpO2 <= 97 %."""
-    return _grade(sf_ratio, MAX_SF, _SF_GRADES)
+    """Grade of intubated ARDS from S/F (compared at 0.1); None above 315. Use only with SpO2 <= 97 %."""
+    return _grade(recorded_sf(sf_ratio), MAX_SF, _SF_GRADES)
 
 
 def sf_usable(spo2_pct: float | None) -> bool:
@@ -74,11 +82,26 @@ class GlobalResult:
     severity: str | None
     criteria: tuple[Criterion, ...]
 
+    @property
+    def summary(self) -> str:
+        """One line for a person; the definition grades severity only when intubated."""
+        if self.meets:
+            if self.category == "intubated":
+                graded = f"{self.severity} ARDS" if self.severity else "ARDS"
+                return f"meets the Global definition: {graded} (intubated)"
+            if self.category == "resource_limited":
+                return "meets the Global definition: ARDS by the resource-limited criteria (not graded)"
+            return "meets the Global definition: ARDS, not intubated (severity is graded only when intubated)"
+        if self.meets is False:
+            return "not met: " + ", ".join(c.description for c in self.criteria if c.status is Status.UNMET)
+        return "undetermined: missing " + ", ".join(codes(self.criteria, Status.MISSING)).replace("_", " ")
+
     def as_dict(self) -> dict[str, object]:
         return {
             "meets": self.meets,
             "category": self.category,
             "severity": self.severity,
+            "summary": self.summary,
             "met": codes(self.criteria, Status.MET),
             "unmet": codes(self.criteria, Status.UNMET),
             "missing": codes(self.criteria, Status.MISSING),
@@ -122,7 +145,7 @@ def _oxygenation(category: str | None, pf: float | None, sf: float | None) -> Cr
     if category == "resource_limited":
         text = "S/F <= 315 (SpO2 <= 97 %)"
         measures = [] if sf is None else [sf <= MAX_SF]
-        observed: object = None if sf is None else round(sf, 1)
+        observed: object = sf
     else:
         text = "P/F <= 300 mmHg or S/F <= 315 (SpO2 <= 97 %)"
         measures = []
@@ -130,10 +153,7 @@ def _oxygenation(category: str | None, pf: float | None, sf: float | None) -> Cr
             measures.append(pf <= MAX_PF)
         if sf is not None:
             measures.append(sf <= MAX_SF)
-        observed = {
-            "pf_ratio": None if pf is None else round(pf, 1),
-            "sf_ratio": None if sf is None else round(sf, 1),
-        }
+        observed = {"pf_ratio": pf, "sf_ratio": sf}
     if not measures:
         return Criterion("oxygenation", text, Status.MISSING)
     return Criterion("oxygenation", text, Status.MET if any(measures) else Status.UNMET, observed)
@@ -155,8 +175,12 @@ def global_definition(
     """Evaluate the Global Definition; S/F is ignored unless SpO2 <= 97 %.
 
     ``severity`` is graded only for intubated ARDS and only when ``meets`` is True.
+    P/F and S/F are compared, and reported, at their recorded precision
+    (0.1, ``stromal.clinical.precision``).
     """
-    usable_sf = sf_ratio if sf_usable(spo2_pct) else None
+    if pf_ratio_mmhg is not None:
+        pf_ratio_mmhg = recorded_pf(pf_ratio_mmhg)
+    usable_sf = recorded_sf(sf_ratio) if sf_ratio is not None and sf_usable(spo2_pct) else None
     category, support_criterion = _category(support, peep_cmh2o, hfno_flow_l_min, resource_limited_setting)
     criteria = (
         from_bool(

@@ -19,11 +19,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stromal.clinical.precision import MURRAY_SCORE_DECIMALS, recorded, recorded_pf
+
 SOURCE = (
     "Murray JF, Matthay MA, Luce JM, Flick MR. An expanded definition of the adult "
     "respiratory distress syndrome. Am Rev Respir Dis 1988;138(3):720-3. "
     "doi:10.1164/ajrccm/138.3.720"
 )
+
+
+#: (lower bound, points) of each hypoxaemia band, P/F in mmHg, best band first.
+PF_BANDS: tuple[tuple[float, int], ...] = ((300.0, 0), (225.0, 1), (175.0, 2), (100.0, 3))
+PF_WORST_POINTS = 4
+#: (upper bound, points) of each PEEP band, cmH2O.
+PEEP_BANDS: tuple[tuple[float, int], ...] = ((5.0, 0), (8.0, 1), (11.0, 2), (14.0, 3))
+#: (lower bound, points) of each compliance band, mL/cmH2O.
+COMPLIANCE_BANDS: tuple[tuple[float, int], ...] = ((80.0, 0), (60.0, 1), (40.0, 2), (20.0, 3))
+#: Mean score above which the injury is severe (ARDS).
+SEVERE_ABOVE_SCORE = 2.5
 
 
 def murray_cxr_points(quadrants: int) -> int:
@@ -34,16 +47,17 @@ def murray_cxr_points(quadrants: int) -> int:
 
 
 def murray_pf_points(pf_ratio_mmhg: float) -> int:
-    """>= 300: 0; >= 225: 1; >= 175: 2; >= 100: 3; < 100: 4."""
-    for limit, points in ((300.0, 0), (225.0, 1), (175.0, 2), (100.0, 3)):
-        if pf_ratio_mmhg >= limit:
+    """>= 300: 0; >= 225: 1; >= 175: 2; >= 100: 3; < 100: 4 (P/F compared at 0.1 mmHg)."""
+    pf = recorded_pf(pf_ratio_mmhg)
+    for limit, points in PF_BANDS:
+        if pf >= limit:
             return points
-    return 4
+    return PF_WORST_POINTS
 
 
 def murray_peep_points(peep_cmh2o: float) -> int:
     """<= 5: 0; <= 8: 1; <= 11: 2; <= 14: 3; > 14 (>= 15): 4."""
-    for limit, points in ((5.0, 0), (8.0, 1), (11.0, 2), (14.0, 3)):
+    for limit, points in PEEP_BANDS:
         if peep_cmh2o <= limit:
             return points
     return 4
@@ -51,7 +65,7 @@ def murray_peep_points(peep_cmh2o: float) -> int:
 
 def murray_compliance_points(compliance_ml_per_cmh2o: float) -> int:
     """>= 80: 0; >= 60: 1; >= 40: 2; >= 20: 3; < 20 (<= 19): 4."""
-    for limit, points in ((80.0, 0), (60.0, 1), (40.0, 2), (20.0, 3)):
+    for limit, points in COMPLIANCE_BANDS:
         if compliance_ml_per_cmh2o >= limit:
             return points
     return 4
@@ -69,7 +83,7 @@ class MurrayResult:
             return None
         if self.score == 0:
             return "no lung injury"
-        if self.score <= 2.5:
+        if self.score <= SEVERE_ABOVE_SCORE:
             return "mild to moderate lung injury"
         return "severe lung injury (ARDS)"
 
@@ -90,7 +104,7 @@ def murray_score(
     peep_cmh2o: float | None,
     compliance_ml_per_cmh2o: float | None,
 ) -> MurrayResult:
-    """Mean of the available components (rounded to 2 decimals); None if none is available."""
+    """Mean of the available components (recorded to 0.01, ``stromal.clinical.precision``); None if none."""
     components: dict[str, int] = {}
     missing: list[str] = []
     if chest_xray_quadrants is None:
@@ -109,5 +123,7 @@ def murray_score(
         missing.append("compliance")
     else:
         components["compliance"] = murray_compliance_points(compliance_ml_per_cmh2o)
-    score = round(sum(components.values()) / len(components), 2) if components else None
+    score = (
+        recorded(sum(components.values()) / len(components), MURRAY_SCORE_DECIMALS) if components else None
+    )
     return MurrayResult(score, components, tuple(missing))

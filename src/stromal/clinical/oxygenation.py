@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stromal.clinical.observations import FIELDS, SEX_CHOICES
-from stromal.clinical.validation import ClinicalInputError, check_value
+from stromal.clinical.validation import ClinicalInputError, ReferenceRange, check_value
 
 #: Sea-level standard barometric pressure (mmHg) used by the Berlin altitude correction.
 SEA_LEVEL_PRESSURE_MMHG = 760.0
@@ -131,17 +131,37 @@ def spo2_to_pao2_mmhg(spo2_pct: float) -> float:
     return math.cbrt(half_q + root) + math.cbrt(half_q - root)
 
 
+PBW_SOURCE = (
+    "ARDS Network, N Engl J Med 2000;342(18):1301-8, doi:10.1056/NEJM200005043421801: "
+    "50 (men) or 45.5 (women) kg at 152.4 cm (5 ft) plus 0.91 kg per cm above; below 5 ft "
+    "it extrapolates (valid only for adults: Martin DC, Richards GN, BMC Pulm Med 2017, "
+    "doi:10.1186/s12890-017-0427-1)"
+)
+#: Heights the ARDSNet equation is anchored on (5 ft and taller).
+PBW_HEIGHT_RANGE = ReferenceRange("height_cm", 152.4, 250.0, "cm", PBW_SOURCE)
+#: Smallest predicted body weight returned: the registry's minimum body weight.
+PBW_MIN_KG = float(FIELDS["weight_kg"].minimum or 0.0)
+PBW_TOO_LOW_RULE = (
+    "the ARDSNet equation gives {pbw:.1f} kg at this height, below the {minimum:g} kg minimum body "
+    "weight; predicted body weight is not computable (use a measured weight)"
+)
+
+
 def predicted_body_weight_kg(sex: str, height_cm: float) -> float:
     """ARDSNet predicted body weight (kg).
 
     Men ``50 + 0.91 x (height_cm - 152.4)``; women ``45.5 + 0.91 x (height_cm - 152.4)``
     (ARDS Network, N Engl J Med 2000;342(18):1301-8, doi:10.1056/NEJM200005043421801).
-    Heights must be within the observation range (100-250 cm); at very short
-    heights the equation can give implausibly small values, which are returned
-    as computed (never clamped) so the caller sees them.
+    Below 152.4 cm the equation extrapolates: ``PBW_HEIGHT_RANGE.flag_for``
+    says so. Where it would give less than ``PBW_MIN_KG`` (20 kg, e.g. -2.2 kg
+    for a 100 cm woman) it raises ``ClinicalInputError`` on ``height_cm``
+    instead of returning an impossible weight.
     """
     if sex not in SEX_CHOICES:
         raise ClinicalInputError("sex", sex, "must be one of " + ", ".join(SEX_CHOICES))
     height = _number("height_cm", height_cm)
     base = 50.0 if sex == "male" else 45.5
-    return base + 0.91 * (height - 152.4)
+    pbw = base + 0.91 * (height - 152.4)
+    if pbw < PBW_MIN_KG:
+        raise ClinicalInputError("height_cm", height_cm, PBW_TOO_LOW_RULE.format(pbw=pbw, minimum=PBW_MIN_KG))
+    return pbw

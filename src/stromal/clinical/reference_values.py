@@ -8,6 +8,10 @@ age years):
 - men:   7.57 x height - 5.02 x age - 1.76 x weight - 309 m
 - women: 2.11 x height - 2.29 x weight - 5.78 x age + 667 m
 
+Derived in healthy adults aged 40-80 years (``SIX_MINUTE_WALK_AGE_RANGE``);
+outside that age a prediction is returned with ``out_of_reference_range``,
+and a prediction that is not a positive distance is refused.
+
 Lower limit of normal: predicted - 153 m (men) / - 139 m (women). These LLN
 offsets are taken from our clinical reference where they are marked
 second-hand; we could not verify them against the paper's text with the
@@ -22,6 +26,14 @@ and GLI-2017 TLCO (Stanojevic S et al., Eur Respir J 2017;50:1700010,
 doi:10.1183/13993003.00010-2017). ``pyspiro`` (which imports pandas) is
 imported only when a spirometry function is called, so ``stromal assess``
 stays fast.
+
+Published age ranges (``*_AGE_RANGE``): GLI-2012 and GLI Global 2022 3-95
+years, GLI-2017 DLCO 5-85 years. Outside them a lung-function reference is
+refused with the range and the source (``ClinicalInputError`` on
+``age_years``), never extrapolated. ``pyspiro``'s results are pinned in the
+tests to the GLI web calculator's output (GLI-2012, GLI-2017) and to an
+independent implementation (GLI Global 2022), see
+``tests/clinical/cases/gli_reference_values.json``.
 """
 
 from __future__ import annotations
@@ -31,13 +43,47 @@ from dataclasses import dataclass
 from typing import Any
 
 from stromal.clinical.observations import FIELDS, SEX_CHOICES
-from stromal.clinical.validation import ClinicalInputError, check_value
+from stromal.clinical.validation import ClinicalInputError, ReferenceRange, check_value
 
 SIX_MINUTE_WALK_SOURCE = (
     "Enright PL, Sherrill DL. Reference equations for the six-minute walk in healthy "
     "adults. Am J Respir Crit Care Med 1998;158(5):1384-7. doi:10.1164/ajrccm.158.5.9710086"
 )
 _LLN_OFFSET_M = {"male": 153.0, "female": 139.0}
+
+SIX_MINUTE_WALK_AGE_RANGE = ReferenceRange(
+    "age_years", 40, 80, "years", "Enright & Sherrill 1998: healthy adults aged 40-80 years"
+)
+GLI_2012_AGE_RANGE = ReferenceRange(
+    "age_years",
+    3,
+    95,
+    "years",
+    "GLI-2012: Quanjer PH et al., Eur Respir J 2012;40:1324-43 (3-95 years)",
+)
+GLI_GLOBAL_2022_AGE_RANGE = ReferenceRange(
+    "age_years",
+    3,
+    95,
+    "years",
+    "GLI Global 2022: Bowerman C et al., Am J Respir Crit Care Med 2023;207:768-74 (3-95 years)",
+)
+GLI_2017_DLCO_AGE_RANGE = ReferenceRange(
+    "age_years",
+    5,
+    85,
+    "years",
+    "GLI-2017 TLCO: Stanojevic S et al., Eur Respir J 2017;50:1700010 (5-85 years)",
+)
+_AGE_RANGES = {
+    "gli_2012": GLI_2012_AGE_RANGE,
+    "gli_global_2022": GLI_GLOBAL_2022_AGE_RANGE,
+    "gli_2017_dlco": GLI_2017_DLCO_AGE_RANGE,
+}
+NO_POSITIVE_DISTANCE_RULE = (
+    "the Enright & Sherrill equation gives {predicted:.0f} m for this age, height and weight: "
+    "no positive distance, so no prediction ({range_note})"
+)
 
 
 def _sex(sex: str) -> str:
@@ -54,19 +100,70 @@ def six_minute_walk_predicted_m(sex: str, age_years: float, height_cm: float, we
     """Predicted six-minute walk distance (m), Enright & Sherrill 1998.
 
     The equations were derived in adults aged 40-80; outside that range the
-    value is an extrapolation.
+    value is an extrapolation (``six_minute_walk_reference`` flags it).
+    Raises ``ClinicalInputError`` when the equation gives no positive
+    distance (e.g. -677 m for extreme accepted inputs): that is refused,
+    never returned.
     """
     age = _num("age_years", age_years)
     height = _num("height_cm", height_cm)
     weight = _num("weight_kg", weight_kg)
     if _sex(sex) == "male":
-        return 7.57 * height - 5.02 * age - 1.76 * weight - 309.0
-    return 2.11 * height - 2.29 * weight - 5.78 * age + 667.0
+        predicted = 7.57 * height - 5.02 * age - 1.76 * weight - 309.0
+    else:
+        predicted = 2.11 * height - 2.29 * weight - 5.78 * age + 667.0
+    if predicted <= 0:
+        outside = SIX_MINUTE_WALK_AGE_RANGE.flag_for(age)
+        note = (
+            f"outside the reference range {SIX_MINUTE_WALK_AGE_RANGE.text()}"
+            if outside
+            else "extreme height or weight"
+        )
+        field = "age_years" if outside else "weight_kg"
+        value = age_years if outside else weight_kg
+        raise ClinicalInputError(
+            field, value, NO_POSITIVE_DISTANCE_RULE.format(predicted=predicted, range_note=note)
+        )
+    return predicted
+
+
+@dataclass(frozen=True)
+class SixMinuteWalkReference:
+    """Prediction (m), lower limit of normal (m; None when not a positive
+    distance) and the ``out_of_reference_range`` flag (None inside 40-80 years)."""
+
+    predicted_m: float
+    lln_m: float | None
+    out_of_reference_range: dict[str, object] | None
+
+
+def six_minute_walk_reference(
+    sex: str, age_years: float, height_cm: float, weight_kg: float
+) -> SixMinuteWalkReference:
+    """The Enright & Sherrill prediction with its LLN and its age-range flag.
+
+    Raises ``ClinicalInputError`` as ``six_minute_walk_predicted_m`` does.
+    """
+    predicted = six_minute_walk_predicted_m(sex, age_years, height_cm, weight_kg)
+    lln = predicted - _LLN_OFFSET_M[sex]
+    return SixMinuteWalkReference(
+        predicted_m=predicted,
+        lln_m=lln if lln > 0 else None,
+        out_of_reference_range=SIX_MINUTE_WALK_AGE_RANGE.flag_for(_num("age_years", age_years)),
+    )
 
 
 def six_minute_walk_lln_m(sex: str, age_years: float, height_cm: float, weight_kg: float) -> float:
-    """Lower limit of normal (m): predicted - 153 m (men) or - 139 m (women). Unverified offsets."""
-    return six_minute_walk_predicted_m(sex, age_years, height_cm, weight_kg) - _LLN_OFFSET_M[sex]
+    """Lower limit of normal (m): predicted - 153 m (men) or - 139 m (women). Unverified offsets.
+
+    Raises ``ClinicalInputError`` when the limit is not a positive distance.
+    """
+    lln = six_minute_walk_predicted_m(sex, age_years, height_cm, weight_kg) - _LLN_OFFSET_M[sex]
+    if lln <= 0:
+        raise ClinicalInputError(
+            "age_years", age_years, f"the lower limit of normal is {lln:.0f} m: not a positive distance"
+        )
+    return lln
 
 
 def six_minute_walk_percent_predicted(
@@ -74,13 +171,7 @@ def six_minute_walk_percent_predicted(
 ) -> float:
     """Walked distance as % of the Enright & Sherrill prediction."""
     distance = _num("six_minute_walk_m", distance_m)
-    predicted = six_minute_walk_predicted_m(sex, age_years, height_cm, weight_kg)
-    if predicted <= 0:
-        raise ClinicalInputError(
-            "six_minute_walk_m",
-            distance_m,
-            "the reference equation gives no positive prediction for this age, height and weight",
-        )
+    predicted = six_minute_walk_predicted_m(sex, age_years, height_cm, weight_kg)  # refuses <= 0
     return 100.0 * distance / predicted
 
 
@@ -135,6 +226,13 @@ def _lung_reference(
     male = 1 if _sex(sex) == "male" else 0
     age = _num("age_years", age_years)
     height = _num("height_cm", height_cm)
+    age_range = _AGE_RANGES[equation_name]
+    if not age_range.contains(age):
+        raise ClinicalInputError(
+            "age_years",
+            age_years,
+            f"outside the published age range of {equation_name}: {age_range.text()} ({age_range.source})",
+        )
     if isinstance(measured, bool) or not isinstance(measured, int | float) or not 0 < measured < 1000:
         raise ClinicalInputError(measured_field, measured, "must be a positive measured value")
     eq = _equation(equation_name)

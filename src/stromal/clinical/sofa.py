@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stromal.clinical.precision import recorded_pf
+
 SOURCE = (
     "Vincent JL et al. The SOFA score to describe organ dysfunction/failure. "
     "Intensive Care Med 1996;22(7):707-10. doi:10.1007/BF01709751"
@@ -32,26 +34,42 @@ SOURCE = (
 SYSTEMS = ("respiratory", "coagulation", "liver", "cardiovascular", "cns", "renal")
 RESPIRATORY_SUPPORT = frozenset({"invasive", "niv"})
 
+#: Respiratory cut-offs, P/F in mmHg: 1 point below 400, 2 below 300, 3 below
+#: 200 with support, 4 below 100 with support ("<", so exactly 200 scores 2).
+RESPIRATORY_PF_CUTOFFS = (400.0, 300.0, 200.0, 100.0)
+#: Below this P/F the score depends on respiratory support (3-4 vs 2).
+SUPPORT_NEEDED_BELOW_PF = RESPIRATORY_PF_CUTOFFS[2]
+#: (lower bound, points) for platelets (10^3/µL), best band first.
+PLATELET_BANDS: tuple[tuple[float, int], ...] = ((150.0, 0), (100.0, 1), (50.0, 2), (20.0, 3))
+#: (upper bound, exclusive, points) for bilirubin (mg/dL) and creatinine (mg/dL).
+BILIRUBIN_BANDS: tuple[tuple[float, int], ...] = ((1.2, 0), (2.0, 1), (6.0, 2), (12.0, 3))
+CREATININE_BANDS: tuple[tuple[float, int], ...] = ((1.2, 0), (2.0, 1), (3.5, 2), (5.0, 3))
+#: Urine output (mL/day): 3 points below the first, 4 below the second.
+URINE_OUTPUT_CUTOFFS_ML_PER_DAY = (500.0, 200.0)
+
 
 def sofa_respiratory(pf_ratio_mmhg: float, on_respiratory_support: bool) -> int:
     """>= 400: 0; < 400: 1; < 300: 2; < 200 with support: 3; < 100 with support: 4.
 
-    Without respiratory support the score is capped at 2.
+    Without respiratory support the score is capped at 2. P/F is compared at
+    its recorded precision, 0.1 mmHg (``stromal.clinical.precision``).
     """
-    if pf_ratio_mmhg >= 400:
+    pf = recorded_pf(pf_ratio_mmhg)
+    one, two, three, four = RESPIRATORY_PF_CUTOFFS
+    if pf >= one:
         return 0
-    if pf_ratio_mmhg >= 300:
+    if pf >= two:
         return 1
-    if pf_ratio_mmhg >= 200 or not on_respiratory_support:
+    if pf >= three or not on_respiratory_support:
         return 2
-    if pf_ratio_mmhg >= 100:
+    if pf >= four:
         return 3
     return 4
 
 
 def sofa_coagulation(platelets_10e3_per_ul: float) -> int:
     """>= 150: 0; < 150: 1; < 100: 2; < 50: 3; < 20: 4."""
-    for limit, points in ((150.0, 0), (100.0, 1), (50.0, 2), (20.0, 3)):
+    for limit, points in PLATELET_BANDS:
         if platelets_10e3_per_ul >= limit:
             return points
     return 4
@@ -59,7 +77,7 @@ def sofa_coagulation(platelets_10e3_per_ul: float) -> int:
 
 def sofa_liver(bilirubin_mg_dl: float) -> int:
     """< 1.2: 0; 1.2-1.9: 1; 2.0-5.9: 2; 6.0-11.9: 3; >= 12: 4."""
-    for limit, points in ((1.2, 0), (2.0, 1), (6.0, 2), (12.0, 3)):
+    for limit, points in BILIRUBIN_BANDS:
         if bilirubin_mg_dl < limit:
             return points
     return 4
@@ -100,14 +118,15 @@ def sofa_renal(creatinine_mg_dl: float | None, urine_output_ml_per_day: float | 
     scores = []
     if creatinine_mg_dl is not None:
         creatinine_points = 4
-        for limit, points in ((1.2, 0), (2.0, 1), (3.5, 2), (5.0, 3)):
+        for limit, points in CREATININE_BANDS:
             if creatinine_mg_dl < limit:
                 creatinine_points = points
                 break
         scores.append(creatinine_points)
     if urine_output_ml_per_day is not None:
         uo = urine_output_ml_per_day
-        scores.append(4 if uo < 200 else 3 if uo < 500 else 0)
+        three, four = URINE_OUTPUT_CUTOFFS_ML_PER_DAY
+        scores.append(4 if uo < four else 3 if uo < three else 0)
     return max(scores) if scores else None
 
 
@@ -154,7 +173,7 @@ def sofa_score(
 
     if pf_ratio_mmhg is None:
         missing["respiratory"] = "needs pao2_mmhg and fio2"
-    elif pf_ratio_mmhg < 200 and support is None:
+    elif recorded_pf(pf_ratio_mmhg) < SUPPORT_NEEDED_BELOW_PF and support is None:
         missing["respiratory"] = "P/F < 200: needs support to tell 2 from 3-4"
     else:
         components["respiratory"] = sofa_respiratory(pf_ratio_mmhg, support in RESPIRATORY_SUPPORT)
@@ -165,7 +184,7 @@ def sofa_score(
         components["coagulation"] = sofa_coagulation(platelets_10e3_per_ul)
 
     if bilirubin_mg_dl is None:
-        missing["liver"] = "needs bilirubin_mg_dl"
+        missing["liver"] = "needs bilirubin_mg_dl or bilirubin_umol_l"
     else:
         components["liver"] = sofa_liver(bilirubin_mg_dl)
 
@@ -188,7 +207,7 @@ def sofa_score(
 
     renal = sofa_renal(creatinine_mg_dl, urine_output_ml_per_day)
     if renal is None:
-        missing["renal"] = "needs creatinine_mg_dl or urine_output_ml_per_day"
+        missing["renal"] = "needs creatinine_mg_dl, creatinine_umol_l or urine_output_ml_per_day"
     else:
         components["renal"] = renal
 

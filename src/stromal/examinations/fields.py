@@ -1,7 +1,10 @@
 """The observations an examination records, grouped as the clinic enters them.
 
 Keys are those of ``stromal.clinical.observations.FIELDS`` (units in the
-names). A few bedside items the clinical library does not (yet) score —
+names). The laboratory section offers each SI (or other common) unit the
+clinical library converts, right after its conventional field
+(``creatinine_umol_l`` after ``creatinine_mg_dl``): the value is stored in the
+unit entered and converted only when the rules read it. A few bedside items the clinical library does not (yet) score —
 heart rate, blood pressure, IL-6, lung function, mMRC — are described here
 with the same ``FieldSpec`` so they are validated the same way. A key the
 clinical library defines always wins over the local description.
@@ -9,7 +12,7 @@ clinical library defines always wins over the local description.
 
 from __future__ import annotations
 
-from stromal.clinical.observations import FIELDS
+from stromal.clinical.observations import FIELDS, with_alternative_units
 from stromal.clinical.validation import FieldSpec, Kind
 
 _LOCAL: tuple[FieldSpec, ...] = (
@@ -114,9 +117,16 @@ _SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("dyspnea", "Dyspnoea", ("mmrc_grade",)),
 )
 
+
+def _with_si(code: str, keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The laboratory section gets each alternative unit after its canonical key."""
+    return with_alternative_units(keys) if code == "labs" else keys
+
+
 # (code, title, [FieldSpec]) — keys missing from the registry are skipped.
 SECTIONS: tuple[tuple[str, str, tuple[FieldSpec, ...]], ...] = tuple(
-    (code, title, tuple(SPECS[k] for k in keys if k in SPECS)) for code, title, keys in _SECTIONS
+    (code, title, tuple(SPECS[k] for k in _with_si(code, keys) if k in SPECS))
+    for code, title, keys in _SECTIONS
 )
 SECTION_CODES = tuple(code for code, _, _ in SECTIONS)
 
