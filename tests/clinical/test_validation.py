@@ -139,3 +139,13 @@ def test_a_percentage_field_shows_its_unit_in_the_message() -> None:
     with pytest.raises(ClinicalInputError) as err:
         check_value(spec, 0.3)
     assert plain_message(spec, err.value) == "SpO2 0.3 % is outside the accepted range 50–100 %"
+
+
+def test_a_refusal_from_check_value_reads_in_words_for_a_page_and_keeps_the_key_for_the_cli() -> None:
+    from stromal.clinical.observations import FIELDS
+    from stromal.clinical.validation import ClinicalInputError, check_value
+
+    with pytest.raises(ClinicalInputError) as caught:
+        check_value(FIELDS["pao2_mmhg"], 900.0)
+    assert caught.value.in_words().startswith("PaO2 900 mmHg is outside the accepted range")
+    assert str(caught.value).startswith("pao2_mmhg=900.0")

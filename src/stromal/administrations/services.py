@@ -136,7 +136,7 @@ def _arm(session: AdministrationSession) -> Arm:
 
 
 def _clinical_error(exc: ClinicalInputError) -> ValidationError:
-    return ValidationError({exc.field: str(exc)})
+    return ValidationError({exc.field: exc.in_words()})
 
 
 def plan_weight_kg(plan: TreatmentPlan) -> float | None:

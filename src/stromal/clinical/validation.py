@@ -34,10 +34,17 @@ class ClinicalInputError(ValueError):
         self.rule = rule
         self.suggestion = suggestion
         self.code = code
+        # The field's description, when the refusal came from ``check_value``;
+        # lets ``in_words`` say it with the label and unit a person reads.
+        self.spec: FieldSpec | None = None
         message = f"{field}={value!r}: {rule}"
         if suggestion:
             message += f" ({suggestion})"
         super().__init__(message)
+
+    def in_words(self) -> str:
+        """The refusal for a page (label, value with unit, rule); the CLI keeps ``str(self)``."""
+        return plain_message(self.spec, self) if self.spec is not None else str(self)
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"field": self.field, "value": self.value, "rule": self.rule}
@@ -149,7 +156,17 @@ def _fmt(value: float | None) -> str:
 
 
 def check_value(spec: FieldSpec, value: object) -> float | int | bool | str:
-    """Return ``value`` converted to the field's type, or raise ``ClinicalInputError``."""
+    """Return ``value`` converted to the field's type, or raise ``ClinicalInputError``
+    (which carries ``spec``, so a page can say the refusal in words)."""
+    try:
+        return _check_value(spec, value)
+    except ClinicalInputError as exc:
+        if exc.spec is None:
+            exc.spec = spec
+        raise
+
+
+def _check_value(spec: FieldSpec, value: object) -> float | int | bool | str:
     if spec.kind is Kind.BOOLEAN:
         if isinstance(value, bool):
             return value

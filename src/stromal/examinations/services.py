@@ -59,7 +59,7 @@ def clean_values(values: Mapping[str, Any]) -> dict[str, float | int | bool | st
         try:
             clean[key] = check_value(spec, value)
         except ClinicalInputError as exc:
-            errors[key] = str(exc)
+            errors[key] = exc.in_words()
     if errors:
         raise ValidationError(errors)
     return clean

@@ -20,6 +20,6 @@ def compute_dose(*, arm: Arm, sex: str, height_cm: float | None, weight_kg: floa
         calc = dose_for_arm(arm, sex=sex, height_cm=height_cm, weight_kg=weight_kg)
     except ClinicalInputError as exc:
         raise ValidationError(
-            f"Dose not computable: {exc}. Record the value on the examination (or the patient) first."
+            f"Dose not computable: {exc.in_words()}. Record the value on the examination (or the patient) first."
         ) from None
     return {**calc.as_dict(), **schedule, "control": False}
