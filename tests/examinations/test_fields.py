@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from stromal.examinations.fields import section_specs
-from stromal.examinations.forms import section_form
+from stromal.examinations.forms import examination_form
 from stromal.examinations.models import Assessment
 from stromal.examinations.services import current_values, encounter_schedule, observations_record
 from tests.pathway.factories import make_patient
@@ -27,7 +27,7 @@ def test_each_si_unit_follows_its_conventional_field_in_the_lab_section() -> Non
 
 
 def test_the_lab_form_refuses_creatinine_88_mg_dl_in_words_with_the_si_hint() -> None:
-    form = section_form("labs", data={"labs-version": "1", "labs-creatinine_mg_dl": "88"})
+    form = examination_form(data={"version": "1", "creatinine_mg_dl": "88"})
     assert not form.is_valid()
     message = form.errors["creatinine_mg_dl"][0]
     assert message.startswith("Creatinine 88 mg/dL is outside the accepted range 0.1–30 mg/dL")
