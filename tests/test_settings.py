@@ -67,3 +67,76 @@ def test_the_command_line_reports_a_wrong_time_zone_in_one_line(tmp_path) -> Non
     assert out.returncode == 2
     assert out.stderr.startswith("stromal: configuration error: STROMAL_TIME_ZONE=''")
     assert "Traceback" not in out.stderr
+
+
+LONG_KEY = "k" * 60
+
+
+def _production(tmp_path, **env: str):  # type: ignore[no-untyped-def]
+    base = {
+        "STROMAL_ENV": "production",
+        "STROMAL_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": LONG_KEY,
+        "STROMAL_ALLOWED_HOSTS": "stromal.example.org",
+    }
+    return _settings_with(base | env)
+
+
+def test_production_starts_with_safe_settings(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _production(tmp_path)
+    assert out.returncode == 0, out.stderr
+
+
+def test_production_refuses_debug_naming_the_variable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _production(tmp_path, STROMAL_DEBUG="1")
+    assert out.returncode != 0
+    assert "STROMAL_DEBUG: debug pages are refused" in out.stderr
+
+
+def test_production_refuses_a_short_secret_key(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _production(tmp_path, SECRET_KEY="short-but-not-empty")
+    assert out.returncode != 0
+    assert "SECRET_KEY: at least 50 characters" in out.stderr
+
+
+def test_production_refuses_any_host(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _production(tmp_path, STROMAL_ALLOWED_HOSTS="*")
+    assert out.returncode != 0
+    assert "STROMAL_ALLOWED_HOSTS: '*' is refused" in out.stderr
+
+
+def test_production_refuses_the_demo_loader(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    full = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STROMAL_ENV"}}
+    env = full | {
+        "STROMAL_ENV": "production",
+        "STROMAL_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": LONG_KEY,
+        "STROMAL_ALLOWED_HOSTS": "stromal.example.org",
+    }
+    out = subprocess.run(
+        [sys.executable, "-m", "stromal.cli", "demo"], capture_output=True, text=True, env=env
+    )
+    assert out.returncode == 2
+    assert "refused because STROMAL_ENV=production" in out.stderr
+
+
+def test_hsts_and_the_https_redirect_come_from_the_environment(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    full = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STROMAL_ENV"}}
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import stromal.settings as s; print(s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT, s.SECURE_PROXY_SSL_HEADER)",
+        ],
+        capture_output=True,
+        text=True,
+        env=full
+        | {
+            "STROMAL_VAR_DIR": str(tmp_path),
+            "STROMAL_HSTS_SECONDS": "31536000",
+            "STROMAL_SSL_REDIRECT": "1",
+            "STROMAL_BEHIND_TLS_PROXY": "1",
+        },
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["31536000", "True", "('HTTP_X_FORWARDED_PROTO',", "'https')"]

@@ -41,13 +41,29 @@ def _secret_key() -> str:
     return key_file.read_text(encoding="utf-8").strip()
 
 
+#: Shortest secret key production accepts (Django's own deployment check warns below 50).
+MIN_PRODUCTION_SECRET_KEY_LENGTH = 50
+
 SECRET_KEY = _secret_key()
 DEBUG = env_bool("STROMAL_DEBUG", False)
 ALLOWED_HOSTS = env_list(
     "STROMAL_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
-if PRODUCTION and not ALLOWED_HOSTS:
-    raise SettingError("STROMAL_ALLOWED_HOSTS is required when STROMAL_ENV=production")
+if PRODUCTION:
+    # Each unsafe setting stops the start with the variable named (OWASP ASVS 14.1, 14.3).
+    if not ALLOWED_HOSTS:
+        raise SettingError("STROMAL_ALLOWED_HOSTS is required when STROMAL_ENV=production")
+    if "*" in ALLOWED_HOSTS:
+        raise SettingError(
+            "STROMAL_ALLOWED_HOSTS: '*' is refused when STROMAL_ENV=production; name the hosts"
+        )
+    if DEBUG:
+        raise SettingError("STROMAL_DEBUG: debug pages are refused when STROMAL_ENV=production")
+    if len(SECRET_KEY) < MIN_PRODUCTION_SECRET_KEY_LENGTH:
+        raise SettingError(
+            f"SECRET_KEY: at least {MIN_PRODUCTION_SECRET_KEY_LENGTH} characters are required when "
+            f"STROMAL_ENV=production (got {len(SECRET_KEY)})"
+        )
 CSRF_TRUSTED_ORIGINS = env_list("STROMAL_CSRF_TRUSTED_ORIGINS", [])
 # Reverse proxies whose X-Forwarded-For is believed (see stromal.intake.client_address).
 TRUSTED_PROXIES = parse_trusted_proxies(env_list("STROMAL_TRUSTED_PROXIES", []))
@@ -90,6 +106,7 @@ MIDDLEWARE = [
     "stromal.post_only.PostOnlyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "stromal.audit.context.AuditSourceMiddleware",
+    "stromal.accounts.middleware.NoStoreForSignedInMiddleware",
 ]
 
 ROOT_URLCONF = "stromal.urls"
@@ -175,6 +192,16 @@ CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_AGE = env_int("STROMAL_SESSION_SECONDS", 8 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS: the redirect and HSTS are switched on from the environment once TLS is in place
+# (turning HSTS on before TLS works locks browsers out for STROMAL_HSTS_SECONDS).
+SECURE_SSL_REDIRECT = env_bool("STROMAL_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("STROMAL_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("STROMAL_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("STROMAL_HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (only then: a client could forge it).
+if env_bool("STROMAL_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 TASKS = {
     "default": {

@@ -1,4 +1,4 @@
-"""Show every date-time in the signed-in user's site time zone."""
+"""Request-wide rules for signed-in users: their site's time zone; no caching of their pages."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import zoneinfo
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 
 from stromal.accounts.models import Site, User
 
@@ -40,3 +42,21 @@ def site_zone_name(user: object) -> str | None:
         return None
     zone = Site.objects.filter(pk=user.site_id).values_list("time_zone", flat=True).first()
     return zone or None
+
+
+class NoStoreForSignedInMiddleware:
+    """Pages seen by a signed-in user hold patient data: never cached, by the browser or on the way.
+
+    Sets ``Cache-Control: no-store`` (and ``private``) on every response to a
+    signed-in user that did not set its own caching (OWASP ASVS 8.2.1).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from stromal.cli._django import setup_django
 
@@ -13,8 +14,19 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     return parser
 
 
+DEMO_IN_PRODUCTION = (
+    "stromal demo: refused because STROMAL_ENV=production; the demo creates logins with "
+    "printed passwords and synthetic patients, which have no place in a production database"
+)
+
+
 def run(args: argparse.Namespace) -> int:
     setup_django()
+    from django.conf import settings
+
+    if settings.PRODUCTION:
+        print(DEMO_IN_PRODUCTION, file=sys.stderr)
+        return 2
     from stromal.demo import load_demo
 
     load_demo()
