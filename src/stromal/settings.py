@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "stromal.accounts.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "stromal.accounts.middleware.AbsoluteSessionLimitMiddleware",
     "stromal.submissions.middleware.RefuseNulMiddleware",
     "stromal.submissions.middleware.SubmissionTokenMiddleware",
     "stromal.post_only.PostOnlyMiddleware",
@@ -190,7 +191,11 @@ MEDIA_ROOT = VAR_DIR / "media"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
-SESSION_COOKIE_AGE = env_int("STROMAL_SESSION_SECONDS", 8 * 3600)
+# Two limits on a session (OWASP ASVS 3.3.2): idle (the cookie's age, renewed by every
+# request) and absolute (since sign-in, ``accounts.middleware.AbsoluteSessionLimitMiddleware``).
+SESSION_COOKIE_AGE = env_int("STROMAL_IDLE_TIMEOUT_SECONDS", 15 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_ABSOLUTE_SECONDS = env_int("STROMAL_SESSION_SECONDS", 8 * 3600)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import zoneinfo
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -60,3 +65,31 @@ class NoStoreForSignedInMiddleware:
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
+
+
+#: Session key holding when the user signed in (seconds since the epoch).
+SIGNED_IN_AT = "stromal_signed_in_at"
+SESSION_ENDED = "Your session ended after {hours:g} hours; please sign in again."
+
+
+class AbsoluteSessionLimitMiddleware:
+    """Sign a user out ``SESSION_ABSOLUTE_SECONDS`` after sign-in, however active they are.
+
+    The idle limit is the session cookie's age, renewed on every request
+    (``SESSION_SAVE_EVERY_REQUEST``); this one does not move.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            started = request.session.setdefault(SIGNED_IN_AT, now)
+            limit = settings.SESSION_ABSOLUTE_SECONDS
+            if now - float(started) > limit:
+                logout(request)
+                messages.info(request, SESSION_ENDED.format(hours=limit / 3600))
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
