@@ -126,9 +126,10 @@ def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
     plan_url = alice.url
     assert "7.0 × 10⁷ cells" in alice.locator("#dose").inner_text()  # 1e6 cells/kg x 70 kg
 
-    # 4. The first physician signs, re-entering the password.
+    # 4. The first physician signs, re-entering username and password.
     alice.get_by_role("link", name="Sign the plan").click()
     assert "Dr Alice Adams" in alice.locator("#printed-name").inner_text()
+    alice.get_by_label("Your username").fill("alice")
     alice.get_by_label("Re-enter your password to sign").fill(cast.password)
     alice.get_by_role("button", name="Sign: approve treatment plan").click()
     assert "Dr Alice Adams" in alice.locator("#signatures").inner_text()
@@ -149,6 +150,7 @@ def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
     bob = open_page(cast.bob, cast.password)
     bob.goto(plan_url)
     bob.get_by_role("link", name="Sign the plan").click()
+    bob.get_by_label("Your username").fill("bob")
     bob.get_by_label("Re-enter your password to sign").fill(cast.password)
     bob.get_by_role("button", name="Sign: approve treatment plan").click()
     assert bob.locator("#plan-status").inner_text() == "Approved"

@@ -39,7 +39,8 @@ def test_a_nurse_posting_a_signature_is_refused(client: Any, cast: Any) -> None:
     plan = make_plan(cast)
     client.force_login(cast.nina)
     response = client.post(
-        reverse("plans:sign", kwargs={"pk": plan.pk}), {"version": 1, "password": cast.password}
+        reverse("plans:sign", kwargs={"pk": plan.pk}),
+        {"version": 1, "username": "nina", "password": cast.password},
     )
     assert response.status_code == 403
     assert not plan.signatures.exists()
@@ -49,15 +50,18 @@ def test_signing_twice_through_the_page_is_refused_with_a_message(client: Any, c
     plan = make_plan(cast)
     client.force_login(cast.alice)
     url = reverse("plans:sign", kwargs={"pk": plan.pk})
-    assert client.post(url, {"version": 1, "password": cast.password}).status_code == 302
-    again = client.post(url, {"version": 1, "password": cast.password})
+    credentials = {"version": 1, "username": "alice", "password": cast.password}
+    assert client.post(url, credentials).status_code == 302
+    again = client.post(url, credentials)
     assert again.status_code == 400 and "already signed" in again.content.decode()
 
 
 def test_a_wrong_password_is_shown_next_to_the_field(client: Any, cast: Any) -> None:
     plan = make_plan(cast)
     client.force_login(cast.alice)
-    response = client.post(reverse("plans:sign", kwargs={"pk": plan.pk}), {"version": 1, "password": "nope"})
+    response = client.post(
+        reverse("plans:sign", kwargs={"pk": plan.pk}), {"version": 1, "username": "alice", "password": "nope"}
+    )
     assert response.status_code == 400 and "password is not correct" in response.content.decode()
 
 
@@ -72,7 +76,10 @@ def test_two_physicians_sign_through_the_pages(client: Any, cast: Any) -> None:
     plan = make_plan(cast)
     for doctor in (cast.alice, cast.bob):
         client.force_login(doctor)
-        client.post(reverse("plans:sign", kwargs={"pk": plan.pk}), {"version": 1, "password": cast.password})
+        client.post(
+            reverse("plans:sign", kwargs={"pk": plan.pk}),
+            {"version": 1, "username": doctor.username, "password": cast.password},
+        )
     plan.refresh_from_db()
     assert plan.status == PlanStatus.APPROVED
 
@@ -87,9 +94,23 @@ def test_another_sites_physician_cannot_open_the_plan(client: Any, cast: Any) ->
 def test_withdrawing_needs_a_reason_and_voids_signatures(client: Any, cast: Any) -> None:
     plan = make_plan(cast)
     client.force_login(cast.alice)
-    client.post(reverse("plans:sign", kwargs={"pk": plan.pk}), {"version": 1, "password": cast.password})
+    client.post(
+        reverse("plans:sign", kwargs={"pk": plan.pk}),
+        {"version": 1, "username": "alice", "password": cast.password},
+    )
     url = reverse("plans:withdraw", kwargs={"pk": plan.pk})
     assert client.post(url, {"version": 1, "reason": ""}).status_code == 400
     assert client.post(url, {"version": 1, "reason": "patient moved abroad"}).status_code == 302
     plan.refresh_from_db()
     assert plan.status == PlanStatus.WITHDRAWN and not plan.signatures.filter(voided_at__isnull=True).exists()
+
+
+def test_a_signature_needs_the_signers_own_username(client: Any, cast: Any) -> None:
+    plan = make_plan(cast)
+    client.force_login(cast.alice)
+    response = client.post(
+        reverse("plans:sign", kwargs={"pk": plan.pk}),
+        {"version": 1, "username": "bob", "password": cast.password},
+    )
+    assert response.status_code == 400 and "Username or password is not correct" in response.content.decode()
+    assert not plan.signatures.exists()

@@ -20,10 +20,15 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from stromal.env import SettingError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+if TYPE_CHECKING:
+    from django.http import HttpRequest
 
 
 def parse_trusted_proxies(
@@ -66,3 +71,15 @@ def client_address(*, remote_addr: str, forwarded_for: str, trusted_proxies: Seq
         if not _trusted(address, trusted_proxies):
             break
     return str(client)
+
+
+def request_client_address(request: HttpRequest) -> str:
+    """The client address of a request under ``settings.TRUSTED_PROXIES`` (the rate limit of the
+    public form and the sign-in throttle, ``AXES_CLIENT_IP_CALLABLE``, both count by it)."""
+    from django.conf import settings
+
+    return client_address(
+        remote_addr=str(request.META.get("REMOTE_ADDR", "")),
+        forwarded_for=str(request.META.get("HTTP_X_FORWARDED_FOR", "")),
+        trusted_proxies=settings.TRUSTED_PROXIES,
+    )

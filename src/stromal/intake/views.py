@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +17,7 @@ from stromal.accounts.models import Site
 from stromal.accounts.roles import Role
 from stromal.accounts.zones import format_when
 from stromal.forms_clinical import add_service_errors
-from stromal.intake.client_address import client_address
+from stromal.intake.client_address import request_client_address
 from stromal.intake.forms import ConvertForm, PublicRequestForm, RescheduleForm, TriageForm
 from stromal.intake.models import ConsultationRequest, ContactMethod, RequestStatus
 from stromal.intake.selectors import request_get, request_history, request_queue
@@ -50,11 +49,7 @@ QUEUE_COLUMNS = (
 
 
 def _sender_address(request: HttpRequest) -> str:
-    return client_address(
-        remote_addr=str(request.META.get("REMOTE_ADDR", "")),
-        forwarded_for=str(request.META.get("HTTP_X_FORWARDED_FOR", "")),
-        trusted_proxies=settings.TRUSTED_PROXIES,
-    )
+    return request_client_address(request)
 
 
 @require_http_methods(["GET", "POST"])

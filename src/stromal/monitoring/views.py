@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from stromal.accounts.access import role_required
+from stromal.accounts.reauth import reauthenticate
 from stromal.accounts.roles import Role
 from stromal.forms_clinical import add_service_errors
 from stromal.monitoring import selectors, services
@@ -124,6 +125,12 @@ def casebook_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return _back(pk)
     form = CasebookSignForm(request.POST)
+    if form.is_valid():
+        refusal = reauthenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if refusal:
+            form.add_error("password", refusal)
     if form.is_valid():
         try:
             services.casebook_sign(user=request_user(request), patient=patient, **form.cleaned_data)

@@ -51,6 +51,12 @@ class PlanReviseForm(VersionedForm):
 
 
 class SignForm(VersionedForm):
+    # Both parts of the signer's credentials, re-entered for each signature (21 CFR 11.200(a)(1)).
+    username = forms.CharField(
+        label="Your username",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
     password = forms.CharField(
         label="Re-enter your password to sign",
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from stromal.accounts.access import role_required
+from stromal.accounts.reauth import reauthenticate
 from stromal.accounts.roles import CLINICAL_READERS
 from stromal.accounts.zones import format_when
 from stromal.audit.selectors import record_history
@@ -189,7 +190,14 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 def sign(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_get(user=request_user(request), pk=pk)
     form = SignForm(request.POST or None, initial={"version": plan.version})
+    refusal = None
     if request.method == "POST" and form.is_valid():
+        refusal = reauthenticate(
+            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+        )
+        if refusal:
+            form.add_error("password", refusal)
+    if request.method == "POST" and form.is_valid() and not refusal:
         try:
             signature = plan_sign(
                 plan=plan,
