@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -9,7 +10,9 @@ from django.utils import timezone
 
 from stromal.administrations import services
 from stromal.administrations.models import AdministrationSession, AdverseEvent, SessionStatus, VitalSigns
+from stromal.audit.selectors import audit_for_object
 from stromal.demo import load_demo
+from stromal.plans.models import Consent
 from stromal.plans.selectors import valid_consent
 
 pytestmark = pytest.mark.django_db
@@ -34,3 +37,10 @@ def test_every_demo_administration_is_on_its_day_after_consent_and_not_in_the_fu
     assert not AdverseEvent.objects.filter(onset_at__gt=now).exists()
     statuses = set(started.values_list("status", flat=True))
     assert {SessionStatus.COMPLETED, SessionStatus.STOPPED, SessionStatus.INTERRUPTED} <= statuses
+    # The demo's time shift is audited: the trail's last value of each shifted time is the record's.
+    for consent in Consent.objects.all():
+        last = audit_for_object(consent).order_by("-sequence").first()
+        assert last is not None
+        given = dict(last.changes).get("given_at")
+        if given is not None:
+            assert dt.datetime.fromisoformat(given[1]) == consent.given_at

@@ -27,10 +27,12 @@ from stromal.accounts.models import Site, User
 from stromal.accounts.roles import Role
 from stromal.administrations import services as sessions
 from stromal.administrations.models import AdministrationSession
+from stromal.audit.services import snapshot
 from stromal.demo.pathway import _patient_at
 from stromal.demo.users import SECOND_LAB_USERNAME, demo_username, ensure_demo_site
 from stromal.followup import services as followup
 from stromal.followup.models import FollowUpVisit
+from stromal.patients.guards import audit_change
 from stromal.plans.models import Consent, PlanMeeting, TreatmentPlan
 from stromal.plans.selectors import ready_for_treatment
 from stromal.products import services as products
@@ -221,12 +223,33 @@ def _accepted_patient(
     plan = TreatmentPlan.objects.get(patient__site=demo.site, patient__mrn=f"DEMO-{n:04d}")
     # Synthetic time shift so that this course's visits fall due in the demo: day 0,
     # the plan meeting and the consent move back together, keeping their order.
+    # The shift is written to the audit trail like any change, so the trail and the
+    # records agree (nothing in the database changes unaudited, not even demo data).
     day0 = timezone.localdate() - dt.timedelta(days=day0_days_ago)
-    TreatmentPlan.objects.filter(pk=plan.pk).update(start_date=day0)
-    PlanMeeting.objects.filter(plan=plan).update(held_at=_local(day0, 8))
-    Consent.objects.filter(plan=plan).update(given_at=_local(day0, 9))
+    _shift(demo, plan, plan.patient, start_date=day0)
+    for meeting in PlanMeeting.objects.filter(plan=plan):
+        _shift(demo, meeting, plan.patient, held_at=_local(day0, 8))
+    for consent in Consent.objects.filter(plan=plan):
+        _shift(demo, consent, plan.patient, given_at=_local(day0, 9))
     plan.refresh_from_db()
     return plan
+
+
+DEMO_TIME_SHIFT = "Synthetic demo: course moved back in time so that its doses and visits fall due"
+
+
+def _shift(demo: _Demo, record: Any, patient: Any, **fields: Any) -> None:
+    before = snapshot(record)
+    type(record).objects.filter(pk=record.pk).update(**fields)
+    record.refresh_from_db()
+    audit_change(
+        actor=demo.coordinator,
+        action="demo_time_shift",
+        instance=record,
+        before=before,
+        patient=patient,
+        reason=DEMO_TIME_SHIFT,
+    )
 
 
 def _discharge(demo: _Demo, plan: TreatmentPlan, summary: str) -> None:
