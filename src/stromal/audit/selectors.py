@@ -92,7 +92,27 @@ def trail_record_types(events: QuerySet[AuditEvent]) -> list[tuple[str, str]]:
 
 
 #: Bookkeeping fields no history shows as "what changed".
-QUIET_FIELDS = frozenset({"version"})
+QUIET_FIELDS = frozenset({"id", "version"})
+
+#: Actions common to every record, in words.
+COMMON_ACTIONS = {
+    "create": "created",
+    "update": "changed",
+    "amend": "amended",
+    "sign": "signed",
+    "approve": "approved",
+    "withdraw": "withdrawn",
+    "revise": "revised",
+}
+
+
+def action_in_words(action: str, labels: Mapping[str, str] | None = None) -> str:
+    """``lot_record_results`` -> ``lot record results``, ``decision:accept`` -> ``decision: accept``."""
+    if labels and action in labels:
+        return labels[action]
+    if action in COMMON_ACTIONS:
+        return COMMON_ACTIONS[action]
+    return action.replace("_", " ").replace(":", ": ")
 
 
 @dataclass(frozen=True)
