@@ -170,6 +170,6 @@ def record_history(
             changes[name.replace("_", " ")] = (_in_words(choices, name, old), _in_words(choices, name, new))
         who = event.actor.display_name() if event.actor is not None else event.actor_username
         entries.append(
-            HistoryEntry(event.at, who, labels.get(event.action, event.action), changes, event.reason)
+            HistoryEntry(event.at, who, action_in_words(event.action, labels), changes, event.reason)
         )
     return entries

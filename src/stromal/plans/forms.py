@@ -4,12 +4,14 @@ from typing import Any
 
 from django import forms
 
+from stromal import display
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.accounts.zones import zone_help
 from stromal.forms_clinical import VersionedForm
 from stromal.patients.models import RelatedPerson
 from stromal.plans.models import CONVENTIONAL_OPTION, Decision, TreatmentPlan
+from stromal.products.models import ProductType
 
 
 class OverrideForm(forms.Form):
@@ -20,9 +22,9 @@ class DraftForm(forms.Form):
     arm_name = forms.ChoiceField(label="Arm")
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args: Any, arms: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, arms: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["arm_name"].choices = [(a, a) for a in arms]  # type: ignore[attr-defined]
+        self.fields["arm_name"].choices = arms  # type: ignore[attr-defined]
 
 
 class PlanEditForm(VersionedForm):
@@ -32,9 +34,9 @@ class PlanEditForm(VersionedForm):
         label="Reason for the change (signatures will be voided)", widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args: Any, arms: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, arms: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["arm_name"].choices = [(a, a) for a in arms]  # type: ignore[attr-defined]
+        self.fields["arm_name"].choices = arms  # type: ignore[attr-defined]
 
 
 class PlanReviseForm(VersionedForm):
@@ -45,9 +47,9 @@ class PlanReviseForm(VersionedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, arms: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, arms: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["arm_name"].choices = [(a, a) for a in arms]  # type: ignore[attr-defined]
+        self.fields["arm_name"].choices = arms  # type: ignore[attr-defined]
 
 
 class SignForm(VersionedForm):
@@ -84,9 +86,10 @@ class MeetingForm(forms.Form):
         )
         self.fields["physicians"].label_from_instance = lambda user: user.display_name()  # type: ignore[attr-defined]
         self.fields["family_members"].queryset = patient.related_persons.all()  # type: ignore[attr-defined]
-        arms = [a.name for a in plan.protocol_version.to_protocol().arms if not a.is_control]
+        arm_defs = [a for a in plan.protocol_version.to_protocol().arms if not a.is_control]
+        arms = [a.name for a in arm_defs]
         self.fields["options_discussed"].choices = [  # type: ignore[attr-defined]
-            *[(a, a) for a in arms],
+            *[(a.name, display.arm_label(a, ProductType.choices)) for a in arm_defs],
             (CONVENTIONAL_OPTION, "conventional treatment only"),
         ]
         self.fields["options_discussed"].initial = [*arms, CONVENTIONAL_OPTION]

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from stromal import display
 from stromal.accounts.access import role_required
 from stromal.accounts.reauth import reauthenticate
 from stromal.accounts.roles import CLINICAL_READERS
@@ -55,6 +56,7 @@ from stromal.plans.services import (
     plan_withdraw,
     treatment_started,
 )
+from stromal.products.models import ProductType
 from stromal.protocols.models import ProtocolVersion
 
 READERS = tuple(CLINICAL_READERS)
@@ -63,8 +65,9 @@ PROTOCOL_NOT_LISTED = (
 )
 
 
-def _arms(plan_or_version: ProtocolVersion) -> list[str]:
-    return [a.name for a in plan_or_version.to_protocol().arms]
+def _arms(plan_or_version: ProtocolVersion) -> list[tuple[str, str]]:
+    """The protocol's arms as form choices: (code, what the arm gives in words)."""
+    return [(a.name, display.arm_label(a, ProductType.choices)) for a in plan_or_version.to_protocol().arms]
 
 
 def _plan_step(
@@ -117,7 +120,7 @@ def eligibility(request: HttpRequest, pk: int) -> HttpResponse:
         arms=arms,
         initial={
             "arm_name": next(
-                (a.name for a in check.protocol_version.to_protocol().arms if not a.is_control), arms[0]
+                (a.name for a in check.protocol_version.to_protocol().arms if not a.is_control), arms[0][0]
             )
         },
     )

@@ -17,6 +17,7 @@ from django import template
 from stromal import display
 from stromal.clinical.protocol import Arm, ProtocolError
 from stromal.patients.models import SEX_CHOICES
+from stromal.plans.models import CONVENTIONAL_OPTION
 from stromal.products.models import ProductType
 
 register = template.Library()
@@ -92,3 +93,22 @@ def observation(value: object, key: str) -> str:
     if isinstance(value, str):
         return display.humanize_code(value)
     return display.quantity(value, spec.unit if spec is not None else "")
+
+
+@register.filter
+def arms_of(names: Any, plan: Any) -> str:
+    """``{{ meeting.options_discussed|arms_of:plan }}``: arm codes of the plan's protocol, in words."""
+    try:
+        protocol = plan.protocol_version.to_protocol()
+    except ProtocolError:
+        return ", ".join(display.humanize_code(n) for n in names)
+    words = []
+    for name in names:
+        if name == CONVENTIONAL_OPTION:
+            words.append("conventional treatment only")
+            continue
+        try:
+            words.append(display.arm_label(protocol.arm(name), ProductType.choices))
+        except KeyError:
+            words.append(display.humanize_code(name))
+    return ", ".join(words)
