@@ -137,3 +137,25 @@ def test_a_signed_off_casebook_refuses_every_write_until_an_administrator_unlock
     unlock = AuditEvent.objects.get(action="casebook_unlock")
     assert unlock.reason == "late laboratory result to enter"
     assert unlock.actor_username == "ada"
+
+
+def test_a_query_on_a_field_the_record_does_not_have_is_refused(cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    with pytest.raises(ValidationError, match="has no field 'nonexistent_field'"):
+        services.query_open(
+            user=cast.mona,
+            patient=patient,
+            object_type=PATIENT,
+            object_id=str(patient.pk),
+            field="nonexistent_field",
+            text="?",
+        )
+    query = services.query_open(
+        user=cast.mona,
+        patient=patient,
+        object_type=PATIENT,
+        object_id=str(patient.pk),
+        field="height_cm",
+        text="?",
+    )
+    assert query.field == "height_cm"

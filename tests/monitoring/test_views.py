@@ -107,7 +107,7 @@ def test_a_monitor_verifies_raises_a_query_the_coordinator_answers_and_the_inves
     )
     assert DataQuery.objects.get().status == QueryStatus.CLOSED
     wrong = ivan.post(reverse("monitoring:sign", args=[patient.pk]), {"username": "ivan", "password": "nope"})
-    assert wrong.status_code == 200
+    assert wrong.status_code == 400
     assert 'id="id_password-error"' in wrong.content.decode()
     ivan.post(reverse("monitoring:sign", args=[patient.pk]), {"username": "ivan", "password": PASSWORD})
     page = ivan.get(review).content.decode()
@@ -142,7 +142,7 @@ def test_unlocking_needs_a_reason_next_to_the_field(cast: Any) -> None:
     services.casebook_sign(user=cast.ivan, patient=patient, username="ivan", password=PASSWORD)
     ada = _client(cast, "ada")
     response = ada.post(reverse("monitoring:unlock", args=[patient.pk]), {"reason": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert 'id="id_reason-error"' in response.content.decode()
     ada.post(reverse("monitoring:unlock", args=[patient.pk]), {"reason": "late result"})
     assert (

@@ -9,6 +9,7 @@ investigator signs the casebook off with username and password (21 CFR
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,9 @@ from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.audit.locking import update_versioned
 from stromal.audit.models import AuditEvent, CasebookLock
+from stromal.audit.selectors import record_label
 from stromal.audit.services import audit_record, snapshot
+from stromal.examinations.fields import SPECS as EXAMINATION_SPECS
 from stromal.monitoring.models import (
     CasebookSignature,
     DataQuery,
@@ -39,6 +42,7 @@ CASEBOOK_UNLOCKERS = (Role.ADMIN,)
 CASEBOOK_MEANING = "Reviewed and approved: this casebook is complete and accurate (investigator sign-off)"
 
 NOT_A_RECORD = "There is no audited record {object_type} #{object_id} for this patient."
+NOT_A_FIELD = "{record} has no field '{field}'; leave it empty to query the whole record."
 TEXT_NEEDED = "Write what the query is about."
 ANSWER_NEEDED = "Write the answer (correct the value itself through the record's amendment)."
 QUERY_NOT_OPEN = "This query is '{status}'; only an open query can be answered."
@@ -73,6 +77,19 @@ def _text(value: str, field: str, missing: str) -> str:
     if len(text) > MAX_TEXT:
         raise ValidationError({field: TEXT_TOO_LONG})
     return text
+
+
+def record_fields(object_type: str) -> set[str]:
+    """The names a query may point at: the record's own fields, and for an examination
+    every observation it can hold (they live in rows, not columns)."""
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return set()
+    names = {f.name for f in model._meta.concrete_fields} | {f.attname for f in model._meta.concrete_fields}
+    if object_type == "examinations.encounter":
+        names |= set(EXAMINATION_SPECS)
+    return names
 
 
 def latest_change(*, patient: Patient, object_type: str, object_id: str) -> AuditEvent:
@@ -114,6 +131,9 @@ def query_open(
     require_role(user, "open queries", *QUERY_OWNERS)
     require_patient_access(user, patient)
     latest_change(patient=patient, object_type=object_type, object_id=object_id)
+    field = field.strip()
+    if field and field not in record_fields(object_type):
+        raise ValidationError({"field": NOT_A_FIELD.format(record=record_label(object_type), field=field)})
     body = _text(text, "text", TEXT_NEEDED)
     query = DataQuery.objects.create(
         patient=patient,

@@ -93,11 +93,11 @@ def record_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(pk)
     form = RecordForm(request.POST)
     if not form.is_valid():
-        return _review(request, patient, errors=["Choose a record to verify."])
+        return _review(request, patient, status=400, errors=["Choose a record to verify."])
     try:
         services.record_verify(user=request_user(request), patient=patient, **form.cleaned_data)
     except ValidationError as exc:
-        return _review(request, patient, errors=exc.messages)
+        return _review(request, patient, status=400, errors=exc.messages)
     return redirect(reverse("monitoring:patient", args=[pk]) + "#records")
 
 
@@ -115,7 +115,7 @@ def query_open_view(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return redirect("monitoring:query", pk=query.pk)
-    return _review(request, patient, query_form=form)
+    return _review(request, patient, status=400, query_form=form)
 
 
 @role_required(*services.CASEBOOK_SIGNERS)
@@ -138,7 +138,7 @@ def casebook_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return _back(pk)
-    return _review(request, patient, sign_form=form)
+    return _review(request, patient, status=400, sign_form=form)
 
 
 @role_required(*services.CASEBOOK_UNLOCKERS)
@@ -155,7 +155,7 @@ def casebook_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
         else:
             return _back(pk)
-    return _review(request, patient, unlock_form=form)
+    return _review(request, patient, status=400, unlock_form=form)
 
 
 @role_required(*QUERY_READERS)
