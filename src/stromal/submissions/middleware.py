@@ -95,7 +95,7 @@ class SubmissionTokenMiddleware:
 
 
 def form_fingerprint(request: HttpRequest) -> str:
-    """The user, the path and every posted value except the tokens, hashed (SHA-256, hex).
+    """The user, the path (with its query) and every posted value except the tokens, hashed (SHA-256, hex).
 
     Empty for a visitor who is not signed in: the public forms have their own
     rate limit, and two people at one address may well send the same text.
@@ -105,7 +105,7 @@ def form_fingerprint(request: HttpRequest) -> str:
         return ""
     values = sorted((k, v) for k, vs in request.POST.lists() if k not in UNTYPED_FIELDS for v in vs)
     files = sorted((k, f.name or "", f.size or 0) for k, fs in request.FILES.lists() for f in fs)
-    text = json.dumps([user.pk, request.path, values, files], ensure_ascii=False)
+    text = json.dumps([user.pk, request.get_full_path(), values, files], ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
