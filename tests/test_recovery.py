@@ -76,3 +76,25 @@ def test_a_backup_is_never_overwritten(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["backup", "--out", str(tmp_path / "stromal.backup")]) == 2
     assert "never overwritten" in capsys.readouterr().out
     assert (tmp_path / "stromal.backup").read_text() == "earlier backup"
+
+
+@pytest.mark.parametrize("damage", ["truncated", "not_a_database"])
+def test_a_damaged_backup_is_refused_in_one_line_and_leaves_no_database_behind(
+    tmp_path: Path, empty_database_env: dict[str, str], damage: str
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite check; pg_restore refuses a damaged dump itself")
+    source = tmp_path / "damaged.backup"
+    if damage == "truncated":
+        _some_history()
+        backup_database(out=tmp_path / "whole.backup")
+        whole = (tmp_path / "whole.backup").read_bytes()
+        source.write_bytes(whole[: len(whole) // 2])
+    else:
+        source.write_text("this is a spreadsheet, not a database\n" * 200)
+    restored = _stromal(empty_database_env, "restore", str(source))
+    assert restored.returncode == 2, restored.stdout + restored.stderr
+    assert "Traceback" not in restored.stdout + restored.stderr
+    assert restored.stdout.strip().count("\n") == 0
+    assert "is not a readable SQLite backup" in restored.stdout
+    assert not (Path(empty_database_env["STROMAL_VAR_DIR"]) / "stromal.sqlite3").exists()

@@ -18,6 +18,8 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from stromal.accounts.zones import format_when
+
 #: How far ahead of the server's clock a recorded time may be (a bedside device
 #: or a workstation whose clock runs a little fast).
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -33,10 +35,8 @@ AGE_OUT_OF_RANGE = (
 
 
 def _show(value: dt.date | dt.datetime) -> str:
-    if isinstance(value, dt.datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
-        return local.strftime("%Y-%m-%d %H:%M %Z").strip()
-    return value.isoformat()
+    """A date as ``Y-m-d``, a date-time in the site's zone with the zone (``accounts.zones``)."""
+    return format_when(value)
 
 
 def _as_comparable(value: dt.date | dt.datetime, like: dt.date | dt.datetime) -> dt.date | dt.datetime:

@@ -45,6 +45,10 @@ TARGET_NOT_EMPTY = (
 )
 BACKUP_EXISTS = "{path} already exists; choose a new file name (a backup is never overwritten)"
 SOURCE_MISSING = "{path} does not exist"
+SOURCE_NOT_SQLITE = (
+    "{path} is not a readable SQLite backup ({reason}); it may be truncated or another kind of file. "
+    "Nothing was restored"
+)
 TOOL_MISSING = "{tool} is not installed (PostgreSQL client tools are needed for PostgreSQL backups)"
 
 
@@ -196,12 +200,45 @@ def restore_database(*, source: Path, using: str = "default") -> RecoveryReport:
     """Restore ``source`` into the (empty) database ``using`` points at, then verify it.
 
     Raises:
-        RecoveryError: the source is missing, the target is not empty, the
-            engine is unsupported, or the restore tool failed.
+        RecoveryError: the source is missing, is not a whole SQLite database
+            (truncated, another kind of file), the target is not empty, the
+            engine is unsupported, or the restore tool failed. Nothing is left
+            behind then: an embedded SQLite target file that did not exist
+            before is removed again.
     """
     if not source.exists():
         raise RecoveryError(SOURCE_MISSING.format(path=source))
     connection = connections[using]
+    vendor = connection.vendor
+    if vendor == "sqlite":
+        _check_sqlite_source(source)
+        target = Path(str(connection.settings_dict["NAME"]))
+        target_existed = target.exists()
+        try:
+            return _restore(source, connection, using)
+        except (RecoveryError, sqlite3.DatabaseError) as exc:
+            connection.close()
+            if not target_existed and target.exists():
+                target.unlink()
+            if isinstance(exc, RecoveryError):
+                raise
+            raise RecoveryError(SOURCE_NOT_SQLITE.format(path=source, reason=exc)) from exc
+    return _restore(source, connection, using)
+
+
+def _check_sqlite_source(source: Path) -> None:
+    """Refuse a file that SQLite cannot read whole (``PRAGMA quick_check``) before touching the target."""
+    try:
+        with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as origin:
+            verdict = origin.execute("PRAGMA quick_check").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise RecoveryError(SOURCE_NOT_SQLITE.format(path=source, reason=exc)) from exc
+    if verdict is None or verdict[0] != "ok":
+        reason = verdict[0] if verdict else "no answer to an integrity check"
+        raise RecoveryError(SOURCE_NOT_SQLITE.format(path=source, reason=reason))
+
+
+def _restore(source: Path, connection: BaseDatabaseWrapper, using: str) -> RecoveryReport:
     vendor = connection.vendor
     with connection.cursor() as cursor:
         existing = connection.introspection.table_names(cursor)

@@ -196,6 +196,8 @@ LANGUAGE_CODE = "en-gb"
 # UTC and shown in the signed-in user's site zone (``accounts.middleware``), zone named.
 TIME_ZONE = env_time_zone("STROMAL_TIME_ZONE", "UTC")
 USE_I18N = True
+# ISO values in date and date-time inputs (browsers read no other), see ``stromal.formats``.
+FORMAT_MODULE_PATH = ["stromal.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -54,3 +54,31 @@ def test_the_audit_trail_of_a_patient_with_an_examination_opens(client: Client, 
     response = client.get(reverse("patient_audit", kwargs={"pk": patient.pk}))
     assert response.status_code == 200
     assert "weight kg" in response.content.decode()
+
+
+OVERSIZED_ID = "1111111111111111111111111"
+
+
+def test_an_oversized_physician_id_in_the_meeting_form_is_select_a_valid_choice_not_a_500(
+    client: Client, cast: Any
+) -> None:
+    from django.utils import timezone
+
+    from stromal.plans.models import PlanMeeting
+    from tests.administrations.factories import drafted_plan
+
+    plan = drafted_plan(cast)
+    client.force_login(cast.cora)
+    response = client.post(
+        reverse("plans:meeting", kwargs={"pk": plan.pk}),
+        {
+            "held_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            "physicians": OVERSIZED_ID,
+            "options_discussed": "conventional",
+        },
+    )
+    assert response.status_code == 400
+    assert f"Select a valid choice. {OVERSIZED_ID} is not one of the available choices." in (
+        response.content.decode()
+    )
+    assert not PlanMeeting.objects.filter(plan=plan).exists()

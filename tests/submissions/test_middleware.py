@@ -112,3 +112,56 @@ def test_two_identical_posts_at_the_same_time_store_one_record(cast: Any) -> Non
         t.join()
     assert answers == [302, 302]
     assert RelatedPerson.objects.filter(patient=patient).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Paul\u202eluaP", "U+202E"),
+        ("Pa\u200bul", "U+200B"),
+        ("Paul\x07", "U+0007"),
+        ("\ufeffPaul", "U+FEFF"),
+    ],
+)
+def test_an_invisible_control_character_in_a_form_value_saves_nothing(
+    client: Client, cast: Any, name: str, code: str
+) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    response = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": name, "relationship": "son"})
+    text = response.content.decode()
+    assert response.status_code == 400 and "The field “name” contains an invisible control character" in text
+    assert code in text
+    assert not patient.related_persons.exists()
+
+
+@pytest.mark.django_db
+def test_ordinary_whitespace_and_joiners_are_kept(client: Client, cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    name = "Mehr\u200cdad Tab\tName"
+    response = client.post(_family_url(patient), {TOKEN_FIELD: TOKEN, "name": name, "relationship": "son"})
+    assert response.status_code == 302
+    assert patient.related_persons.get().name == name
+
+
+@pytest.mark.django_db
+def test_the_public_request_refuses_a_right_to_left_override_in_the_name(client: Client, site: Any) -> None:
+    from stromal.intake.models import ConsultationRequest
+
+    response = client.post(
+        reverse("intake:public_request"),
+        {
+            "full_name": "Rosa \u202eRequest",
+            "contact_method": "phone",
+            "phone": "+44 20 7946 0000",
+            "condition": "Breathless after ARDS.",
+            "website": "",
+        },
+    )
+    assert response.status_code == 400
+    assert (
+        "The field “full_name” contains an invisible control character (U+202E" in response.content.decode()
+    )
+    assert not ConsultationRequest.objects.exists()

@@ -19,6 +19,8 @@ DATETIME_FORMAT = "Y-m-d H:i"
 # The formats pages use, as strftime patterns (cheaper per row than Django's formatter,
 # which handles any other format).
 _STRFTIME = {"Y-m-d H:i": "%Y-%m-%d %H:%M", "Y-m-d H:i:s": "%Y-%m-%d %H:%M:%S", "H:i": "%H:%M"}
+#: Formats that show a time of day only: the date is added when it is not today's (local).
+TIME_ONLY_FORMATS = frozenset({"H:i", "H:i:s"})
 
 
 def format_when(value: dt.datetime | dt.date | None, fmt: str = DATETIME_FORMAT) -> str:
@@ -26,13 +28,18 @@ def format_when(value: dt.datetime | dt.date | None, fmt: str = DATETIME_FORMAT)
 
     A plain date has no zone and is shown as ``Y-m-d``; ``None`` is ``""`` (so
     a template's ``default`` filter still applies). A naive date-time (never
-    stored with ``USE_TZ``) is taken to be in the active zone.
+    stored with ``USE_TZ``) is taken to be in the active zone. A time-only
+    format (``H:i``, ``TIME_ONLY_FORMATS``) gets the date in front when the
+    value is not on today's local date, so "03:10" is never read as today's
+    when it was last night's.
     """
     if value is None or value == "":
         return ""
     if not isinstance(value, dt.datetime):
         return dateformat.format(value, "Y-m-d")
     local = timezone.localtime(value) if timezone.is_aware(value) else timezone.make_aware(value)
+    if fmt in TIME_ONLY_FORMATS and local.date() != timezone.localdate():
+        fmt = f"Y-m-d {fmt}"
     pattern = _STRFTIME.get(fmt)
     shown = local.strftime(pattern) if pattern else dateformat.format(local, fmt)
     return f"{shown} {local.tzname()}"

@@ -1,7 +1,7 @@
 """Forms of the bedside pages.
 
 Every integer field has bounds that fit its database column and its rule
-(issue #8, class 8): a record version is 1 to ``DB_INT_MAX`` (a PostgreSQL
+(issue #8, class 8): a record version is 1 to ``forms_clinical.DB_INT_MAX`` (a PostgreSQL
 ``integer``), a vitals time point is one of the protocol's minutes, a CTCAE
 grade one of 1-5; anything else is refused next to the field, never a 500.
 """
@@ -15,21 +15,18 @@ from django import forms
 
 from stromal.administrations.models import ActionTaken, Outcome, Relatedness, Seriousness
 from stromal.administrations.vitals import BASELINE_SPECS, EVENT_SPECS, VITAL_SPECS
-from stromal.forms_clinical import ClinicalField
+from stromal.forms_clinical import ClinicalField, LocalDateTimeField, RecordChoiceField, RecordVersionField
 from stromal.products.models import ProductLot
 
-#: The largest value of a PostgreSQL ``integer`` column (Django's IntegerField / PositiveIntegerField).
-DB_INT_MAX = 2**31 - 1
 TIME_POINT_INVALID = "Choose one of this protocol's vitals time points ({minutes} min), or none."
-DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=DB_INT_MAX)
+    version = RecordVersionField()
 
 
 class AllocateForm(VersionForm):
-    lot = forms.ModelChoiceField(queryset=ProductLot.objects.none(), label="Released unit")
+    lot = RecordChoiceField(queryset=ProductLot.objects.none(), label="Released unit")
 
     def __init__(self, *args: Any, lots: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,9 +77,7 @@ class VitalsForm(_ClinicalForm):
             label="Scheduled time point",
             error_messages={"invalid_choice": TIME_POINT_INVALID.format(minutes=shown)},
         )
-        self.fields["taken_at"] = forms.DateTimeField(
-            required=False, widget=DATETIME_WIDGET, label="Taken at (empty: now)"
-        )
+        self.fields["taken_at"] = LocalDateTimeField(required=False, label="Taken at (empty: now)")
         # The time point and the time first, then the values.
         self.order_fields(["scheduled_minute", "taken_at"])
 
@@ -98,7 +93,7 @@ class _AmountFields(VersionForm):
 
 
 class GivenForm(_AmountFields):
-    ended_at = forms.DateTimeField(required=False, widget=DATETIME_WIDGET, label="Ended at (empty: now)")
+    ended_at = LocalDateTimeField(required=False, label="Ended at (empty: now)")
     early_stop_reason = forms.CharField(
         max_length=500,
         required=False,
@@ -122,7 +117,7 @@ class OffScheduleForm(VersionForm):
 
 class AdverseEventReportForm(forms.Form):
     term = forms.CharField(max_length=200, label="Event (term)")
-    onset_at = forms.DateTimeField(widget=DATETIME_WIDGET, label="Onset")
+    onset_at = LocalDateTimeField(label="Onset")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
 

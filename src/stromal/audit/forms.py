@@ -8,6 +8,7 @@ from django import forms
 
 from stromal.accounts.models import User
 from stromal.audit.selectors import TrailFilters
+from stromal.forms_clinical import RecordChoiceField
 
 DATES_REVERSED = "The 'to' date is before the 'from' date."
 
@@ -18,7 +19,7 @@ def _user_label(user: User) -> str:
 
 class TrailFilterForm(forms.Form):
     object_type = forms.ChoiceField(required=False, label="Record type")
-    actor = forms.ModelChoiceField(queryset=User.objects.none(), required=False, label="User")
+    actor = RecordChoiceField(queryset=User.objects.none(), required=False, label="User")
     date_from = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
 

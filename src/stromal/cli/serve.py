@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from stromal.cli._django import setup_django
 from stromal.env import env_int, env_str
 
 
@@ -18,7 +19,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "stromal.settings")
+    # Load the settings here first: a wrong environment variable (STROMAL_TIME_ZONE=Mars/Olympus)
+    # is then one line naming it and exit 2 (``stromal.cli.main``), not a traceback per worker.
+    setup_django()
     argv = [
         sys.executable,
         "-m",

@@ -15,7 +15,7 @@ from typing import Any
 from django import forms
 
 from stromal.examinations.fields import SECTIONS
-from stromal.forms_clinical import VersionedForm, clinical_fields
+from stromal.forms_clinical import LocalDateTimeField, VersionedForm, clinical_fields
 
 REASON_FIELD = "reason"
 
@@ -68,9 +68,7 @@ def observation_values(form: forms.BaseForm) -> dict[str, Any]:
 
 
 class ScheduleForm(forms.Form):
-    scheduled_for = forms.DateTimeField(
-        label="Examination date and time", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    scheduled_for = LocalDateTimeField(label="Examination date and time")
 
 
 class CloseForm(VersionedForm):

@@ -1,16 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
-from stromal.accounts.zones import zone_help
 from stromal.clinical.observations import FIELDS
-from stromal.forms_clinical import ClinicalField
+from stromal.forms_clinical import ClinicalField, LocalDateTimeField, RecordVersionField
 
 
 class DischargeForm(forms.Form):
-    discharged_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    discharged_at = LocalDateTimeField()
     examination_findings = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), label="Discharge examination"
     )
@@ -21,24 +18,20 @@ class DischargeForm(forms.Form):
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Discharge summary")
     recommendations = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["discharged_at"].help_text = zone_help()
-
 
 class VisitCompleteForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = RecordVersionField()
     completed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Visit date")
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
 class VisitMissedForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = RecordVersionField()
     reason = forms.CharField(max_length=500, label="Why was the visit missed?")
 
 
 class VisitAmendForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = RecordVersionField()
     completed_on = forms.DateField(
         widget=forms.DateInput(attrs={"type": "date"}), label="Visit date", required=False
     )

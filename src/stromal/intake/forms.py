@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from stromal.accounts.models import Site
-from stromal.forms_clinical import VersionedForm
+from stromal.forms_clinical import LocalDateTimeField, RecordChoiceField, VersionedForm
 from stromal.intake.models import (
     CONDITION_MAX_CHARS,
     CONTACT_OTHER_MAX_CHARS,
@@ -48,7 +48,7 @@ class PublicRequestForm(forms.Form):
         super().__init__(*args, **kwargs)
         sites = Site.objects.all()
         if sites.count() > 1:
-            self.fields["site"] = forms.ModelChoiceField(queryset=sites, label="Clinic", empty_label=None)
+            self.fields["site"] = RecordChoiceField(queryset=sites, label="Clinic", empty_label=None)
 
 
 class TriageForm(VersionedForm):
@@ -62,11 +62,7 @@ class TriageForm(VersionedForm):
         label="Reason (required to decline)", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
     notes = forms.CharField(label="Triage notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    scheduled_for = forms.DateTimeField(
-        label="Examination appointment",
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    scheduled_for = LocalDateTimeField(label="Examination appointment", required=False)
 
 
 class ConvertForm(VersionedForm):
@@ -76,17 +72,12 @@ class ConvertForm(VersionedForm):
     sex = forms.ChoiceField(choices=SEX_CHOICES)
     date_of_birth = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     height_cm = forms.FloatField(label="Height (cm)", required=False, min_value=100, max_value=250)
-    examination_at = forms.DateTimeField(
-        label="Day 1 examination", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
-    )
+    examination_at = LocalDateTimeField(label="Day 1 examination")
     confirm_duplicate = confirm_duplicate_field()  # shown after a possible-duplicate warning
 
 
 class RescheduleForm(VersionedForm):
-    new_time = forms.DateTimeField(
-        label="New examination appointment",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    new_time = LocalDateTimeField(label="New examination appointment")
     reschedule_reason = forms.CharField(
         label="Reason for moving the appointment", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )

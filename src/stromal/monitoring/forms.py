@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from stromal.forms_clinical import RecordVersionField
 from stromal.monitoring.services import MAX_TEXT
 
 
@@ -24,7 +25,7 @@ class QueryOpenForm(RecordForm):
 
 
 class QueryStepForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    version = RecordVersionField()
     text = _text("Text")
 
 

@@ -7,8 +7,7 @@ from django import forms
 from stromal import display
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
-from stromal.accounts.zones import zone_help
-from stromal.forms_clinical import VersionedForm
+from stromal.forms_clinical import LocalDateTimeField, RecordsChoiceField, VersionedForm
 from stromal.patients.models import RelatedPerson
 from stromal.plans.models import CONVENTIONAL_OPTION, Decision, TreatmentPlan
 from stromal.products.models import ProductType
@@ -66,12 +65,10 @@ class SignForm(VersionedForm):
 
 
 class MeetingForm(forms.Form):
-    held_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    held_at = LocalDateTimeField()
     patient_present = forms.BooleanField(required=False, initial=True)
-    physicians = forms.ModelMultipleChoiceField(
-        queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple
-    )
-    family_members = forms.ModelMultipleChoiceField(
+    physicians = RecordsChoiceField(queryset=User.objects.none(), widget=forms.CheckboxSelectMultiple)
+    family_members = RecordsChoiceField(
         queryset=RelatedPerson.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     options_discussed = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
@@ -79,7 +76,6 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, plan: TreatmentPlan, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["held_at"].help_text = zone_help()
         patient = plan.patient
         self.fields["physicians"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             site_id=patient.site_id, role=Role.PHYSICIAN, is_active=True
@@ -100,13 +96,9 @@ class ConsentForm(forms.Form):
     given_by_relationship = forms.CharField(
         label="Relationship to the patient", max_length=60, initial="self"
     )
-    given_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    given_at = LocalDateTimeField()
     witness_name = forms.CharField(max_length=200)
     information_sheet_version = forms.CharField(max_length=40)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["given_at"].help_text = zone_help()
 
 
 class DecisionForm(forms.Form):

@@ -5,12 +5,9 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from stromal.forms_clinical import LocalDateTimeField, RecordVersionField
 from stromal.products.isbt128 import IdentifierError, parse_din, validate_product_code
 from stromal.products.models import Mycoplasma, ProductType, Sterility
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
 
 
 class LotReceiveForm(forms.Form):
@@ -24,7 +21,7 @@ class LotReceiveForm(forms.Form):
     donor_code = forms.CharField(max_length=40, label="Donor code (pseudonymous)")
     passage = forms.IntegerField(min_value=0, max_value=20, required=False)
     volume_ml = forms.FloatField(min_value=0.1, max_value=1000, label="Volume (mL)")
-    expires_at = forms.DateTimeField(widget=DateTimeInput, label="Expiry (date and time)")
+    expires_at = LocalDateTimeField(label="Expiry (date and time)")
     expiry_after_thaw_hours = forms.FloatField(
         min_value=0.25, max_value=72, initial=4, label="Expiry after thaw (hours)"
     )
@@ -50,7 +47,7 @@ def _pct(label: str) -> forms.FloatField:
 
 
 class LotResultsForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = RecordVersionField()
     sterility = forms.ChoiceField(choices=Sterility.choices)
     mycoplasma = forms.ChoiceField(choices=Mycoplasma.choices)
     endotoxin_eu_per_ml = forms.FloatField(
@@ -77,7 +74,7 @@ class LotResultsForm(forms.Form):
 
 
 class VersionForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = RecordVersionField()
 
 
 class DiscardForm(VersionForm):

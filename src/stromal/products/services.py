@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
+from stromal.accounts.zones import format_when
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.selectors import audit_for_object
 from stromal.audit.services import audit_record, diff, snapshot
@@ -25,15 +26,15 @@ NOT_LAB = "Only lab / pharmacy staff of the lot's site may manage product lots."
 DUPLICATE_DIN = "A product lot with this donation identification number already exists."
 TRANSITION_REFUSED = "A lot in status '{old}' cannot become '{new}'."
 RELEASE_FAILED = "The lot does not meet its release criteria: {findings}."
-LOT_EXPIRED = "The lot expired at {at:%Y-%m-%d %H:%M}."
-THAW_EXPIRED = "The thawed unit expired at {at:%Y-%m-%d %H:%M} ({hours:g} h after thaw)."
+LOT_EXPIRED = "The lot expired at {at}."
+THAW_EXPIRED = "The thawed unit expired at {at} ({hours:g} h after thaw)."
 DISCARD_NEEDS_REASON = "Give a reason for discarding the unit."
 SAME_PERSON_RELEASES = (
     "{who} recorded this lot's release-test results and cannot also release it: "
     "a second lab person releases (segregation of duties)."
 )
 CORRECTION_NEEDS_REASON = "Give a reason for correcting a recorded release-test result ({fields})."
-ALREADY_THAWED = "The unit was already thawed at {at:%Y-%m-%d %H:%M}."
+ALREADY_THAWED = "The unit was already thawed at {at}."
 
 RESULT_FIELDS = (
     "sterility",
@@ -68,9 +69,9 @@ def _custody(
 def lot_expiry_problem(lot: ProductLot, *, at: dt.datetime) -> str | None:
     """Why the unit may not be given at ``at`` because of its expiry, or None."""
     if at >= lot.expires_at:
-        return LOT_EXPIRED.format(at=lot.expires_at)
+        return LOT_EXPIRED.format(at=format_when(lot.expires_at))
     if lot.thaw_expires_at is not None and at >= lot.thaw_expires_at:
-        return THAW_EXPIRED.format(at=lot.thaw_expires_at, hours=lot.expiry_after_thaw_hours)
+        return THAW_EXPIRED.format(at=format_when(lot.thaw_expires_at), hours=lot.expiry_after_thaw_hours)
     return None
 
 
@@ -253,7 +254,7 @@ def lot_thaw(*, lot: ProductLot, actor: User, thawed_at: dt.datetime) -> None:
     """Record thaw (preparation); the unit now expires ``expiry_after_thaw_hours`` later."""
     lot.refresh_from_db()
     if lot.thawed_at is not None:
-        raise ValidationError(ALREADY_THAWED.format(at=lot.thawed_at), code="thawed")
+        raise ValidationError(ALREADY_THAWED.format(at=format_when(lot.thawed_at)), code="thawed")
     if lot.status != LotStatus.ALLOCATED:
         raise ValidationError(TRANSITION_REFUSED.format(old=lot.status, new="thawed"), code="transition")
     problem = lot_expiry_problem(lot, at=thawed_at)

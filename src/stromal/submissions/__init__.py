@@ -31,6 +31,25 @@ The design, in three small pieces:
    index; SQLite's ``BEGIN IMMEDIATE`` write lock, see ``settings._database``)
    and then fails, so the second request reads the finished first result.
 
+4. Browser Back, then Save. Pages of signed-in users are sent
+   ``Cache-Control: no-store``, so Back fetches the form page again with a
+   *fresh* token while the browser restores the values typed before: the
+   token alone sees a new action. So the claim also stores a fingerprint
+   (SHA-256 of the user, the path and every posted value except the CSRF and
+   submission tokens, ``middleware.form_fingerprint``). When the same user
+   posts the same values to the same path within ``REPEAT_WINDOW`` (10
+   minutes) of a carried-out submission, the view is not run: the answer is
+   the first result (its redirect) with a note saying nothing was saved twice
+   and how to record a truly identical second entry (wait, or change a value).
+   Why this and not "refuse any identical record": the rule sits in one
+   place for every create form, needs no per-model notion of "the same", and
+   a value that differs in anything (another time, another dose, another
+   name) is saved normally. The window is short because a genuinely repeated
+   identical entry by the same person on the same page is rare and can wait;
+   a duplicate clinical record is not harmless. Visitors who are not signed in
+   (the public request form) have no fingerprint: two people at one address
+   may send the same words, and that form has its own rate limit.
+
 No view changes: a form that carries the tag is protected. A POST without a
 token (API clients, tests posting dictionaries) is processed as before.
 """

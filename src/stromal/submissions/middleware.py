@@ -1,12 +1,17 @@
 """Request-level guards for every form of the app.
 
 ``SubmissionTokenMiddleware``: one user action, one record (see the package docstring).
-``RefuseNulMiddleware``: a NUL character in any posted form value gets a clear 400.
+``RefuseNulMiddleware``: a NUL, another control character or an invisible format
+character (a bidirectional override) in any posted form value gets a clear 400.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import re
+import unicodedata
 from collections.abc import Callable
 
 from django.conf import settings
@@ -14,6 +19,7 @@ from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.utils import timezone
 
 from stromal.submissions.models import TOKEN_MAX_LENGTH, Submission
 
@@ -26,6 +32,21 @@ ALREADY_SUBMITTED = (
 NUL_REFUSED = (
     "The field “{field}” contains a NUL character (\\x00), which no text in this application may contain. "
     "Remove it and send again."
+)
+
+INVISIBLE_REFUSED = (
+    "The field “{field}” contains an invisible control character ({code}, {name}), which can make text "
+    "read differently from what is stored (a right-to-left override, for one). Remove it and send again."
+)
+#: Fields that are not what the person typed: left out of a form's fingerprint.
+UNTYPED_FIELDS = frozenset({"csrfmiddlewaretoken", TOKEN_FIELD})
+#: How long the same user posting the same values to the same form page counts as a repeat of
+#: the first post (the browser's Back button restores typed values under a fresh token).
+REPEAT_WINDOW = dt.timedelta(minutes=10)
+SAME_VALUES_REPEATED = (
+    "The same values were sent to this form {minutes} minutes ago or less; nothing was saved twice. "
+    "This is the result of the first submission. To record a second, identical entry, wait or change "
+    "a value."
 )
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
@@ -47,13 +68,21 @@ class SubmissionTokenMiddleware:
         token = request.POST[TOKEN_FIELD]
         if not TOKEN_PATTERN.fullmatch(token):
             return _refused(request, TOKEN_DAMAGED)
+        fingerprint = form_fingerprint(request)
         with transaction.atomic():
             try:
                 with transaction.atomic():
-                    claim = Submission.objects.create(token=token, path=request.path[:500])
+                    claim = Submission.objects.create(
+                        token=token, path=request.path[:500], fingerprint=fingerprint
+                    )
             except IntegrityError:
                 # Claimed by an earlier request; a concurrent one waited above until it committed.
                 return _repeat(request, Submission.objects.get(token=token))
+            earlier = _same_values_recently(fingerprint, exclude=claim)
+            if earlier is not None:
+                claim.delete()
+                messages.info(request, SAME_VALUES_REPEATED.format(minutes=_window_minutes()))
+                return HttpResponseRedirect(earlier.location)
             response = self.get_response(request)
             if response.status_code >= 500:
                 transaction.set_rollback(True)
@@ -63,6 +92,38 @@ class SubmissionTokenMiddleware:
             else:
                 claim.delete()
             return response
+
+
+def form_fingerprint(request: HttpRequest) -> str:
+    """The user, the path (with its query) and every posted value except the tokens, hashed (SHA-256, hex).
+
+    Empty for a visitor who is not signed in: the public forms have their own
+    rate limit, and two people at one address may well send the same text.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    values = sorted((k, v) for k, vs in request.POST.lists() if k not in UNTYPED_FIELDS for v in vs)
+    files = sorted((k, f.name or "", f.size or 0) for k, fs in request.FILES.lists() for f in fs)
+    text = json.dumps([user.pk, request.get_full_path(), values, files], ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _same_values_recently(fingerprint: str, *, exclude: Submission) -> Submission | None:
+    """The carried-out submission with the same fingerprint inside ``REPEAT_WINDOW``, if any."""
+    if not fingerprint:
+        return None
+    return (
+        Submission.objects.filter(fingerprint=fingerprint, created_at__gte=timezone.now() - REPEAT_WINDOW)
+        .exclude(pk=exclude.pk)
+        .exclude(location="")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _window_minutes() -> int:
+    return int(REPEAT_WINDOW.total_seconds() // 60)
 
 
 def _is_result(response: HttpResponse) -> bool:
@@ -79,14 +140,36 @@ def _repeat(request: HttpRequest, first: Submission) -> HttpResponse:
     return HttpResponseRedirect(first.location or request.path)
 
 
+#: Ordinary whitespace, the only control characters a typed text may hold.
+ALLOWED_CONTROLS = frozenset("\t\n\r")
+#: Zero-width non-joiner and joiner: format characters that Persian, Arabic and Indic names
+#: need to be spelled right (Unicode Standard, chapter 23.2); they reorder nothing.
+ALLOWED_FORMAT = frozenset("\u200c\u200d")
+
+
+def invisible_character(text: str) -> str | None:
+    """The first control (Unicode category Cc, except tab and line breaks) or format character
+    (Cf: bidirectional overrides and isolates such as U+202E, zero-width spaces, the byte-order
+    mark; except the joiners in ``ALLOWED_FORMAT``) in ``text``, or ``None``."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in ALLOWED_CONTROLS:
+            return char
+        if category == "Cf" and char not in ALLOWED_FORMAT:
+            return char
+    return None
+
+
 class RefuseNulMiddleware:
-    """Refuse a POST whose form values (or names) contain a NUL character, with a clear 400.
+    """Refuse a POST whose form values (or names) hold an invisible character, with a clear 400.
 
     PostgreSQL text cannot hold NUL, so such a value reached the database as a
-    500; no field of the application needs one, and refusing the whole form here
-    keeps every form, present and future, from storing or choking on it. Query
-    strings are left to the pages that read them (the patient search, for one,
-    treats control characters as matching nothing).
+    500; a right-to-left override (U+202E) makes a stored name read backwards
+    on screen and in exports (the "Trojan Source" class, Boucher & Anderson,
+    USENIX Security 2023). No field of the application needs either, and
+    refusing the whole form here keeps every form, present and future, from
+    storing them. Query strings are left to the pages that read them (the
+    patient search, for one, treats control characters as matching nothing).
     """
 
     def __init__(self, get_response: GetResponse) -> None:
@@ -97,4 +180,14 @@ class RefuseNulMiddleware:
             for key, values in request.POST.lists():
                 if "\x00" in key or any("\x00" in v for v in values):
                     return _refused(request, NUL_REFUSED.format(field=key.replace("\x00", "")))
+                for text in (key, *values):
+                    char = invisible_character(text)
+                    if char is not None:
+                        field = "".join(c for c in key if invisible_character(c) is None)
+                        return _refused(request, _invisible_message(field, char))
         return self.get_response(request)
+
+
+def _invisible_message(field: str, char: str) -> str:
+    name = unicodedata.name(char, "control character")
+    return INVISIBLE_REFUSED.format(field=field, code=f"U+{ord(char):04X}", name=name)

@@ -15,6 +15,8 @@ class Submission(models.Model):
     # Where the first submission's redirect went: where a repeat is sent.
     location = models.CharField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # SHA-256 of user, path and typed values (``middleware.form_fingerprint``); "" when anonymous.
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
 
     class Meta:
         ordering = ["created_at", "id"]
