@@ -34,7 +34,10 @@ AGE_OUT_OF_RANGE = (
 
 def _show(value: dt.date | dt.datetime) -> str:
     if isinstance(value, dt.datetime):
-        local = timezone.localtime(value) if timezone.is_aware(value) else value
+        try:
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+        except OverflowError:  # near year 1 or 9999: shown in the zone it was given in
+            local = value
         return local.strftime("%Y-%m-%d %H:%M %Z").strip()
     return value.isoformat()
 
@@ -139,6 +142,50 @@ def require_plausible_birth_date(
             {
                 field: AGE_OUT_OF_RANGE.format(
                     label=label, value=date_of_birth.isoformat(), age=age, max_age=MAX_AGE_YEARS
+                )
+            }
+        )
+
+
+#: How far ahead an appointment (examination, intake appointment) may be booked.
+#: A year covers every visit of the study's follow-up (day 360 at the latest) and
+#: any planned return; anything later is a typing slip (``9999`` for ``2025``) and
+#: would overflow the conversion to UTC near ``datetime.max`` (a 500 before this rule).
+SCHEDULING_HORIZON = dt.timedelta(days=365)
+
+BEYOND_HORIZON = (
+    "{label} ({value}) is more than {days} days ahead (after {limit}); book it at most {days} days ahead."
+)
+
+
+def require_schedulable(
+    field: str,
+    value: dt.datetime | None,
+    *,
+    earliest: dt.datetime | None,
+    label: str,
+    earliest_label: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Refuse an appointment before ``earliest`` or more than ``SCHEDULING_HORIZON`` after ``now``.
+
+    Works for any date-time a form can give (years 1 to 9999, in any zone): the
+    comparisons never convert ``value`` across zones, so no ``OverflowError``.
+    ``None`` passes.
+
+    Raises:
+        ValidationError: ``{field: message}``.
+    """
+    if value is None:
+        return
+    require_not_before(field, value, earliest, label=label, earlier_label=earliest_label)
+    current = now or timezone.now()
+    limit = current + SCHEDULING_HORIZON
+    if value > limit:
+        raise ValidationError(
+            {
+                field: BEYOND_HORIZON.format(
+                    label=label, value=_show(value), days=SCHEDULING_HORIZON.days, limit=_show(limit)
                 )
             }
         )
