@@ -189,3 +189,48 @@ def require_schedulable(
                 )
             }
         )
+
+
+#: How early a scheduled measurement (a vitals time point of an infusion) may be
+#: recorded: the nurse takes the 15-minute vitals a few minutes ahead while at the
+#: bedside; the time point itself must have (almost) come.
+TIME_POINT_EARLY_TOLERANCE = dt.timedelta(minutes=5)
+
+TIME_POINT_NOT_REACHED = (
+    "{label} {minute} min is not reached yet: it is {elapsed} min since {start_label}; "
+    "it can be recorded from minute {earliest}."
+)
+
+
+def require_time_point_reached(
+    field: str,
+    minute: int | None,
+    *,
+    at: dt.datetime,
+    start: dt.datetime,
+    label: str = "Time point",
+    start_label: str = "the start",
+) -> None:
+    """Refuse recording the scheduled time point ``minute`` (minutes after ``start``) at ``at``
+    when more than ``TIME_POINT_EARLY_TOLERANCE`` is still left before it. ``None`` passes.
+
+    Raises:
+        ValidationError: ``{field: message}``.
+    """
+    if minute is None:
+        return
+    due = start + dt.timedelta(minutes=minute)
+    if at < due - TIME_POINT_EARLY_TOLERANCE:
+        elapsed = int((at - start).total_seconds() // 60)
+        earliest = minute - int(TIME_POINT_EARLY_TOLERANCE.total_seconds() // 60)
+        raise ValidationError(
+            {
+                field: TIME_POINT_NOT_REACHED.format(
+                    label=label,
+                    minute=minute,
+                    elapsed=elapsed,
+                    start_label=start_label,
+                    earliest=max(earliest, 0),
+                )
+            }
+        )

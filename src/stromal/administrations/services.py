@@ -50,7 +50,7 @@ from stromal.administrations.vitals import (
 )
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
-from stromal.chronology import require_not_before, require_not_future
+from stromal.chronology import require_not_before, require_not_future, require_time_point_reached
 from stromal.clinical.protocol import Arm, Protocol
 from stromal.clinical.validation import ClinicalInputError
 from stromal.examinations.services import current_values
@@ -522,6 +522,13 @@ def vitals_record(
     assert session.started_at is not None
     require_not_before(
         "taken_at", at, session.started_at, label="Vitals", earlier_label="the start of the administration"
+    )
+    require_time_point_reached(
+        "scheduled_minute",
+        scheduled_minute,
+        at=at,
+        start=session.started_at,
+        start_label="the start of the administration",
     )
     minutes = (at - session.started_at).total_seconds() / 60
     weight_kg = session.weight_kg if session.weight_kg is not None else plan_weight_kg(session.plan)
