@@ -34,6 +34,7 @@ from stromal.administrations.models import (
     ActionTaken,
     AdministrationSession,
     AdverseEvent,
+    DONE_STATES,
     IdentityCheck,
     Interruption,
     Outcome,
@@ -99,6 +100,10 @@ TOO_SHORT = (
     "The infusion ran {minutes:.0f} min; the protocol's minimum is {minimum:g} min. "
     "It can only be closed as stopped early, with the reason."
 )
+EARLIER_NOT_DONE = (
+    "Administration {sequence} cannot {action} while administration {earlier} is '{status}': "
+    "an earlier administration must be completed, stopped or cancelled with a reason first."
+)
 TIME_POINT_NOT_IN_PROTOCOL = "Time point {minute} min is not one of this protocol's vitals times ({minutes})."
 
 SESSION_RUNNERS = (Role.NURSE, Role.PHYSICIAN)
@@ -125,6 +130,43 @@ def _require_ready(plan: TreatmentPlan) -> None:
     plan.refresh_from_db()
     if not ready_for_treatment(plan):
         raise ValidationError(PLAN_NOT_READY, code="plan_not_ready")
+
+
+def _plan_lineage(plan: TreatmentPlan) -> list[int]:
+    """The plan and every plan it revises (``supersedes``, back to revision 1)."""
+    ids: list[int] = []
+    current: TreatmentPlan | None = plan
+    while current is not None:
+        ids.append(current.pk)
+        current = current.supersedes
+    return ids
+
+
+def _require_earlier_done(session: AdministrationSession, action: str) -> None:
+    """Doses are given in their order: every administration of a lower sequence of the plan
+    (and of the plans it revises) is done (``DONE_STATES``) before this one is thawed or started.
+
+    Raises:
+        ValidationError: ``EARLIER_NOT_DONE`` (code ``earlier_not_done``).
+    """
+    pending = (
+        AdministrationSession.objects.filter(
+            plan_id__in=_plan_lineage(session.plan), sequence__lt=session.sequence
+        )
+        .exclude(status__in=DONE_STATES)
+        .order_by("sequence", "id")
+        .first()
+    )
+    if pending is not None:
+        raise ValidationError(
+            EARLIER_NOT_DONE.format(
+                sequence=session.sequence,
+                action=action,
+                earlier=pending.sequence,
+                status=pending.get_status_display().lower(),
+            ),
+            code="earlier_not_done",
+        )
 
 
 def _protocol(session: AdministrationSession) -> Protocol:
@@ -279,6 +321,7 @@ def session_prepare(
     at = thawed_at or timezone.now()
     require_not_future("thawed_at", at, label="Thaw time")
     _require_in_window(session, at, "the thaw")
+    _require_earlier_done(session, "be prepared")
     lot = _check_product_usable(session, at)
     product_services.lot_thaw(lot=lot, actor=user, thawed_at=at)
     before = snapshot(session)
@@ -389,6 +432,7 @@ def session_start(
         raise ValidationError(CHECKS_MISSING, code="checks_missing")
     _require_status(session, "start", SessionStatus.CHECKED)
     _require_ready(session.plan)
+    _require_earlier_done(session, "start")
     at = started_at or timezone.now()
     require_not_future("started_at", at, label="Start of the administration")
     consent = valid_consent(session.plan)
