@@ -82,6 +82,7 @@ STOP_CONFIRMED = "Stopping-rule event confirmed by the physician."
 ALREADY_CONFIRMED = "The stop was already confirmed."
 NOT_STOPPED = "Only a session stopped by a stopping rule awaits confirmation."
 AMOUNT_NEEDED = "Record the volume given and the cells or particles given."
+WRONG_AMOUNT_KIND = "{field}: unit {din} is {product}, which is counted in {unit}; record {right} instead."
 GRADE_RANGE = "CTCAE grade must be 1 to 5."
 GRADE5_FATAL = "Grade 5 (death) needs outcome 'fatal' and is serious."
 SERIOUS_NEEDS_CRITERIA = "A serious event needs at least one seriousness criterion (ICH E2A)."
@@ -666,6 +667,26 @@ def _check_amount(
     if volume_given_ml is None or volume_given_ml < 0 or (cells_given is None and particles_given is None):
         raise ValidationError(AMOUNT_NEEDED)
     lot = ProductLot.objects.get(pk=session.product_id or 0)  # started sessions always have a unit
+    # A cell product is counted in cells, an exosome product in particles: the other count is refused.
+    wrong, right, unit = (
+        ("cells_given", "particles_given", "particles")
+        if lot.is_exosome
+        else ("particles_given", "cells_given", "cells")
+    )
+    if (cells_given if wrong == "cells_given" else particles_given) is not None:
+        raise ValidationError(
+            {
+                wrong: WRONG_AMOUNT_KIND.format(
+                    field=wrong,
+                    din=lot.din_display,
+                    product=lot.get_product_type_display(),
+                    unit=unit,
+                    right=right,
+                )
+            }
+        )
+    if (particles_given if lot.is_exosome else cells_given) is None:
+        raise ValidationError({right: AMOUNT_NEEDED})
     if volume_given_ml > lot.volume_ml:
         raise ValidationError({"volume_given_ml": f"More than the unit holds ({lot.volume_ml:g} mL)."})
     return lot
