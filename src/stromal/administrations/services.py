@@ -31,10 +31,10 @@ from django.utils import timezone
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.administrations.models import (
+    DONE_STATES,
     ActionTaken,
     AdministrationSession,
     AdverseEvent,
-    DONE_STATES,
     IdentityCheck,
     Interruption,
     Outcome,
