@@ -100,6 +100,12 @@ class ConsentForm(forms.Form):
     given_at = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     witness_name = forms.CharField(max_length=200)
     information_sheet_version = forms.CharField(max_length=40)
+    reason = forms.CharField(
+        required=False,
+        label="Reason for the re-consent",
+        help_text="Needed when a consent is already recorded on this plan; the earlier consent stays on record.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
