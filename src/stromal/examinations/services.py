@@ -32,6 +32,7 @@ from stromal.examinations.models import (
     EncounterStatus,
     Observation,
 )
+from stromal.intake.models import ConsultationRequest
 from stromal.patients.guards import audit_change, require_patient_access, require_role
 from stromal.patients.models import Patient
 
@@ -113,8 +114,6 @@ def encounter_schedule(
 
 def _earliest_appointment(patient: Patient) -> dict[str, Any]:
     """The event an appointment cannot precede: the request's receipt, else the registration."""
-    from stromal.intake.models import ConsultationRequest  # intake imports this module
-
     request = ConsultationRequest.objects.filter(patient=patient).only("created_at").first()
     if request is not None:
         return {"earliest": request.created_at, "earliest_label": "the request's receipt"}
