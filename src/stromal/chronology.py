@@ -36,7 +36,11 @@ AGE_OUT_OF_RANGE = (
 
 def _show(value: dt.date | dt.datetime) -> str:
     """A date as ``Y-m-d``, a date-time in the site's zone with the zone (``accounts.zones``)."""
-    return format_when(value)
+    try:
+        return format_when(value)
+    except OverflowError:  # near year 1 or 9999: shown in the zone it was given in
+        assert isinstance(value, dt.datetime)
+        return value.strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def _as_comparable(value: dt.date | dt.datetime, like: dt.date | dt.datetime) -> dt.date | dt.datetime:
@@ -139,6 +143,95 @@ def require_plausible_birth_date(
             {
                 field: AGE_OUT_OF_RANGE.format(
                     label=label, value=date_of_birth.isoformat(), age=age, max_age=MAX_AGE_YEARS
+                )
+            }
+        )
+
+
+#: How far ahead an appointment (examination, intake appointment) may be booked.
+#: A year covers every visit of the study's follow-up (day 360 at the latest) and
+#: any planned return; anything later is a typing slip (``9999`` for ``2025``) and
+#: would overflow the conversion to UTC near ``datetime.max`` (a 500 before this rule).
+SCHEDULING_HORIZON = dt.timedelta(days=365)
+
+BEYOND_HORIZON = (
+    "{label} ({value}) is more than {days} days ahead (after {limit}); book it at most {days} days ahead."
+)
+
+
+def require_schedulable(
+    field: str,
+    value: dt.datetime | None,
+    *,
+    earliest: dt.datetime | None,
+    label: str,
+    earliest_label: str,
+    now: dt.datetime | None = None,
+) -> None:
+    """Refuse an appointment before ``earliest`` or more than ``SCHEDULING_HORIZON`` after ``now``.
+
+    Works for any date-time a form can give (years 1 to 9999, in any zone): the
+    comparisons never convert ``value`` across zones, so no ``OverflowError``.
+    ``None`` passes.
+
+    Raises:
+        ValidationError: ``{field: message}``.
+    """
+    if value is None:
+        return
+    require_not_before(field, value, earliest, label=label, earlier_label=earliest_label)
+    current = now or timezone.now()
+    limit = current + SCHEDULING_HORIZON
+    if value > limit:
+        raise ValidationError(
+            {
+                field: BEYOND_HORIZON.format(
+                    label=label, value=_show(value), days=SCHEDULING_HORIZON.days, limit=_show(limit)
+                )
+            }
+        )
+
+
+#: How early a scheduled measurement (a vitals time point of an infusion) may be
+#: recorded: the nurse takes the 15-minute vitals a few minutes ahead while at the
+#: bedside; the time point itself must have (almost) come.
+TIME_POINT_EARLY_TOLERANCE = dt.timedelta(minutes=5)
+
+TIME_POINT_NOT_REACHED = (
+    "{label} {minute} min is not reached yet: it is {elapsed} min since {start_label}; "
+    "it can be recorded from minute {earliest}."
+)
+
+
+def require_time_point_reached(
+    field: str,
+    minute: int | None,
+    *,
+    at: dt.datetime,
+    start: dt.datetime,
+    label: str = "Time point",
+    start_label: str = "the start",
+) -> None:
+    """Refuse recording the scheduled time point ``minute`` (minutes after ``start``) at ``at``
+    when more than ``TIME_POINT_EARLY_TOLERANCE`` is still left before it. ``None`` passes.
+
+    Raises:
+        ValidationError: ``{field: message}``.
+    """
+    if minute is None:
+        return
+    due = start + dt.timedelta(minutes=minute)
+    if at < due - TIME_POINT_EARLY_TOLERANCE:
+        elapsed = int((at - start).total_seconds() // 60)
+        earliest = minute - int(TIME_POINT_EARLY_TOLERANCE.total_seconds() // 60)
+        raise ValidationError(
+            {
+                field: TIME_POINT_NOT_REACHED.format(
+                    label=label,
+                    minute=minute,
+                    elapsed=elapsed,
+                    start_label=start_label,
+                    earliest=max(earliest, 0),
                 )
             }
         )

@@ -158,6 +158,10 @@ def test_a_physician_documents_why_a_dose_is_given_early_and_then_it_may_be_give
         session=session, physician=cast.alice, version=session.version, reason="Discharge moved forward."
     )
     assert session.off_schedule_by == cast.alice and session.off_schedule_reason == "Discharge moved forward."
+    first = AdministrationSession.objects.get(plan=session.plan, sequence=1)  # doses go in order
+    services.session_cancel(
+        session=first, user=cast.alice, version=first.version, reason="Not tolerated today."
+    )
     session = services.session_prepare(session=session, user=cast.nina, version=session.version)
     assert session.status == SessionStatus.PREPARED
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -96,3 +97,13 @@ def test_a_visit_is_completed_on_or_after_its_window_start(cast: Any, days: int)
         visit.refresh_from_db()
         assert visit.completed_on == on
         assert visit.out_of_window == (on > visit.window_end)
+
+
+def test_it_refuses_a_discharge_at_9999_12_31_23_59_in_new_york_without_an_overflow(cast: Any) -> None:
+    plan = ready_plan(cast)
+    _complete_course(cast, plan)
+    new_york = ZoneInfo("America/New_York")
+    with timezone.override(new_york), pytest.raises(ValidationError) as refused:
+        _discharge_at(cast, plan, dt.datetime(9999, 12, 31, 23, 59, tzinfo=new_york))
+    assert "cannot be later than now" in refused.value.message_dict["discharged_at"][0]
+    assert not Discharge.objects.exists()

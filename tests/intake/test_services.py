@@ -262,3 +262,24 @@ def test_only_a_coordinator_reschedules(cast: Any, site: Any) -> None:
                 scheduled_for=when + dt.timedelta(1),
                 reason="x",
             )
+
+
+@pytest.mark.parametrize("year", [1, 9999])
+def test_an_appointment_at_an_extreme_year_is_refused_naming_the_field(
+    cast: Any, site: Any, year: int
+) -> None:
+    request = _submit(site)
+    assert request is not None
+    request_transition(request=request, user=cast.cora, to_status="contacted", version=request.version)
+    when = timezone.make_aware(dt.datetime(year, 12 if year == 9999 else 1, 31 if year == 9999 else 1, 12, 0))
+    with pytest.raises(ValidationError) as exc:
+        request_transition(
+            request=request,
+            user=cast.cora,
+            to_status="scheduled",
+            version=request.version,
+            scheduled_for=when,
+        )
+    assert "scheduled_for" in exc.value.message_dict
+    request.refresh_from_db()
+    assert request.status == "contacted"

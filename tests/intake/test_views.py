@@ -231,3 +231,21 @@ def test_a_page_number_out_of_range_shows_the_last_page(client: Any, cast: Any, 
     client.force_login(cast.cora)
     response = client.get(reverse("intake:queue"), {"page": "99"})
     assert response.status_code == 200 and "q@example.org" in response.content.decode()
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_an_appointment_at_an_extreme_date_in_a_new_york_site_is_refused_not_a_500(
+    client: Any, cast: Any, site: Any, when: str
+) -> None:
+    site.time_zone = "America/New_York"
+    site.save()
+    request = _request(site)
+    client.force_login(cast.cora)
+    url = reverse("intake:detail", kwargs={"pk": request.pk})
+    client.post(url, {"version": 1, "to_status": "contacted"})
+    response = client.post(url, {"version": 2, "to_status": "scheduled", "scheduled_for": when})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "The appointment (" in page and ("365 days ahead" in page or "the request&#x27;s receipt" in page)
+    request.refresh_from_db()
+    assert request.status == RequestStatus.CONTACTED and request.scheduled_for is None

@@ -7,12 +7,13 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from stromal.audit.models import AuditEvent
 from stromal.patients.models import Patient
-from stromal.patients.services import CONFIRM_DUPLICATE_FIELD, DUPLICATE_CONFIRMED, patient_create
+from stromal.patients.services import CONFIRM_DUPLICATE_FIELD, DUPLICATE_CONFIRMED, MRN_TAKEN, patient_create
 from tests.pathway.factories import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,42 @@ def test_converting_a_request_for_a_registered_person_warns_and_converts_only_wh
     assert Patient.objects.count() == 1
     assert client.post(url, {**form, "confirm_duplicate": "on"}).status_code == 302
     assert Patient.objects.filter(mrn="MRN-2").exists()
+
+
+def test_the_duplicate_warning_ignores_the_recorded_sex(cast: Any) -> None:
+    _register(cast, "MRN-1")
+    with pytest.raises(ValidationError) as caught:
+        _register(cast, "MRN-2", sex="male")
+    assert CONFIRM_DUPLICATE_FIELD in caught.value.message_dict
+    assert Patient.objects.count() == 1
+
+
+@pytest.mark.parametrize("mrn", ["tst-1", "  TST-1  ", "Tst-1"])
+def test_an_mrn_differing_only_in_case_or_spaces_is_refused(cast: Any, mrn: str) -> None:
+    _register(cast, "TST-1")
+    with pytest.raises(ValidationError) as caught:
+        _register(cast, mrn, given_name="Grace", family_name="Hopper")
+    assert caught.value.message_dict["mrn"] == [MRN_TAKEN.format(mrn="TST-1")]
+    assert Patient.objects.count() == 1
+
+
+def test_the_database_refuses_an_mrn_differing_only_in_case(cast: Any) -> None:
+    patient = _register(cast, "TST-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Patient.objects.create(
+            site_id=patient.site_id,
+            mrn="tst-1",
+            given_name="Grace",
+            family_name="Hopper",
+            sex="female",
+            date_of_birth=BORN,
+        )
+
+
+def test_the_registration_page_refuses_an_mrn_in_another_case(client: Any, cast: Any) -> None:
+    make_patient(cast.cora, "TST-1")
+    client.force_login(cast.cora)
+    response = client.post(reverse("patients:new"), _form(mrn="tst-1"))
+    assert response.status_code == 400
+    assert MRN_TAKEN.format(mrn="TST-1") in response.content.decode()
+    assert Patient.objects.count() == 1

@@ -19,7 +19,6 @@ PASSING_RESULTS: dict[str, Any] = {
     "sterility": "no_growth",
     "mycoplasma": "negative",
     "endotoxin_eu_per_ml": 0.1,
-    "endotoxin_limit_eu_per_ml": 0.5,
     "viability_pct": 92.0,
     "cell_count": 1.2e8,
     "cd105_pct": 98.0,

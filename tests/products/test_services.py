@@ -80,7 +80,11 @@ def test_release_is_refused_while_identity_markers_fail_isct(cast) -> None:  # t
 
 
 def test_release_of_an_expired_lot_is_refused(cast) -> None:  # type: ignore[no-untyped-def]
-    lot = received_lot(cast.luke, expires_in_days=-1)
+    lot = received_lot(cast.luke, expires_in_days=1)
+    ProductLot.objects.filter(pk=lot.pk).update(
+        expires_at=timezone.now() - dt.timedelta(days=1)
+    )  # expired in quarantine
+    lot.refresh_from_db()
     services.lot_record_results(
         lot=lot, actor=cast.luke, expected_version=lot.version, results=PASSING_RESULTS
     )

@@ -48,6 +48,14 @@ STARTED_STATES = [
     SessionStatus.STOPPED_EARLY,
     SessionStatus.STOPPED,
 ]
+#: An administration in one of these states is done: a later one of the plan may go ahead.
+#: (A cancellation always carries its reason: ``services.session_cancel``.)
+DONE_STATES = [
+    SessionStatus.COMPLETED,
+    SessionStatus.STOPPED_EARLY,
+    SessionStatus.STOPPED,
+    SessionStatus.CANCELLED,
+]
 OPEN_STATES = [
     SessionStatus.SCHEDULED,
     SessionStatus.PREPARED,

@@ -31,6 +31,7 @@ from django.utils import timezone
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.administrations.models import (
+    DONE_STATES,
     ActionTaken,
     AdministrationSession,
     AdverseEvent,
@@ -50,7 +51,7 @@ from stromal.administrations.vitals import (
 )
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
-from stromal.chronology import require_not_before, require_not_future
+from stromal.chronology import require_not_before, require_not_future, require_time_point_reached
 from stromal.clinical.protocol import Arm, Protocol
 from stromal.clinical.validation import ClinicalInputError
 from stromal.examinations.services import current_values
@@ -81,6 +82,7 @@ STOP_CONFIRMED = "Stopping-rule event confirmed by the physician."
 ALREADY_CONFIRMED = "The stop was already confirmed."
 NOT_STOPPED = "Only a session stopped by a stopping rule awaits confirmation."
 AMOUNT_NEEDED = "Record the volume given and the cells or particles given."
+WRONG_AMOUNT_KIND = "{field}: unit {din} is {product}, which is counted in {unit}; record {right} instead."
 GRADE_RANGE = "CTCAE grade must be 1 to 5."
 GRADE5_FATAL = "Grade 5 (death) needs outcome 'fatal' and is serious."
 SERIOUS_NEEDS_CRITERIA = "A serious event needs at least one seriousness criterion (ICH E2A)."
@@ -98,6 +100,10 @@ OFF_SCHEDULE_IN_WINDOW = "Administration {sequence} can be given today as schedu
 TOO_SHORT = (
     "The infusion ran {minutes:.0f} min; the protocol's minimum is {minimum:g} min. "
     "It can only be closed as stopped early, with the reason."
+)
+EARLIER_NOT_DONE = (
+    "Administration {sequence} cannot {action} while administration {earlier} is '{status}': "
+    "an earlier administration must be completed, stopped or cancelled with a reason first."
 )
 TIME_POINT_NOT_IN_PROTOCOL = "Time point {minute} min is not one of this protocol's vitals times ({minutes})."
 
@@ -125,6 +131,43 @@ def _require_ready(plan: TreatmentPlan) -> None:
     plan.refresh_from_db()
     if not ready_for_treatment(plan):
         raise ValidationError(PLAN_NOT_READY, code="plan_not_ready")
+
+
+def _plan_lineage(plan: TreatmentPlan) -> list[int]:
+    """The plan and every plan it revises (``supersedes``, back to revision 1)."""
+    ids: list[int] = []
+    current: TreatmentPlan | None = plan
+    while current is not None:
+        ids.append(current.pk)
+        current = current.supersedes
+    return ids
+
+
+def _require_earlier_done(session: AdministrationSession, action: str) -> None:
+    """Doses are given in their order: every administration of a lower sequence of the plan
+    (and of the plans it revises) is done (``DONE_STATES``) before this one is thawed or started.
+
+    Raises:
+        ValidationError: ``EARLIER_NOT_DONE`` (code ``earlier_not_done``).
+    """
+    pending = (
+        AdministrationSession.objects.filter(
+            plan_id__in=_plan_lineage(session.plan), sequence__lt=session.sequence
+        )
+        .exclude(status__in=DONE_STATES)
+        .order_by("sequence", "id")
+        .first()
+    )
+    if pending is not None:
+        raise ValidationError(
+            EARLIER_NOT_DONE.format(
+                sequence=session.sequence,
+                action=action,
+                earlier=pending.sequence,
+                status=pending.get_status_display().lower(),
+            ),
+            code="earlier_not_done",
+        )
 
 
 def _protocol(session: AdministrationSession) -> Protocol:
@@ -279,6 +322,7 @@ def session_prepare(
     at = thawed_at or timezone.now()
     require_not_future("thawed_at", at, label="Thaw time")
     _require_in_window(session, at, "the thaw")
+    _require_earlier_done(session, "be prepared")
     lot = _check_product_usable(session, at)
     product_services.lot_thaw(lot=lot, actor=user, thawed_at=at)
     before = snapshot(session)
@@ -389,6 +433,7 @@ def session_start(
         raise ValidationError(CHECKS_MISSING, code="checks_missing")
     _require_status(session, "start", SessionStatus.CHECKED)
     _require_ready(session.plan)
+    _require_earlier_done(session, "start")
     at = started_at or timezone.now()
     require_not_future("started_at", at, label="Start of the administration")
     consent = valid_consent(session.plan)
@@ -523,6 +568,13 @@ def vitals_record(
     require_not_before(
         "taken_at", at, session.started_at, label="Vitals", earlier_label="the start of the administration"
     )
+    require_time_point_reached(
+        "scheduled_minute",
+        scheduled_minute,
+        at=at,
+        start=session.started_at,
+        start_label="the start of the administration",
+    )
     minutes = (at - session.started_at).total_seconds() / 60
     weight_kg = session.weight_kg if session.weight_kg is not None else plan_weight_kg(session.plan)
     try:
@@ -615,6 +667,26 @@ def _check_amount(
     if volume_given_ml is None or volume_given_ml < 0 or (cells_given is None and particles_given is None):
         raise ValidationError(AMOUNT_NEEDED)
     lot = ProductLot.objects.get(pk=session.product_id or 0)  # started sessions always have a unit
+    # A cell product is counted in cells, an exosome product in particles: the other count is refused.
+    wrong, right, unit = (
+        ("cells_given", "particles_given", "particles")
+        if lot.is_exosome
+        else ("particles_given", "cells_given", "cells")
+    )
+    if (cells_given if wrong == "cells_given" else particles_given) is not None:
+        raise ValidationError(
+            {
+                wrong: WRONG_AMOUNT_KIND.format(
+                    field=wrong,
+                    din=lot.din_display,
+                    product=lot.get_product_type_display(),
+                    unit=unit,
+                    right=right,
+                )
+            }
+        )
+    if (particles_given if lot.is_exosome else cells_given) is None:
+        raise ValidationError({right: AMOUNT_NEEDED})
     if volume_given_ml > lot.volume_ml:
         raise ValidationError({"volume_given_ml": f"More than the unit holds ({lot.volume_ml:g} mL)."})
     return lot

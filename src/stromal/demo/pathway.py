@@ -221,6 +221,10 @@ def _patient_at(
     # and a demo administration started 5 h ago keep the pathway's order and none lies in
     # the future, whatever the time of day the demo is loaded.
     when = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(hours=9 + rng.randint(0, 3))
+    # The synthetic patient was registered before that examination (an examination is never
+    # booked before the registration: stromal.examinations.services.encounter_schedule).
+    Patient.objects.filter(pk=patient.pk).update(created_at=when - dt.timedelta(hours=1))
+    patient.refresh_from_db()
     encounter: Encounter = encounter_schedule(patient=patient, user=coordinator, scheduled_for=when)
     if stage == "scheduled":
         return

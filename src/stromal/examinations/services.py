@@ -20,6 +20,7 @@ from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.audit.locking import update_versioned
 from stromal.audit.services import audit_record, snapshot
+from stromal.chronology import require_schedulable
 from stromal.clinical.validation import ClinicalInputError, Kind, check_value
 from stromal.examinations.assessing import assessment_inputs, run_assessments
 from stromal.examinations.fields import SPECS
@@ -31,6 +32,7 @@ from stromal.examinations.models import (
     EncounterStatus,
     Observation,
 )
+from stromal.intake.models import ConsultationRequest
 from stromal.patients.guards import audit_change, require_patient_access, require_role
 from stromal.patients.models import Patient
 
@@ -91,11 +93,31 @@ def _same(a: object, b: object) -> bool:
 def encounter_schedule(
     *, patient: Patient, user: User, scheduled_for: dt.datetime, kind: str = EncounterKind.EXAMINATION
 ) -> Encounter:
+    """Book an encounter for ``scheduled_for``.
+
+    Rule: not before the patient's registration (or, for a patient registered from a
+    consultation request, before that request's receipt) and at most
+    ``chronology.SCHEDULING_HORIZON`` ahead.
+
+    Raises:
+        ValidationError: ``{"scheduled_for": ...}`` naming the rule.
+    """
     require_role(user, "schedule examinations", *SCHEDULERS)
     require_patient_access(user, patient)
+    require_schedulable(
+        "scheduled_for", scheduled_for, **_earliest_appointment(patient), label="The examination"
+    )
     encounter = Encounter.objects.create(patient=patient, kind=kind, scheduled_for=scheduled_for)
     audit_change(actor=user, action="create", instance=encounter, before=None, patient=patient)
     return encounter
+
+
+def _earliest_appointment(patient: Patient) -> dict[str, Any]:
+    """The event an appointment cannot precede: the request's receipt, else the registration."""
+    request = ConsultationRequest.objects.filter(patient=patient).only("created_at").first()
+    if request is not None:
+        return {"earliest": request.created_at, "earliest_label": "the request's receipt"}
+    return {"earliest": patient.created_at, "earliest_label": "the patient's registration"}
 
 
 @transaction.atomic

@@ -160,11 +160,15 @@ def schedule(request: HttpRequest, patient_pk: int) -> HttpResponse:
     patient = patient_get(user=request_user(request), pk=patient_pk)
     form = ScheduleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        encounter = encounter_schedule(
-            patient=patient, user=request_user(request), scheduled_for=form.cleaned_data["scheduled_for"]
-        )
-        messages.success(request, "Examination scheduled.")
-        return redirect("examinations:detail", pk=encounter.pk)
+        try:
+            encounter = encounter_schedule(
+                patient=patient, user=request_user(request), scheduled_for=form.cleaned_data["scheduled_for"]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Examination scheduled.")
+            return redirect("examinations:detail", pk=encounter.pk)
     status = 400 if request.method == "POST" else 200
     return render(
         request,

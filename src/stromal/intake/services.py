@@ -15,7 +15,7 @@ from stromal.accounts.roles import Role
 from stromal.accounts.zones import format_when
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
-from stromal.chronology import require_not_before
+from stromal.chronology import require_schedulable
 from stromal.examinations.models import Encounter
 from stromal.examinations.services import encounter_schedule
 from stromal.intake.models import (
@@ -122,9 +122,14 @@ def _contact_field(method: str) -> str:
 
 
 def _require_after_receipt(request: ConsultationRequest, field: str, at: dt.datetime) -> None:
-    """An appointment cannot lie before the request that asked for it was received."""
-    require_not_before(
-        field, at, request.created_at, label="The appointment", earlier_label="the request's receipt"
+    """An appointment cannot lie before the request that asked for it was received, nor more
+    than ``chronology.SCHEDULING_HORIZON`` ahead."""
+    require_schedulable(
+        field,
+        at,
+        earliest=request.created_at,
+        label="The appointment",
+        earliest_label="the request's receipt",
     )
 
 
@@ -193,6 +198,7 @@ def request_reschedule(
         raise ValidationError({"new_time": RESCHEDULE_SAME_TIME})
     if scheduled_for <= timezone.now():
         raise ValidationError({"new_time": RESCHEDULE_IN_THE_PAST.format(value=format_when(scheduled_for))})
+    _require_after_receipt(request, "new_time", scheduled_for)
     if not reason.strip():
         raise ValidationError({"reschedule_reason": RESCHEDULE_NEEDS_REASON})
     before = snapshot(request)
@@ -244,7 +250,6 @@ def request_convert(
         synthetic=request.synthetic,
         confirm_duplicate=confirm_duplicate,
     )
-    encounter = encounter_schedule(patient=patient, user=user, scheduled_for=examination_at)
     before = snapshot(request)
     update_versioned(
         request,
@@ -253,5 +258,7 @@ def request_convert(
         patient=patient,
         scheduled_for=examination_at,
     )
+    # After the link to the patient, so the examination's earliest time is the request's receipt.
+    encounter = encounter_schedule(patient=patient, user=user, scheduled_for=examination_at)
     audit_change(actor=user, action="triage:converted", instance=request, before=before, patient=patient)
     return patient, encounter

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from stromal.accounts.models import Site
 
@@ -42,6 +43,8 @@ class Patient(models.Model):
         ordering = ["family_name", "given_name", "id"]
         constraints = [
             models.UniqueConstraint(fields=["site", "mrn"], name="patient_mrn_unique_per_site"),
+            # The same number in another case is the same record number (issue #8).
+            models.UniqueConstraint("site", Upper("mrn"), name="patient_mrn_unique_per_site_any_case"),
             models.CheckConstraint(condition=Q(sex__in=["female", "male"]), name="patient_sex_valid"),
             models.CheckConstraint(
                 condition=Q(height_cm__isnull=True)

@@ -54,14 +54,16 @@ def patient_create(
     synthetic: bool = False,
     confirm_duplicate: bool = False,
 ) -> Patient:
-    """Register a patient. A patient of the site with the same name (in any order, any case or accents)
-    and date of birth is refused as a possible duplicate unless ``confirm_duplicate``; the confirmation
-    is the reason of the audited creation."""
+    """Register a patient. The medical record number is unique at the site ignoring case and
+    surrounding spaces (``tst-1`` is ``TST-1``; also a database constraint). A patient of the site with the same name (in any order, any case or accents)
+    and date of birth (whatever the recorded sex) is refused as a possible duplicate unless
+    ``confirm_duplicate``; the confirmation is the reason of the audited creation."""
     require_role(user, "register patients", *PATIENT_WRITERS)
     _check_demographics(height_cm=height_cm, date_of_birth=date_of_birth)
     mrn = mrn.strip()
-    if Patient.objects.filter(site_id=site_id_of(user), mrn=mrn).exists():
-        raise ValidationError({"mrn": MRN_TAKEN.format(mrn=mrn)})
+    taken = Patient.objects.filter(site_id=site_id_of(user), mrn__iexact=mrn).values_list("mrn", flat=True)
+    if taken:
+        raise ValidationError({"mrn": MRN_TAKEN.format(mrn=taken[0])})
     twins = patients_with_same_name_and_birth(
         user=user, given_name=given_name, family_name=family_name, date_of_birth=date_of_birth
     )

@@ -99,6 +99,12 @@ class ConsentForm(forms.Form):
     given_at = LocalDateTimeField()
     witness_name = forms.CharField(max_length=200)
     information_sheet_version = forms.CharField(max_length=40)
+    reason = forms.CharField(
+        required=False,
+        label="Reason for the re-consent",
+        help_text="Needed when a consent is already recorded on this plan; the earlier consent stays on record.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
 
 class DecisionForm(forms.Form):

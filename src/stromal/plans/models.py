@@ -223,6 +223,9 @@ class Consent(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A second consent on a plan (or its revisions) is a re-consent and says why (issue #8);
+    # the earlier consents stay, shown in the plan's consent history.
+    reason = models.TextField("reason for the re-consent", blank=True)
 
     class Meta:
         ordering = ["given_at", "id"]

@@ -71,6 +71,14 @@ def valid_consent(plan: TreatmentPlan) -> Consent | None:
     return None
 
 
+def consent_history(plan: TreatmentPlan) -> list[Consent]:
+    """Every consent on ``plan`` and the plans it revises, newest first (none is ever hidden)."""
+    lineage = [version.pk for version in plan_lineage(plan)]
+    return list(
+        Consent.objects.filter(plan_id__in=lineage).select_related("recorded_by").order_by("-given_at", "-id")
+    )
+
+
 def ready_for_treatment(plan: TreatmentPlan) -> bool:
     """Approved by two physicians and accepted, with consent, by the patient (issue-4 gate)."""
     decision = current_decision(plan)

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
-from stromal.administrations.models import OPEN_STATES, STARTED_STATES, SessionStatus
+from stromal.accounts.zones import format_when
+from stromal.administrations.models import OPEN_STATES, STARTED_STATES, AdministrationSession, SessionStatus
 from stromal.administrations.services import session_cancel
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.services import snapshot
@@ -42,7 +43,7 @@ from stromal.plans.models import (
     PlanStatus,
     TreatmentPlan,
 )
-from stromal.plans.selectors import plan_lineage
+from stromal.plans.selectors import consent_history, plan_lineage
 from stromal.protocols.models import ProtocolVersion
 from stromal.protocols.services import protocol_mark_used
 
@@ -57,6 +58,13 @@ PLAN_WITHDRAWN = "This plan is withdrawn and cannot change."
 EDIT_NEEDS_REASON = "Give the reason for changing the plan."
 ACCEPT_NEEDS_CONSENT = "An accept decision needs the patient's recorded consent."
 CONSENT_OTHER_PLAN = "That consent belongs to another plan."
+CONSENT_AFTER_FIRST_ADMINISTRATION = (
+    "Consent ({value}) cannot be dated after the first administration started ({started}): consent "
+    "comes before treatment. A new consent after treatment began is a re-consent: give its reason."
+)
+RECONSENT_NEEDS_REASON = (
+    "A consent is already recorded on this plan ({previous}); a new one is a re-consent: give its reason."
+)
 CONVENTIONAL_NOT_DISCUSSED = "The meeting must discuss conventional treatment only as an option."
 MEETING_NEEDS_PHYSICIANS = "Two physicians join the plan meeting."
 NOT_A_PHYSICIAN = "{name} is not a physician of this site."
@@ -491,11 +499,53 @@ def consent_record(
     witness_name: str,
     information_sheet_version: str,
     given_by_relationship: str = "self",
+    reason: str = "",
 ) -> Consent:
+    """Record the patient's consent to ``plan``.
+
+    Rules (issue #8; ICH E6(R2) 4.8.8: consent is signed and dated before participation):
+    consent lies on the plan's course (not before day 0, not in the future) and
+    before the first administration started. A consent when one is already
+    recorded on the plan or the plans it revises is a re-consent: it needs
+    ``reason`` (kept on the consent and in the audit trail), it may follow the start
+    of treatment but not precede the latest consent, and every earlier consent stays
+    (``selectors.consent_history``).
+
+    Raises:
+        ValidationError: keyed ``reason`` (``RECONSENT_NEEDS_REASON``) or ``given_at``
+            (``CONSENT_AFTER_FIRST_ADMINISTRATION``, or out of order).
+    """
     require_role(user, "record consent", *DECISION_RECORDERS)
     require_patient_access(user, plan.patient)
     _require_changeable(plan)
     _require_on_course(plan, "given_at", given_at, label="Consent")
+    previous = consent_history(plan)
+    lineage = [version.pk for version in plan_lineage(plan)]
+    first_start = (
+        AdministrationSession.objects.filter(plan_id__in=lineage, started_at__isnull=False)
+        .order_by("started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if previous:
+        if not reason.strip():
+            shown = f"given by {previous[0].given_by} on {format_when(previous[0].given_at)}"
+            raise ValidationError({"reason": RECONSENT_NEEDS_REASON.format(previous=shown)})
+        require_not_before(
+            "given_at",
+            given_at,
+            previous[0].given_at,
+            label="The re-consent",
+            earlier_label="the latest consent",
+        )
+    elif first_start is not None and given_at >= first_start:
+        raise ValidationError(
+            {
+                "given_at": CONSENT_AFTER_FIRST_ADMINISTRATION.format(
+                    value=format_when(given_at), started=format_when(first_start)
+                )
+            }
+        )
     errors = {
         k: f"{k}: is required"
         for k, v in {
@@ -515,8 +565,19 @@ def consent_record(
         witness_name=witness_name.strip(),
         information_sheet_version=information_sheet_version.strip(),
         recorded_by=user,
+        reason=reason.strip() if previous else "",
     )
-    audit_change(actor=user, action="create", instance=consent, before=None, patient=plan.patient)
+    if previous:
+        audit_change(
+            actor=user,
+            action="consent:reconsent",
+            instance=consent,
+            before=None,
+            patient=plan.patient,
+            reason=reason.strip(),
+        )
+    else:
+        audit_change(actor=user, action="create", instance=consent, before=None, patient=plan.patient)
     return consent
 
 

@@ -34,6 +34,7 @@ from stromal.plans.forms import (
 from stromal.plans.models import TreatmentPlan
 from stromal.plans.selectors import (
     active_signatures,
+    consent_history,
     current_decision,
     eligibility_get,
     plan_get,
@@ -170,6 +171,7 @@ def _plan_context(request: HttpRequest, plan: TreatmentPlan) -> dict[str, Any]:
         "voided": plan.signatures.filter(voided_at__isnull=False).select_related("signer"),
         "meetings": plan.meetings.prefetch_related("physicians", "family_members"),
         "consent": valid_consent(plan),
+        "consents": consent_history(plan),
         "decision": current_decision(plan),
         "decisions": plan.decisions.select_related("recorded_by"),
         "earlier": plan_lineage(plan)[1:],

@@ -53,9 +53,7 @@ class LotResultsForm(forms.Form):
     endotoxin_eu_per_ml = forms.FloatField(
         min_value=0, max_value=1000, required=False, label="Endotoxin (EU/mL)"
     )
-    endotoxin_limit_eu_per_ml = forms.FloatField(
-        min_value=0.001, max_value=1000, initial=0.5, label="Endotoxin limit (EU/mL)"
-    )
+    # The endotoxin limit is the product type's specification (set at receipt, shown read-only).
     viability_pct = _pct("Viability")
     cell_count = forms.FloatField(min_value=0, max_value=1e12, required=False, label="Viable cells in unit")
     particle_count = forms.FloatField(min_value=0, max_value=1e16, required=False, label="Particles in unit")

@@ -27,6 +27,22 @@ NEGATIVE_MAX_PCT = 2.0
 DEFAULT_VIABILITY_MIN_PCT = 70.0
 DEFAULT_ENDOTOXIN_LIMIT_EU_PER_ML = 0.5
 
+#: Endotoxin limit of each product type's specification (EU/mL), written on a lot at
+#: receipt and never edited by the lab (issue #8): every type uses the typical trial
+#: release specification above (< 0.5 EU/mL). A different limit is a change of this
+#: specification (code review), not a lab entry.
+ENDOTOXIN_LIMIT_EU_PER_ML_BY_PRODUCT_TYPE: Mapping[str, float] = {
+    "uc_msc": DEFAULT_ENDOTOXIN_LIMIT_EU_PER_ML,
+    "bm_msc": DEFAULT_ENDOTOXIN_LIMIT_EU_PER_ML,
+    "ad_msc": DEFAULT_ENDOTOXIN_LIMIT_EU_PER_ML,
+    "msc_exosome": DEFAULT_ENDOTOXIN_LIMIT_EU_PER_ML,
+}
+
+
+def specified_endotoxin_limit_eu_per_ml(product_type: str) -> float:
+    """The endotoxin limit (EU/mL) of ``product_type``'s specification (the default for an unknown type)."""
+    return ENDOTOXIN_LIMIT_EU_PER_ML_BY_PRODUCT_TYPE.get(product_type, DEFAULT_ENDOTOXIN_LIMIT_EU_PER_ML)
+
 
 @dataclass(frozen=True)
 class ReleaseFinding:

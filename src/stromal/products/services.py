@@ -20,7 +20,7 @@ from stromal.audit.selectors import audit_for_object
 from stromal.audit.services import audit_record, diff, snapshot
 from stromal.products.isbt128 import IdentifierError, parse_din, validate_product_code
 from stromal.products.models import ALLOWED_TRANSITIONS, CustodyEvent, LotStatus, ProductLot
-from stromal.products.release import release_findings
+from stromal.products.release import release_findings, specified_endotoxin_limit_eu_per_ml
 
 NOT_LAB = "Only lab / pharmacy staff of the lot's site may manage product lots."
 DUPLICATE_DIN = "A product lot with this donation identification number already exists."
@@ -34,13 +34,17 @@ SAME_PERSON_RELEASES = (
     "a second lab person releases (segregation of duties)."
 )
 CORRECTION_NEEDS_REASON = "Give a reason for correcting a recorded release-test result ({fields})."
+ALREADY_EXPIRED_ON_RECEIPT = "The unit expired at {at}, before its receipt now; it cannot be received."
+SPECIFICATION_NOT_A_RESULT = (
+    "{field} is part of the product type's specification, set at receipt; the lab does not change it."
+)
+WRONG_COUNT = "{field}: {product} is counted in {unit}; record {right} instead."
 ALREADY_THAWED = "The unit was already thawed at {at}."
 
 RESULT_FIELDS = (
     "sterility",
     "mycoplasma",
     "endotoxin_eu_per_ml",
-    "endotoxin_limit_eu_per_ml",
     "viability_pct",
     "cell_count",
     "particle_count",
@@ -53,6 +57,10 @@ RESULT_FIELDS = (
     "cd79a_cd19_pct",
     "hla_dr_pct",
 )
+#: Set at receipt from the product type's specification (``release.specified_endotoxin_limit_eu_per_ml``).
+SPECIFICATION_FIELDS = ("endotoxin_limit_eu_per_ml",)
+#: What the release criteria read: the results and the specification.
+RELEASE_INPUTS = RESULT_FIELDS + SPECIFICATION_FIELDS
 
 
 def _require_lab(user: User, site_id: int | None) -> None:
@@ -98,6 +106,8 @@ def lot_receive(
         raise ValidationError({exc.field: str(exc)}) from None
     if ProductLot.objects.filter(din=din.number).exists():
         raise ValidationError({"din": DUPLICATE_DIN})
+    if expires_at <= timezone.now():
+        raise ValidationError({"expires_at": ALREADY_EXPIRED_ON_RECEIPT.format(at=format_when(expires_at))})
     lot = ProductLot.objects.create(
         site_id=actor.site_id or 0,  # _require_lab guarantees a site
         din=din.number,
@@ -109,6 +119,7 @@ def lot_receive(
         expires_at=expires_at,
         passage=passage,
         expiry_after_thaw_hours=expiry_after_thaw_hours,
+        endotoxin_limit_eu_per_ml=specified_endotoxin_limit_eu_per_ml(product_type),
     )
     CustodyEvent.objects.create(
         lot=lot, kind=CustodyEvent.Kind.RECEIVED, at=timezone.now(), actor=actor, location=location
@@ -131,9 +142,13 @@ def lot_record_results(
     check_version(lot, expected_version=expected_version)
     if lot.status != LotStatus.QUARANTINE:
         raise ValidationError(TRANSITION_REFUSED.format(old=lot.status, new="re-tested"))
+    for name in SPECIFICATION_FIELDS:
+        if name in results:
+            raise ValidationError({name: SPECIFICATION_NOT_A_RESULT.format(field=name)})
     unknown = set(results) - set(RESULT_FIELDS)
     if unknown:
         raise ValidationError({sorted(unknown)[0]: "not a release-test field"})
+    _require_count_of_its_kind(lot, results)
     before = snapshot(lot, RESULT_FIELDS)
     # A result that was already recorded (not empty, not the field's default)
     # and now changes is a correction: it must say why.
@@ -156,6 +171,23 @@ def lot_record_results(
         site_id=lot.site_id,
     )
     return lot
+
+
+def _require_count_of_its_kind(lot: ProductLot, results: Mapping[str, Any]) -> None:
+    """A cell product records a cell count, an exosome product a particle count; the other is refused."""
+    wrong, right, unit = (
+        ("cell_count", "particle_count", "particles")
+        if lot.is_exosome
+        else ("particle_count", "cell_count", "cells")
+    )
+    if results.get(wrong) is not None:
+        raise ValidationError(
+            {
+                wrong: WRONG_COUNT.format(
+                    field=wrong, product=lot.get_product_type_display(), unit=unit, right=right
+                )
+            }
+        )
 
 
 def _transition(
@@ -184,7 +216,7 @@ def lot_release(*, lot: ProductLot, actor: User, expected_version: int) -> Produ
     if lot.status != LotStatus.QUARANTINE:
         raise ValidationError(TRANSITION_REFUSED.format(old=lot.status, new=LotStatus.RELEASED))
     findings = release_findings(
-        is_exosome=lot.is_exosome, results={name: getattr(lot, name) for name in RESULT_FIELDS}
+        is_exosome=lot.is_exosome, results={name: getattr(lot, name) for name in RELEASE_INPUTS}
     )
     if findings:
         text = "; ".join(f"{f.field} {f.rule}" for f in findings)

@@ -55,7 +55,7 @@ def _detail_context(request: HttpRequest, lot: ProductLot, errors: list[str]) ->
         "lot": lot,
         "custody": selectors.lot_custody(lot=lot),
         "findings": release_findings(
-            is_exosome=lot.is_exosome, results={n: getattr(lot, n) for n in services.RESULT_FIELDS}
+            is_exosome=lot.is_exosome, results={n: getattr(lot, n) for n in services.RELEASE_INPUTS}
         ),
         "errors": errors,
         "version_form": VersionForm(initial={"version": lot.version}),
