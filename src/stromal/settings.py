@@ -131,6 +131,7 @@ AXES_ENABLE_ADMIN = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_CLIENT_IP_CALLABLE = "stromal.intake.client_address.request_client_address"
 AXES_VERBOSE = False
+AXES_USERNAME_CALLABLE = "stromal.accounts.reauth.lockout_username"
 
 ROOT_URLCONF = "stromal.urls"
 WSGI_APPLICATION = "stromal.wsgi.application"

@@ -61,3 +61,9 @@ def test_a_locked_signature_refuses_the_right_password_until_unlocked(cast: Any)
     assert client.post(url, {"version": 1, "username": "alice", "password": PASSWORD}).status_code == 302
     plan.refresh_from_db()
     assert plan.signatures.count() == 1 and plan.status == PlanStatus.DRAFT
+
+
+def test_a_username_longer_than_any_account_is_counted_not_a_server_error(cast: Any) -> None:
+    response = _sign_in(Client(), "x" * 10_000, "wrong-password-0000")
+    assert response.status_code == 200
+    assert AccessFailureLog.objects.filter(username="x" * 150).exists()

@@ -9,6 +9,8 @@ right password until it is unlocked.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
 
@@ -27,3 +29,19 @@ def reauthenticate(request: HttpRequest, *, username: str, password: str) -> str
     if user is None or user.pk != request.user.pk:
         return WRONG_CREDENTIALS
     return None
+
+
+#: Longest username the account model stores; longer input can name no account.
+USERNAME_MAX_LENGTH = 150
+
+
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The username django-axes counts failures for (``AXES_USERNAME_CALLABLE``).
+
+    Cut to what an account can hold, so a 10,000-character "username" posted to
+    the sign-in page is counted, not a database error (its column holds 255).
+    """
+    value = (credentials or {}).get("username")
+    if value is None:
+        value = request.POST.get("username", "")
+    return str(value)[:USERNAME_MAX_LENGTH]
