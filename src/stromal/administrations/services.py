@@ -50,7 +50,7 @@ from stromal.administrations.vitals import (
     validate_vitals,
 )
 from stromal.audit.locking import check_version, update_versioned
-from stromal.audit.services import snapshot
+from stromal.audit.services import require_reason, snapshot
 from stromal.chronology import require_not_before, require_not_future, require_time_point_reached
 from stromal.clinical.protocol import Arm, Protocol
 from stromal.clinical.validation import ClinicalInputError
@@ -478,8 +478,7 @@ def session_interrupt(
     require_patient_access(user, session.patient)
     check_version(session, expected_version=version)
     _require_status(session, "be interrupted", SessionStatus.RUNNING)
-    if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for the interruption."})
+    require_reason(reason, "Give the reason for the interruption.")
     when = at or timezone.now()
     require_not_future("at", when, label="Interruption")
     require_not_before("at", when, session.started_at, label="Interruption", earlier_label="the start")
@@ -776,8 +775,7 @@ def session_correct_given(
     check_version(session, expected_version=version)
     if session.volume_given_ml is None:
         raise ValidationError(AMOUNT_NOT_RECORDED, code="not_recorded")
-    if not reason.strip():
-        raise ValidationError({"reason": CORRECTION_NEEDS_REASON})
+    require_reason(reason, CORRECTION_NEEDS_REASON)
     _check_amount(session, volume_given_ml, cells_given, particles_given)
     before = snapshot(session)
     update_versioned(
@@ -806,8 +804,7 @@ def session_authorise_off_schedule(
         SessionStatus.PREPARED,
         SessionStatus.CHECKED,
     )
-    if not reason.strip():
-        raise ValidationError({"reason": OFF_SCHEDULE_NEEDS_REASON})
+    require_reason(reason, OFF_SCHEDULE_NEEDS_REASON)
     now = timezone.now()
     if in_window(session, now):
         raise ValidationError(OFF_SCHEDULE_IN_WINDOW.format(sequence=session.sequence))
@@ -834,8 +831,7 @@ def session_cancel(
     _require_status(
         session, "be cancelled", SessionStatus.SCHEDULED, SessionStatus.PREPARED, SessionStatus.CHECKED
     )
-    if not reason.strip():
-        raise ValidationError({"reason": "Give the reason for cancelling."})
+    require_reason(reason, "Give the reason for cancelling.")
     before = snapshot(session)
     lot = ProductLot.objects.get(pk=session.product_id) if session.product_id is not None else None
     fields: dict[str, Any] = {"status": SessionStatus.CANCELLED}

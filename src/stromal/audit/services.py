@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -58,6 +58,21 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     """Fields whose value changed, as ``{field: [old, new]}``."""
     keys = set(before) | set(after)
     return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def require_reason(reason: str, message: str, *, field: str = "reason") -> str:
+    """The reason for a correction, stripped; refused (naming ``field``) when empty.
+
+    Every change of saved clinical data states why, and the reason is stored as
+    its audit event's reason.
+
+    Raises:
+        ValidationError: ``{field: message}`` for an empty or blank reason.
+    """
+    stripped = reason.strip()
+    if not stripped:
+        raise ValidationError({field: message})
+    return stripped
 
 
 def _locked_head() -> AuditChainHead:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.audit.locking import update_versioned
-from stromal.audit.services import audit_record, snapshot
+from stromal.audit.services import audit_record, require_reason, snapshot
 from stromal.chronology import require_schedulable
 from stromal.clinical.validation import ClinicalInputError, Kind, check_value
 from stromal.examinations.assessing import assessment_inputs, run_assessments
@@ -243,8 +243,7 @@ def encounter_amend(
     require_patient_access(user, encounter.patient)
     if not encounter.is_closed:
         raise ValidationError(ENCOUNTER_NOT_CLOSED)
-    if not reason.strip():
-        raise ValidationError({"reason": AMENDMENT_NEEDS_REASON})
+    require_reason(reason, AMENDMENT_NEEDS_REASON)
     clean = clean_values(values)
     update_versioned(encounter, expected_version=version)
     amendment = Amendment.objects.create(encounter=encounter, reason=reason.strip(), amended_by=user)

@@ -12,7 +12,7 @@ from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.administrations.models import OPEN_STATES, AdministrationSession
 from stromal.audit.locking import check_version, update_versioned
-from stromal.audit.services import snapshot
+from stromal.audit.services import require_reason, snapshot
 from stromal.chronology import require_not_before, require_not_future
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
 from stromal.followup.schedule import visit_windows
@@ -178,8 +178,7 @@ def visit_amend(
     check_version(visit, expected_version=version)
     if visit.status == VisitStatus.SCHEDULED:
         raise ValidationError(AMEND_ONLY_RECORDED)
-    if not reason.strip():
-        raise ValidationError({"reason": AMEND_NEEDS_REASON})
+    require_reason(reason, AMEND_NEEDS_REASON)
     fields: dict[str, object] = {}
     if completed_on is not None and completed_on != visit.completed_on:
         if visit.status != VisitStatus.COMPLETED:
@@ -215,8 +214,7 @@ def visit_mark_missed(*, visit: FollowUpVisit, user: User, version: int, reason:
     check_version(visit, expected_version=version)
     if visit.status != VisitStatus.SCHEDULED:
         raise ValidationError(VISIT_CLOSED.format(status=visit.status))
-    if not reason.strip():
-        raise ValidationError({"reason": MISSED_NEEDS_REASON})
+    require_reason(reason, MISSED_NEEDS_REASON)
     before = snapshot(visit)
     update_versioned(visit, expected_version=version, status=VisitStatus.MISSED, notes=reason.strip())
     audit_change(

@@ -14,7 +14,7 @@ from stromal.accounts.models import Site, User
 from stromal.accounts.roles import Role
 from stromal.accounts.zones import format_when
 from stromal.audit.locking import check_version, update_versioned
-from stromal.audit.services import snapshot
+from stromal.audit.services import require_reason, snapshot
 from stromal.chronology import require_schedulable
 from stromal.examinations.models import Encounter
 from stromal.examinations.services import encounter_schedule
@@ -199,8 +199,7 @@ def request_reschedule(
     if scheduled_for <= timezone.now():
         raise ValidationError({"new_time": RESCHEDULE_IN_THE_PAST.format(value=format_when(scheduled_for))})
     _require_after_receipt(request, "new_time", scheduled_for)
-    if not reason.strip():
-        raise ValidationError({"reschedule_reason": RESCHEDULE_NEEDS_REASON})
+    require_reason(reason, RESCHEDULE_NEEDS_REASON, field="reschedule_reason")
     before = snapshot(request)
     update_versioned(request, expected_version=version, scheduled_for=scheduled_for)
     audit_change(

@@ -6,8 +6,10 @@ a GET of a POST-only address goes to the page that holds its form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -101,61 +103,59 @@ def record_verify_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(reverse("monitoring:patient", args=[pk]) + "#records")
 
 
-@role_required(*services.QUERY_OWNERS)
-@require_http_methods(["GET", "POST"])
-def query_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+def _patient_form_post(
+    request: HttpRequest,
+    pk: int,
+    form: forms.Form,
+    form_key: str,
+    action: Callable[[Patient, dict[str, Any]], HttpResponse],
+) -> HttpResponse:
+    """The shape of the review page's forms: a GET goes back to the page; a valid form runs
+    ``action`` (a service call and the redirect); a refusal shows the page again with the
+    message next to the field (400)."""
     patient = patient_get(user=request_user(request), pk=pk)
     if request.method == "GET":
         return _back(pk)
-    form = QueryOpenForm(request.POST)
     if form.is_valid():
         try:
-            query = services.query_open(user=request_user(request), patient=patient, **form.cleaned_data)
+            return action(patient, form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
-        else:
-            return redirect("monitoring:query", pk=query.pk)
-    return _review(request, patient, status=400, query_form=form)
+    return _review(request, patient, status=400, **{form_key: form})
+
+
+@role_required(*services.QUERY_OWNERS)
+@require_http_methods(["GET", "POST"])
+def query_open_view(request: HttpRequest, pk: int) -> HttpResponse:
+    def action(patient: Patient, data: dict[str, Any]) -> HttpResponse:
+        query = services.query_open(user=request_user(request), patient=patient, **data)
+        return redirect("monitoring:query", pk=query.pk)
+
+    return _patient_form_post(request, pk, QueryOpenForm(request.POST or None), "query_form", action)
 
 
 @role_required(*services.CASEBOOK_SIGNERS)
 @require_http_methods(["GET", "POST"])
 def casebook_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_get(user=request_user(request), pk=pk)
-    if request.method == "GET":
-        return _back(pk)
-    form = CasebookSignForm(request.POST)
-    if form.is_valid():
-        refusal = reauthenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
-        )
+    def action(patient: Patient, data: dict[str, Any]) -> HttpResponse:
+        # Checked as a sign-in is, so wrong passwords count towards the lockout.
+        refusal = reauthenticate(request, username=data["username"], password=data["password"])
         if refusal:
-            form.add_error("password", refusal)
-    if form.is_valid():
-        try:
-            services.casebook_sign(user=request_user(request), patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _back(pk)
-    return _review(request, patient, status=400, sign_form=form)
+            raise ValidationError({"password": refusal})
+        services.casebook_sign(user=request_user(request), patient=patient, **data)
+        return _back(pk)
+
+    return _patient_form_post(request, pk, CasebookSignForm(request.POST or None), "sign_form", action)
 
 
 @role_required(*services.CASEBOOK_UNLOCKERS)
 @require_http_methods(["GET", "POST"])
 def casebook_unlock_view(request: HttpRequest, pk: int) -> HttpResponse:
-    patient = patient_get(user=request_user(request), pk=pk)
-    if request.method == "GET":
+    def action(patient: Patient, data: dict[str, Any]) -> HttpResponse:
+        services.casebook_unlock(user=request_user(request), patient=patient, **data)
         return _back(pk)
-    form = UnlockForm(request.POST)
-    if form.is_valid():
-        try:
-            services.casebook_unlock(user=request_user(request), patient=patient, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return _back(pk)
-    return _review(request, patient, status=400, unlock_form=form)
+
+    return _patient_form_post(request, pk, UnlockForm(request.POST or None), "unlock_form", action)
 
 
 @role_required(*QUERY_READERS)

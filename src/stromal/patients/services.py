@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from stromal.accounts.models import User
 from stromal.accounts.roles import Role
 from stromal.audit.locking import update_versioned
-from stromal.audit.services import snapshot
+from stromal.audit.services import require_reason, snapshot
 from stromal.chronology import require_plausible_birth_date
 from stromal.patients.guards import audit_change, require_patient_access, require_role, site_id_of
 from stromal.patients.models import HEIGHT_CM_MAX, HEIGHT_CM_MIN, Patient, RelatedPerson
@@ -101,8 +101,7 @@ def patient_update(*, patient: Patient, user: User, version: int, reason: str, *
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError(f"{sorted(unknown)[0]}: not an editable patient field")
-    if not reason.strip():
-        raise ValidationError({"reason": REASON_REQUIRED})
+    require_reason(reason, REASON_REQUIRED)
     height = fields.get("height_cm", patient.height_cm)
     born = fields.get("date_of_birth", patient.date_of_birth)
     assert height is None or isinstance(height, int | float)

@@ -22,7 +22,7 @@ from stromal.accounts.zones import format_when
 from stromal.administrations.models import OPEN_STATES, STARTED_STATES, AdministrationSession, SessionStatus
 from stromal.administrations.services import session_cancel
 from stromal.audit.locking import check_version, update_versioned
-from stromal.audit.services import snapshot
+from stromal.audit.services import require_reason, snapshot
 from stromal.chronology import require_not_before, require_not_future
 from stromal.clinical.protocol import ProtocolError, evaluate_eligibility
 from stromal.examinations.models import Encounter
@@ -127,8 +127,7 @@ def eligibility_check(
 def eligibility_override(*, check: EligibilityCheck, user: User, reason: str) -> EligibilityCheck:
     require_role(user, "override eligibility", *PHYSICIANS)
     require_patient_access(user, check.patient)
-    if not reason.strip():
-        raise ValidationError({"reason": OVERRIDE_NEEDS_REASON})
+    require_reason(reason, OVERRIDE_NEEDS_REASON)
     before = snapshot(check)
     EligibilityCheck.objects.filter(pk=check.pk).update(
         override=True, override_reason=reason.strip(), overridden_by=user
@@ -247,8 +246,7 @@ def plan_revise(
     running = [SessionStatus.RUNNING, SessionStatus.INTERRUPTED]
     if plan.administrations.filter(status__in=running).exists():
         raise ValidationError(REVISION_WHILE_RUNNING)
-    if not reason.strip():
-        raise ValidationError({"reason": EDIT_NEEDS_REASON})
+    require_reason(reason, EDIT_NEEDS_REASON)
     check_version(plan, expected_version=version)
     if TreatmentPlan.objects.filter(patient=plan.patient, status=PlanStatus.DRAFT).exists():
         raise ValidationError(REVISION_PENDING)
@@ -324,8 +322,7 @@ def plan_update(
     _require_changeable(plan)
     if treatment_started(plan):
         raise ValidationError(PLAN_LOCKED_AFTER_START)
-    if not reason.strip():
-        raise ValidationError({"reason": EDIT_NEEDS_REASON})
+    require_reason(reason, EDIT_NEEDS_REASON)
     check_version(plan, expected_version=version)
     before = snapshot(plan)
     fields: dict[str, Any] = {}
@@ -406,8 +403,7 @@ def plan_withdraw(*, plan: TreatmentPlan, user: User, version: int, reason: str)
     require_role(user, "withdraw treatment plans", *PHYSICIANS)
     require_patient_access(user, plan.patient)
     _require_changeable(plan)
-    if not reason.strip():
-        raise ValidationError({"reason": EDIT_NEEDS_REASON})
+    require_reason(reason, EDIT_NEEDS_REASON)
     before = snapshot(plan)
     _void_signatures(plan, "plan withdrawn")
     update_versioned(

@@ -17,7 +17,7 @@ from stromal.accounts.roles import Role
 from stromal.accounts.zones import format_when
 from stromal.audit.locking import check_version, update_versioned
 from stromal.audit.selectors import audit_for_object
-from stromal.audit.services import audit_record, diff, snapshot
+from stromal.audit.services import audit_record, diff, require_reason, snapshot
 from stromal.products.isbt128 import IdentifierError, parse_din, validate_product_code
 from stromal.products.models import ALLOWED_TRANSITIONS, CustodyEvent, LotStatus, ProductLot
 from stromal.products.release import release_findings, specified_endotoxin_limit_eu_per_ml
@@ -247,8 +247,7 @@ def lot_release(*, lot: ProductLot, actor: User, expected_version: int) -> Produ
 def lot_discard(*, lot: ProductLot, actor: User, expected_version: int, reason: str) -> ProductLot:
     _require_lab(actor, lot.site_id)
     check_version(lot, expected_version=expected_version)
-    if not reason.strip():
-        raise ValidationError({"reason": DISCARD_NEEDS_REASON})
+    require_reason(reason, DISCARD_NEEDS_REASON)
     _transition(
         lot,
         LotStatus.DISCARDED,
