@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,7 +35,7 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stromal.submissions.middleware import TOKEN_FIELD
+from stromal.submissions.middleware import TOKEN_FIELD, new_token
 from tests.fuzz.world import MISSING_ID, WorldIds, build_world
 from tests.htmlforms import Field, Form, forms_of
 from tests.pathway.factories import ROLES, client_for
@@ -313,7 +312,7 @@ def _fuzz_form(client: Client, role: str, target: Target, failures: list[str]) -
             elif f in more and n // len(focus) >= CLEAN_PASSES:
                 values[f.name] = fuzz
             elif f.name == TOKEN_FIELD:
-                values[f.name] = secrets.token_urlsafe(32)
+                values[f.name] = new_token()
             else:
                 values[f.name] = plausible
         if buttons:
@@ -330,7 +329,7 @@ def _fuzz_url(client: Client, role: str, url: str, failures: list[str]) -> None:
     @settings(FUZZ_SETTINGS, max_examples=1)
     @given(st.fixed_dictionaries({"version": FUZZ, "reason": FUZZ, "note": FUZZ}))
     def send(values: dict[str, str]) -> None:
-        _send(client, "post", url, {**values, TOKEN_FIELD: secrets.token_urlsafe(32)}, role, failures)
+        _send(client, "post", url, {**values, TOKEN_FIELD: new_token()}, role, failures)
 
     send()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
@@ -9,14 +10,23 @@ import pytest
 from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from stromal.patients.models import RelatedPerson
-from stromal.submissions.middleware import NUL_REFUSED, TOKEN_DAMAGED, TOKEN_FIELD
+from stromal.submissions.middleware import (
+    NUL_REFUSED,
+    TOKEN_DAMAGED,
+    TOKEN_EXPIRED,
+    TOKEN_FIELD,
+    TOKEN_MAX_AGE,
+    new_token,
+    prune_expired_claims,
+)
 from stromal.submissions.models import Submission
 from tests.htmlforms import post_forms_of
 from tests.pathway.factories import make_patient
 
-TOKEN = "t" * 43
+TOKEN = new_token()
 
 
 def _family_url(patient: Any) -> str:
@@ -165,3 +175,53 @@ def test_the_public_request_refuses_a_right_to_left_override_in_the_name(client:
         "The field “full_name” contains an invisible control character (U+202E" in response.content.decode()
     )
     assert not ConsultationRequest.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_form_opened_longer_ago_than_the_token_lifetime_is_refused_and_nothing_is_saved(
+    client: Client, cast: Any
+) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    stale = new_token(timezone.now() - TOKEN_MAX_AGE - dt.timedelta(minutes=1))
+    response = client.post(_family_url(patient), {TOKEN_FIELD: stale, "name": "Paul", "relationship": "son"})
+    assert response.status_code == 400
+    assert TOKEN_EXPIRED.format(hours=24).split(",")[0] in response.content.decode()
+    assert not patient.related_persons.exists() and not Submission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_token_dated_in_the_future_is_refused_as_damaged(client: Client, cast: Any) -> None:
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    future = new_token(timezone.now() + dt.timedelta(hours=1))
+    response = client.post(_family_url(patient), {TOKEN_FIELD: future, "name": "Paul", "relationship": "son"})
+    assert response.status_code == 400
+    assert TOKEN_DAMAGED in response.content.decode()
+    assert not patient.related_persons.exists()
+
+
+@pytest.mark.django_db
+def test_claims_older_than_the_token_lifetime_are_pruned_and_newer_ones_kept() -> None:
+    old = Submission.objects.create(token=new_token(), path="/old/")
+    recent = Submission.objects.create(token=new_token(), path="/recent/")
+    Submission.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - TOKEN_MAX_AGE - dt.timedelta(seconds=1)
+    )
+    assert prune_expired_claims() == 1
+    assert list(Submission.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+@pytest.mark.django_db
+def test_a_carried_out_submission_prunes_expired_claims(client: Client, cast: Any) -> None:
+    old = Submission.objects.create(token=new_token(), path="/old/")
+    Submission.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - TOKEN_MAX_AGE - dt.timedelta(hours=1)
+    )
+    patient = make_patient(cast.cora)
+    client.force_login(cast.cora)
+    response = client.post(
+        _family_url(patient), {TOKEN_FIELD: new_token(), "name": "Paul", "relationship": "son"}
+    )
+    assert response.status_code == 302
+    assert not Submission.objects.filter(pk=old.pk).exists()

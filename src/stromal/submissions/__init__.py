@@ -50,6 +50,15 @@ The design, in three small pieces:
    (the public request form) have no fingerprint: two people at one address
    may send the same words, and that form has its own rate limit.
 
+5. Lifetime. A token carries its issue time (``middleware.new_token``: 32
+   random characters, a dot, seconds since the epoch in base 36). A token
+   older than ``TOKEN_MAX_AGE`` (24 hours, longer than any session) is
+   refused with a message to open the page again, and a token dated in the
+   future is refused as damaged. That is what makes pruning safe: after each
+   carried-out submission, claims older than ``TOKEN_MAX_AGE`` are deleted
+   (their tokens can no longer be sent), so the table holds about a day of
+   submissions instead of growing for ever.
+
 No view changes: a form that carries the tag is protected. A POST without a
 token (API clients, tests posting dictionaries) is processed as before.
 """

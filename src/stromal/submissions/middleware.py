@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable
 
@@ -24,8 +25,21 @@ from django.utils import timezone
 from stromal.submissions.models import TOKEN_MAX_LENGTH, Submission
 
 TOKEN_FIELD = "submission_token"
-TOKEN_PATTERN = re.compile(rf"[A-Za-z0-9_-]{{20,{TOKEN_MAX_LENGTH}}}")
+#: 32 random URL-safe characters (192 bits), a dot, the issue time in whole seconds since the epoch, base 36.
+TOKEN_PATTERN = re.compile(
+    rf"(?P<nonce>[A-Za-z0-9_-]{{32}})\.(?P<issued>[0-9a-z]{{1,{TOKEN_MAX_LENGTH - 33}}})"
+)
 TOKEN_DAMAGED = "The submission token of this form is damaged. Open the page again and resend the form."
+#: How long a form page may stay open before it is sent. Longer than the absolute session limit
+#: (8 hours), so only a form older than any session meets it; claimed tokens older than this are
+#: pruned, which is safe because such a token is refused before it could be claimed again.
+TOKEN_MAX_AGE = dt.timedelta(hours=24)
+#: A clock step between issue and use that is still not a damaged token.
+TOKEN_CLOCK_SKEW = dt.timedelta(minutes=5)
+TOKEN_EXPIRED = (
+    "This form was opened more than {hours} hours ago, so it may show what was true then. "
+    "Nothing was saved. Open the page again and resend the form."
+)
 ALREADY_SUBMITTED = (
     "This form had already been sent; nothing was saved twice. This is the result of the first submission."
 )
@@ -66,8 +80,14 @@ class SubmissionTokenMiddleware:
         if request.method != "POST" or TOKEN_FIELD not in request.POST:
             return self.get_response(request)
         token = request.POST[TOKEN_FIELD]
-        if not TOKEN_PATTERN.fullmatch(token):
+        match = TOKEN_PATTERN.fullmatch(token)
+        if match is None:
             return _refused(request, TOKEN_DAMAGED)
+        age = timezone.now() - dt.datetime.fromtimestamp(int(match["issued"], 36), tz=dt.UTC)
+        if age < -TOKEN_CLOCK_SKEW:
+            return _refused(request, TOKEN_DAMAGED)
+        if age > TOKEN_MAX_AGE:
+            return _refused(request, TOKEN_EXPIRED.format(hours=_max_age_hours()))
         fingerprint = form_fingerprint(request)
         with transaction.atomic():
             try:
@@ -89,9 +109,41 @@ class SubmissionTokenMiddleware:
             elif _is_result(response):
                 claim.location = response["Location"]
                 claim.save(update_fields=["location"])
+                prune_expired_claims()
             else:
                 claim.delete()
             return response
+
+
+def new_token(now: dt.datetime | None = None) -> str:
+    """A fresh submission token: 32 random URL-safe characters, ".", the issue time (base 36 seconds)."""
+    issued = int((now or timezone.now()).timestamp())
+    return f"{secrets.token_urlsafe(24)}.{_base36(issued)}"
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    text = ""
+    while True:
+        number, rest = divmod(number, 36)
+        text = digits[rest] + text
+        if number == 0:
+            return text
+
+
+def prune_expired_claims(now: dt.datetime | None = None) -> int:
+    """Delete claims older than ``TOKEN_MAX_AGE`` (their tokens can no longer be sent); the number deleted.
+
+    Runs after each carried-out submission: an indexed range delete that usually finds
+    nothing, so the table holds at most one day of submissions.
+    """
+    cutoff = (now or timezone.now()) - TOKEN_MAX_AGE
+    deleted, _ = Submission.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
+def _max_age_hours() -> int:
+    return int(TOKEN_MAX_AGE.total_seconds() // 3600)
 
 
 def form_fingerprint(request: HttpRequest) -> str:
