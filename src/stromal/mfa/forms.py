@@ -38,5 +38,7 @@ class ResetForm(forms.Form):
     reason = forms.CharField(
         label="Reason for the reset",
         max_length=REASON_MAX_CHARS,
+        # The service refuses an empty reason with the message that says what to write.
+        required=False,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": REASON_MAX_CHARS}),
     )

@@ -162,22 +162,23 @@ def second_factor_check(*, request: HttpRequest, user: User, code: str) -> CodeC
         device = recovery_device(user)
         normalised = recovery_codes.normalise(typed)
         token = recovery_codes.digest(normalised) if normalised else ""
-    if device is not None:
-        until = _throttled_until(device)
-        if until is not None:
-            return CodeCheck(None, THROTTLED.format(until=_shown(until)))
-        if token and device.verify_token(token):
-            if isinstance(device, StaticDevice):
-                audit_record(
-                    actor=user,
-                    action="mfa_recovery_code_used",
-                    instance=user,
-                    changes={"recovery_codes": [None, recovery_codes_left(user)]},
-                    site_id=user.site_id,
-                )
-            return CodeCheck(device, recovery_code_used=isinstance(device, StaticDevice))
+    refusal = WRONG_CODE
+    until = _throttled_until(device) if device is not None else None
+    if until is not None:
+        # Counted as a failure too: hammering a slowed-down device still leads to the lockout.
+        refusal = THROTTLED.format(until=_shown(until))
+    elif device is not None and token and device.verify_token(token):
+        if isinstance(device, StaticDevice):
+            audit_record(
+                actor=user,
+                action="mfa_recovery_code_used",
+                instance=user,
+                changes={"recovery_codes": [None, recovery_codes_left(user)]},
+                site_id=user.site_id,
+            )
+        return CodeCheck(device, recovery_code_used=isinstance(device, StaticDevice))
     user_login_failed.send(sender=__name__, credentials={"username": user.get_username()}, request=request)
-    return CodeCheck(None, WRONG_CODE)
+    return CodeCheck(None, refusal)
 
 
 def _shown(when: dt.datetime) -> str:
