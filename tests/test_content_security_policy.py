@@ -75,6 +75,15 @@ def test_no_template_holds_markup_the_policy_blocks() -> None:
 
 
 @pytest.mark.django_db
+def test_pages_also_forbid_sniffing_framing_and_cross_site_referrers(client: Client) -> None:
+    response = client.get("/accounts/login/")
+    assert parsed_policy(response["Content-Security-Policy"]) == POLICY
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
 @pytest.mark.slow
 @pytest.mark.parametrize("role", ROLES)
 def test_every_page_carries_the_policy_and_nothing_it_blocks(cast: Any, role: str) -> None:

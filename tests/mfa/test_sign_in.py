@@ -71,12 +71,21 @@ def test_the_code_page_sends_nowhere_outside_the_site(cast: Any) -> None:
     assert response["Location"] == "/"
 
 
-def test_a_code_is_taken_once(cast: Any) -> None:
+def test_a_code_is_taken_once_and_a_replay_is_logged(cast: Any) -> None:
     device, _ = enrolled(cast.nina)
     code = code_for(device, 1)
     assert password_signed_in(cast.nina).post(VERIFY, {"code": code}).status_code == 302
     replay = password_signed_in(cast.nina).post(VERIFY, {"code": code})
     assert replay.status_code == 400
+    assert AccessFailureLog.objects.filter(username="nina", path_info=VERIFY).count() == 1
+
+
+def test_a_code_from_two_minutes_ago_is_refused(cast: Any) -> None:
+    device, _ = enrolled(cast.nina)
+    stale = code_for(device, -4)
+    if stale in {code_for(device, k) for k in (-1, 0, 1)}:
+        pytest.skip("the stale code happens to equal a current one (1 in 10^5)")
+    assert password_signed_in(cast.nina).post(VERIFY, {"code": stale}).status_code == 400
 
 
 def test_a_recovery_code_signs_in_once_and_is_audited(cast: Any) -> None:
