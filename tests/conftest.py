@@ -27,6 +27,13 @@ def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_second_factor_required(settings):  # type: ignore[no-untyped-def]
+    """The suite's many sign-ins use a password only; tests/mfa set ``MFA_REQUIRED_ROLES`` themselves
+    (production requires it for physicians and administrators, see stromal.settings)."""
+    settings.MFA_REQUIRED_ROLES = frozenset()
+
+
 @pytest.fixture
 def site(db):  # type: ignore[no-untyped-def]
     from stromal.accounts.models import Site

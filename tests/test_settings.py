@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 
 def _settings_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     full = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "STROMAL_ENV"}} | env
@@ -140,3 +142,57 @@ def test_hsts_and_the_https_redirect_come_from_the_environment(tmp_path) -> None
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["31536000", "True", "('HTTP_X_FORWARDED_PROTO',", "'https')"]
+
+
+def _setting(env: dict[str, str], expression: str) -> subprocess.CompletedProcess[str]:
+    inherited = {"SECRET_KEY", "STROMAL_ENV", "STROMAL_MFA_REQUIRED_ROLES"}
+    full = {k: v for k, v in os.environ.items() if k not in inherited} | env
+    return subprocess.run(
+        [sys.executable, "-c", f"import stromal.settings as s; print({expression})"],
+        capture_output=True,
+        text=True,
+        env=full,
+    )
+
+
+PRODUCTION = {
+    "STROMAL_ENV": "production",
+    "SECRET_KEY": "k" * 60,
+    "STROMAL_ALLOWED_HOSTS": "stromal.example.org",
+}
+
+
+def test_physicians_and_administrators_need_a_second_factor_by_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _setting({"STROMAL_VAR_DIR": str(tmp_path)}, "sorted(s.MFA_REQUIRED_ROLES)")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['admin', 'physician']"
+
+
+def test_the_roles_that_need_a_second_factor_are_configurable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = {"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_MFA_REQUIRED_ROLES": "physician, admin, nurse"}
+    out = _setting(env, "sorted(s.MFA_REQUIRED_ROLES)")
+    assert out.stdout.strip() == "['admin', 'nurse', 'physician']", out.stderr
+    out = _setting(PRODUCTION | env | {"STROMAL_VAR_DIR": str(tmp_path)}, "sorted(s.MFA_REQUIRED_ROLES)")
+    assert out.stdout.strip() == "['admin', 'nurse', 'physician']", out.stderr
+
+
+def test_an_unknown_role_is_refused_naming_the_variable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _setting({"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_MFA_REQUIRED_ROLES": "doctor"}, "1")
+    assert out.returncode != 0
+    assert "STROMAL_MFA_REQUIRED_ROLES: unknown role(s) doctor" in out.stderr
+
+
+@pytest.mark.parametrize("roles", ["", "physician", "admin,nurse"])
+def test_production_refuses_to_drop_the_second_factor_of_physicians_or_administrators(
+    tmp_path, roles: str
+) -> None:  # type: ignore[no-untyped-def]
+    out = _setting(PRODUCTION | {"STROMAL_VAR_DIR": str(tmp_path), "STROMAL_MFA_REQUIRED_ROLES": roles}, "1")
+    assert out.returncode != 0
+    assert "STROMAL_MFA_REQUIRED_ROLES: physician and admin must use a second factor" in out.stderr
+
+
+def test_the_content_security_policy_allows_no_inline_script(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    out = _setting(
+        {"STROMAL_VAR_DIR": str(tmp_path)}, "s.CONTENT_SECURITY_POLICY['DIRECTIVES']['script-src']"
+    )
+    assert out.stdout.strip() == "[\"'self'\"]", out.stderr

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from stromal.env import SettingError, env_bool, env_int, env_list, env_secret, env_str, env_time_zone
 from stromal.intake.client_address import parse_trusted_proxies
@@ -70,6 +71,10 @@ TRUSTED_PROXIES = parse_trusted_proxies(env_list("STROMAL_TRUSTED_PROXIES", []))
 
 INSTALLED_APPS = [
     "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -91,18 +96,24 @@ INSTALLED_APPS = [
     "stromal.followup",
     "stromal.monitoring",
     "stromal.submissions",
+    "stromal.mfa",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "stromal.accounts.middleware.SiteTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "stromal.accounts.middleware.SessionLimitsMiddleware",
+    # After the session limits: a session that timed out is signed out before any MFA step.
+    "stromal.mfa.middleware.SecondFactorMiddleware",
     "stromal.submissions.middleware.RefuseNulMiddleware",
     "stromal.submissions.middleware.SubmissionTokenMiddleware",
     "stromal.post_only.PostOnlyMiddleware",
@@ -132,6 +143,40 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_CLIENT_IP_CALLABLE = "stromal.intake.client_address.request_client_address"
 AXES_VERBOSE = False
 AXES_USERNAME_CALLABLE = "stromal.accounts.reauth.lockout_username"
+
+
+def _mfa_required_roles() -> frozenset[str]:
+    """Roles that must sign in with a second factor (TOTP or a recovery code), ``STROMAL_MFA_REQUIRED_ROLES``.
+
+    Physicians sign treatment plans and administrators manage accounts, so both need one by
+    default (OWASP ASVS 2.2.3 / 2.8); production refuses a list without them. An empty value
+    (``STROMAL_MFA_REQUIRED_ROLES=``) requires nobody: ``make run`` sets it for the demo logins.
+    """
+    known = ("coordinator", "physician", "nurse", "lab", "investigator", "monitor", "admin")
+    roles = frozenset(env_list("STROMAL_MFA_REQUIRED_ROLES", list(MFA_DEFAULT_ROLES)))
+    unknown = sorted(roles - set(known))
+    if unknown:
+        raise SettingError(
+            f"STROMAL_MFA_REQUIRED_ROLES: unknown role(s) {', '.join(unknown)}; expected some of "
+            f"{', '.join(known)}"
+        )
+    if PRODUCTION and not MFA_DEFAULT_ROLES.issubset(roles):
+        raise SettingError(
+            "STROMAL_MFA_REQUIRED_ROLES: physician and admin must use a second factor when "
+            "STROMAL_ENV=production (other roles may be added)"
+        )
+    return roles
+
+
+#: Roles that need a second factor unless ``STROMAL_MFA_REQUIRED_ROLES`` says otherwise.
+MFA_DEFAULT_ROLES = frozenset({"physician", "admin"})
+MFA_REQUIRED_ROLES = _mfa_required_roles()
+# Authenticator apps show the account as "Stromal (username)".
+OTP_TOTP_ISSUER = env_str("STROMAL_MFA_ISSUER", "Stromal")
+# Each wrong code doubles the wait before the device takes another (1 s, 2 s, 4 s, ...), kept on
+# the device: a correct password, which resets django-axes' count, does not reset it.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 ROOT_URLCONF = "stromal.urls"
 WSGI_APPLICATION = "stromal.wsgi.application"
@@ -233,6 +278,25 @@ SECURE_HSTS_PRELOAD = env_bool("STROMAL_HSTS_PRELOAD", False)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (only then: a client could forge it).
 if env_bool("STROMAL_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4, OWASP ASVS 14.4.3 and 5.3.3): scripts only from this
+# server's static files, no inline script, handler or javascript: URL anywhere (templates pass
+# data to scripts through json_script); no plugins, no <base>, no framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # No 'unsafe-inline' for styles either: nothing needs it. Plotly.js (the patient page's
+        # charts) still draws under style-src 'self' (its SVG styling goes through the CSSOM, which a
+        # policy does not block); only its injected <style> rules for the mode bar and hover labels
+        # are refused (a console warning). Checked in Chromium with plotly.py 7.1's bundled plotly.js.
+        "style-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 
 TASKS = {
     "default": {

@@ -8,6 +8,7 @@ from stromal.audit import views as audit_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/mfa/", include("stromal.mfa.urls")),
     path("accounts/", include("stromal.accounts.urls")),
     path("calculator/", include("stromal.calculator.urls")),
     path("products/", include("stromal.products.urls")),

@@ -14,6 +14,7 @@ CSRF_THEN_TOKEN = re.compile(r"\{% csrf_token %\}\n[ \t]*\{% submission_token %\
 # Templates whose POST form creates or changes no record, so a repeat does no harm.
 EXEMPT = {
     "templates/registration/login.html": "signing in",
+    "mfa/templates/mfa/verify.html": "signing in, second step (a used code is refused anyway)",
     "templates/base.html": "signing out (the only POST form of the page frame)",
 }
 

@@ -15,6 +15,13 @@ DEMO_WARNING = (
 )
 
 
+DEMO_SECOND_FACTOR = (
+    "Second factor: `make run` serves the demo with STROMAL_MFA_REQUIRED_ROLES empty, so these "
+    "logins need a password only. Without it (and always in production) physicians and "
+    "administrators set up an authenticator app at their first sign-in."
+)
+
+
 def demo_username(role: Role) -> str:
     return f"demo-{role.value}"
 
@@ -63,6 +70,7 @@ def ensure_demo_users() -> dict[str, str]:
         print("Demo logins (shown once; also kept in var/demo-credentials.txt):")
         for username, password in created.items():
             print(f"  {username:<20} {password}")
+        print(DEMO_SECOND_FACTOR)
         print("=" * 72 + "\n")
     else:
         print(f"Demo logins already exist; their passwords are in {credentials_file}.")
