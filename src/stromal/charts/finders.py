@@ -2,11 +2,14 @@
 
 The ``plotly`` package ships the minified library as package data
 (``plotly/package_data/plotly.min.js``, the file ``plotly.offline.get_plotlyjs``
-reads). ``PlotlyFinder`` offers exactly that one file as the static file
-``PLOTLY_STATIC_PATH``: WhiteNoise serves it through the finders in
+reads). ``PlotlyFinder`` offers exactly that file as the static file
+``stromal/vendor/plotly.min.js``, and next to it ``stromal/vendor/plotly.css``,
+the library's own CSS rules read from that file (``plotly_assets``: what
+lets the charts draw under ``style-src 'self'``), written once per version
+under ``VAR_DIR/generated/``. WhiteNoise serves both through the finders in
 development and tests (``WHITENOISE_USE_FINDERS``), and ``collectstatic``
-copies it into ``STATIC_ROOT`` for production like any other static file.
-So the page always gets the Plotly.js of the pinned ``plotly`` version.
+copies them into ``STATIC_ROOT`` for production like any other static file.
+So a page always gets the Plotly.js of the pinned ``plotly`` version.
 """
 
 from __future__ import annotations
@@ -16,42 +19,60 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from django.conf import settings
 from django.contrib.staticfiles.finders import BaseFinder
 from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 
+from stromal.charts.plotly_assets import PlotlyAssetError, plotly_assets, write_css
+
 PLOTLY_STATIC_DIR = "stromal/vendor"
-PLOTLY_FILE = "plotly.min.js"
-PLOTLY_STATIC_PATH = f"{PLOTLY_STATIC_DIR}/{PLOTLY_FILE}"
+PLOTLY_JS = "plotly.min.js"
+PLOTLY_CSS = "plotly.css"
 
 
-def plotly_package_data() -> Path | None:
-    """The ``package_data`` folder of the installed ``plotly`` package (found without importing it)."""
+def plotly_js_file() -> Path | None:
+    """The installed ``plotly`` package's ``plotly.min.js`` (found without importing the package)."""
     spec = importlib.util.find_spec("plotly")
     if spec is None or not spec.submodule_search_locations:
         return None
-    return Path(next(iter(spec.submodule_search_locations))) / "package_data"
+    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / PLOTLY_JS
+    return path if path.is_file() else None
+
+
+def plotly_css_file() -> Path:
+    """``plotly.css`` for the installed plotly.js, written if needed.
+
+    Raises:
+        PlotlyAssetError: plotly.min.js is missing or its CSS rules cannot be read.
+    """
+    js = plotly_js_file()
+    if js is None:
+        raise PlotlyAssetError(f"{PLOTLY_JS} was not found in the installed plotly package")
+    assets = plotly_assets(js)
+    return write_css(assets, Path(settings.VAR_DIR) / "generated" / "plotly" / assets.version)
 
 
 class PlotlyFinder(BaseFinder):
-    """Finds ``stromal/vendor/plotly.min.js`` in the installed ``plotly`` package, and nothing else."""
+    """Finds ``stromal/vendor/plotly.min.js`` and ``stromal/vendor/plotly.css``, and nothing else."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.root = plotly_package_data()
-
-    def _file(self) -> Path | None:
-        if self.root is None:
-            return None
-        path = self.root / PLOTLY_FILE
-        return path if path.is_file() else None
+    def _files(self) -> dict[str, Path]:
+        js = plotly_js_file()
+        if js is None:
+            return {}
+        try:
+            return {PLOTLY_JS: js, PLOTLY_CSS: plotly_css_file()}
+        except PlotlyAssetError:
+            return {PLOTLY_JS: js}
 
     def check(self, **kwargs: Any) -> list[CheckMessage]:
-        if self._file() is None:
+        try:
+            plotly_css_file()
+        except PlotlyAssetError as exc:
             return [
                 Error(
-                    f"{PLOTLY_FILE} was not found in the installed plotly package ({self.root}); "
-                    "the patient page's charts need it (make install)",
+                    f"the charts cannot be drawn: {exc}",
+                    hint="make install (plotly is pinned in requirements.lock)",
                     id="stromal.charts.E001",
                 )
             ]
@@ -62,14 +83,14 @@ class PlotlyFinder(BaseFinder):
     @overload
     def find(self, path: str, find_all: Literal[True]) -> list[str]: ...
     def find(self, path: str, find_all: bool = False, **kwargs: Any) -> str | list[str] | None:
-        found = self._file() if path == PLOTLY_STATIC_PATH else None
+        folder, _, name = path.rpartition("/")
+        found = self._files().get(name) if folder == PLOTLY_STATIC_DIR else None
         if find_all:
             return [str(found)] if found else []
         return str(found) if found else None
 
     def list(self, ignore_patterns: Any) -> Iterator[tuple[str, FileSystemStorage]]:
-        if self._file() is None or self.root is None:
-            return
-        storage = FileSystemStorage(location=self.root)
-        storage.prefix = PLOTLY_STATIC_DIR  # type: ignore[attr-defined]  # read by collectstatic and WhiteNoise
-        yield PLOTLY_FILE, storage
+        for name, path in self._files().items():
+            storage = FileSystemStorage(location=path.parent)
+            storage.prefix = PLOTLY_STATIC_DIR  # type: ignore[attr-defined]  # read by collectstatic and WhiteNoise
+            yield name, storage

@@ -266,6 +266,11 @@ class CourseCharts:
     oxygenation: ChartView
     sessions: tuple[ChartView, ...]
 
+    @property
+    def drawn(self) -> bool:
+        """Whether any chart has a figure (else the page loads no Plotly.js)."""
+        return any(view.figure is not None for view in (self.oxygenation, *self.sessions))
+
 
 def course_charts(page: PatientPage) -> CourseCharts:
     """The charts of one patient page, from the rows ``pathway.selectors.patient_page`` read (no query).
