@@ -17,20 +17,10 @@ from stromal.pathway.course_charts import (
     oxygenation_chart,
     session_vitals_chart,
 )
+from tests.administrations.factories import BASELINE  # heart rate 96, BP 118/72, FiO2 0.4, PEEP 5, on NIV
 
 DAY1 = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 START = dt.datetime(2026, 11, 3, 10, 0, tzinfo=dt.UTC)
-BASELINE: dict[str, Any] = {
-    "fio2": 0.4,
-    "peep_cmh2o": 5.0,
-    "support": "niv",
-    "spo2_pct": 93,
-    "heart_rate_bpm": 96,
-    "systolic_bp_mmhg": 118,
-    "diastolic_bp_mmhg": 72,
-    "respiratory_rate_per_min": 22,
-    "temperature_c": 37.4,
-}
 
 
 def _session(
