@@ -74,7 +74,8 @@ def test_oxygenation_draws_the_berlin_cut_offs_from_the_berlin_module() -> None:
 
 def test_oxygenation_table_rows_say_where_each_value_comes_from() -> None:
     exam = ExamReading("Day 1 examination", DAY1, 175.0, 91.0, 0.4)
-    rows = chart_view(oxygenation_chart([exam], [_session(readings=(_reading(15, spo2_pct=95),))])).table.rows
+    readings = (_reading(15, spo2_pct=95), _reading(20, heart_rate_bpm=88))
+    rows = chart_view(oxygenation_chart([exam], [_session(readings=readings)])).table.rows
     assert [r.heading for r in rows] == [
         "2026-11-02 09:00 UTC, Day 1 examination",
         "2026-11-03 10:00 UTC, Administration 1, baseline",

@@ -15,16 +15,17 @@ A chart is built in three steps, each a pure function of the one before
    the given order); one chart uses one kind. ``y`` ``None`` is "not
    recorded". The common case is one call::
 
-       from stromal.charts import Band, Threshold, series_chart, chart_view
+       from stromal.charts import Band, BandEdge, LineKind, Threshold, chart_view, series_chart
 
        chart = series_chart(
-           "fvc-chart", "FVC across follow-up", "FVC", "% predicted",
+           "chart-fvc", "FVC across follow-up", "FVC", "% predicted",
            [("Month 3", 71.0), ("Month 6", 78.5), ("Year 1", None)],
            x_title="Visit",
-           band=Band("at or above the LLN", edges=(BandEdge("Month 3", low=80.2), ...)),
-           thresholds=(Threshold(80.0, "80 %", "...", LineKind.REFERENCE),),
+           band=Band("LLN", edges=(BandEdge("Month 3", low=80.2), BandEdge("Month 6", low=79.9))),
+           thresholds=(Threshold(100.0, "predicted", "100 % of the predicted value", LineKind.REFERENCE),),
            empty="No spirometry recorded yet.",
        )
+       view = chart_view(chart)  # what the page's template gets
 
 2. **Prepare** it for a page: ``chart_view(chart) -> ChartView`` holds the
    Plotly ``figure`` dict (``stromal.charts.figure.figure``; ``None`` when
@@ -35,7 +36,7 @@ A chart is built in three steps, each a pure function of the one before
    has no value but others do). Hover texts and table cells are the same
    strings (``stromal.display``).
 
-3. **Show** it: ``{% include "charts/_chart.html" with view=chart_view %}``
+3. **Show** it: ``{% include "charts/_chart.html" with view=view %}`` (a ``ChartView``)
    renders a ``<figure>`` with the chart's container, its figure as a
    ``json_script`` data block (``<chart id>-figure``) and the table (caption,
    column and row headers) under it. Put ``{% include "charts/_scripts.html" %}``

@@ -110,7 +110,10 @@ def oxygenation_chart(exams: Sequence[ExamReading], sessions: Sequence[SessionCo
         for r in s.readings:
             label = f"{format_when(r.taken_at)}, {s.short_title}, {display.number(r.minutes_since_start)} min"
             rows.append((r.taken_at, label, {k: _number(r.values, k) for k in ("spo2_pct", "fio2")}))
-    rows.sort(key=lambda row: row[0])
+    # A time point with none of the three (vitals of heart rate only) is no row of this chart.
+    rows = sorted(
+        (row for row in rows if any(v is not None for v in row[2].values())), key=lambda row: row[0]
+    )
 
     def series(name: str, key: str) -> Series:
         return Series(name, tuple(Point(at, values.get(key), label) for at, label, values in rows))
@@ -190,8 +193,8 @@ def _session_panels() -> tuple[tuple[str, tuple[str, ...]], ...]:
     )
 
 
-def _thresholds(limits: StoppingLimits, field: str) -> tuple[Threshold, ...]:
-    rules = display.code_label(limits.rule_set.value)
+def _thresholds(limits: StoppingLimits, field: str, rules: str) -> tuple[Threshold, ...]:
+    """``field``'s limits as lines; ``rules`` names the rule set (``display.code_label``)."""
     out = []
     for t in limits.for_field(field):
         if t.value is None:
@@ -209,6 +212,7 @@ def _thresholds(limits: StoppingLimits, field: str) -> tuple[Threshold, ...]:
 def session_vitals_chart(session: SessionCourse) -> Chart:
     """One administration's vitals from its start, with its protocol's stopping-rule limits (see the module)."""
     limits = stopping_limits(session.rule_set, _baseline(session))
+    rules = display.code_label(session.rule_set.value)
     rows: list[tuple[float, str, dict[str, float]]] = [
         (
             0.0,
@@ -233,7 +237,7 @@ def session_vitals_chart(session: SessionCourse) -> Chart:
             )
             for spec in specs
         )
-        thresholds = tuple(t for k in keys for t in _thresholds(limits, k))
+        thresholds = tuple(t for k in keys for t in _thresholds(limits, k, rules))
         panels.append(Panel(title, specs[0].unit, series, thresholds))
     markers = [
         Marker(r.minutes_since_start, "stopping rule", "; ".join(r.events))
@@ -252,7 +256,7 @@ def session_vitals_chart(session: SessionCourse) -> Chart:
         markers=tuple(markers),
         description=(
             f"From the baseline at the start ({format_when(session.started_at)}). Dashed red lines: the limits "
-            f"of the protocol's stopping rules ({display.code_label(session.rule_set.value)}), which apply "
+            f"of the protocol's stopping rules ({rules}), which apply "
             f"within {display.number(limits.window_minutes / 60)} h of the start."
             + (f" Not drawn, the body weight is missing: {'; '.join(not_placed)}." if not_placed else "")
         ),
