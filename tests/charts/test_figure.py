@@ -189,3 +189,11 @@ def test_the_figure_uses_no_markup_plotly_writes_as_a_style_attribute() -> None:
 def test_a_chart_that_cannot_be_drawn_is_refused_where_it_is_built(make: Any, message: str) -> None:
     with pytest.raises((ValueError, TypeError), match=message):
         make()
+
+
+def test_nothing_in_the_mode_bar_sends_or_saves_the_patients_values_elsewhere() -> None:
+    fig = figure(Chart("c", "SpO2", "Minutes", (_spo2((0, 93)),)))
+    assert fig is not None
+    config = fig["config"]
+    assert config["showSendToCloud"] is False and config["showLink"] is False and not config["displaylogo"]
+    assert config["modeBarButtons"] == [["zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]]

@@ -36,10 +36,16 @@ MARKER_ROW_PX = 20  # the vertical lines' labels, above the first panel's title
 X_AXIS_PX = 52  # tick labels and the x axis's title
 LEGEND_PX = 30
 Y_PAD = 0.12  # of the value range, above and below: a line at the top or bottom keeps its label inside
+# The mode bar keeps zoom and pan. Left out: "Share chart..." (on by default in plotly.js 4: it
+# would post the patient's values to a Plotly server) and "Download plot as a PNG" (a data: image,
+# which the Content-Security-Policy refuses; the table has the values).
+MODE_BAR_BUTTONS = ["zoom2d", "pan2d", "zoomIn2d", "zoomOut2d", "resetScale2d"]
 CONFIG: dict[str, Any] = {
     "displaylogo": False,
     "responsive": True,
-    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"],
+    "showSendToCloud": False,
+    "showLink": False,
+    "modeBarButtons": [MODE_BAR_BUTTONS],
 }
 
 

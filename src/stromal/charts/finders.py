@@ -62,13 +62,13 @@ class PlotlyFinder(BaseFinder):
             return {}
         try:
             return {PLOTLY_JS: js, PLOTLY_CSS: plotly_css_file()}
-        except PlotlyAssetError:
+        except (PlotlyAssetError, OSError):  # said by check(); the library itself is still served
             return {PLOTLY_JS: js}
 
     def check(self, **kwargs: Any) -> list[CheckMessage]:
         try:
             plotly_css_file()
-        except PlotlyAssetError as exc:
+        except (PlotlyAssetError, OSError) as exc:
             return [
                 Error(
                     f"the charts cannot be drawn: {exc}",
