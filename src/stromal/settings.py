@@ -96,7 +96,11 @@ INSTALLED_APPS = [
     "stromal.followup",
     "stromal.monitoring",
     "stromal.submissions",
+<<<<<<< HEAD
     "stromal.mfa",
+=======
+    "stromal.charts",
+>>>>>>> h/charts
 ]
 
 MIDDLEWARE = [
@@ -256,6 +260,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Django's two finders, plus Plotly.js straight from the installed plotly package (no copy, no CDN).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "stromal.charts.finders.PlotlyFinder",
+]
 MEDIA_ROOT = VAR_DIR / "media"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -24,5 +24,7 @@ eagerly so that ``stromal assess`` and the web app load only what they use):
 - ``dosing.dose_for_arm(arm, ...) -> DoseCalculation``;
 - ``infusion_safety``: ``start_infusion_events``, ``lanzoni_infusion_events``
   over ``InfusionBaseline``/``InfusionObservation``, and
-  ``ctcae_infusion_reaction_grade``.
+  ``ctcae_infusion_reaction_grade``;
+- ``stopping_thresholds.stopping_limits(rule_set, baseline)``: the same
+  rules' numeric limits for one baseline, as lines a chart draws.
 """

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, FloatField, OuterRef, QuerySet, Subquery
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.shortcuts import get_object_or_404
 
 from stromal.accounts.models import User
-from stromal.administrations.models import AdministrationSession, AdverseEvent
-from stromal.examinations.models import Encounter, EncounterKind, Observation
+from stromal.administrations.models import AdministrationSession, AdverseEvent, VitalSigns
+from stromal.examinations.models import Assessment, Encounter, EncounterKind, Observation
 from stromal.followup.course import course_extra_from, patient_course_from
 from stromal.followup.models import Discharge, FollowUpVisit
 from stromal.followup.steps import COURSE_STEPS
@@ -104,6 +105,7 @@ class PatientPage:
     plans: list[TreatmentPlan]
     family: list[RelatedPerson]
     course: dict[str, Any]
+    vitals: Sequence[VitalSigns]  # every administration's vitals time points (the course charts)
 
 
 def _patients() -> QuerySet[Patient]:
@@ -117,12 +119,33 @@ def patient_page(*, user: User, pk: int, today: dt.date | None = None) -> Patien
     return _read_page(patient, today)
 
 
+def _current_number(key: str) -> Subquery:
+    """An encounter's current value of one numeric observation (a correlated subquery)."""
+    current = Observation.objects.filter(encounter=OuterRef("pk"), key=key, current=True)
+    return Subquery(current.values("value_number")[:1], output_field=FloatField())
+
+
+def _latest_assessed(key: str) -> Subquery:
+    """One number from an encounter's latest assessment (only that JSON key travels, not the document)."""
+    latest = Assessment.objects.filter(encounter=OuterRef("pk")).order_by("-sequence")
+    return Subquery(
+        latest.annotate(v=Cast(KT(f"results__{key}"), FloatField())).values("v")[:1],
+        output_field=FloatField(),
+    )
+
+
 def _read_page(patient: Patient, today: dt.date | None) -> PatientPage:
     pk = patient.pk
+    # The oxygenation chart's values ride on the encounters' one query.
     encounters = list(
         Encounter.objects.filter(patient_id=pk)
         .only("id", "patient_id", "kind", "status", "scheduled_for")
-        .annotate(has_results=Exists(Observation.objects.filter(encounter=OuterRef("pk"))))
+        .annotate(
+            has_results=Exists(Observation.objects.filter(encounter=OuterRef("pk"))),
+            pf_ratio_mmhg=_latest_assessed("pf_ratio"),
+            spo2_pct=_current_number("spo2_pct"),
+            fio2=_current_number("fio2"),
+        )
     )
     check = (
         EligibilityCheck.objects.filter(patient_id=pk)
@@ -145,9 +168,22 @@ def _read_page(patient: Patient, today: dt.date | None) -> PatientPage:
             "product_id",
             "stop_confirmed_by_id",
             "volume_given_ml",
+            "started_at",
+            "baseline",
+            "weight_kg",
             "product__din",
             "product__din_check",
         )
+    )
+    started = [s.pk for s in sessions if s.started_at is not None]
+    vitals = (
+        list(
+            VitalSigns.objects.filter(session_id__in=started).only(
+                "id", "session_id", "minutes_since_start", "taken_at", "values", "hits"
+            )
+        )
+        if started
+        else []
     )
     adverse_events = list(
         AdverseEvent.objects.filter(patient_id=pk).only(
@@ -197,6 +233,7 @@ def _read_page(patient: Patient, today: dt.date | None) -> PatientPage:
         plans=plans,
         family=family,
         course=course,
+        vitals=vitals,
     )
 
 
