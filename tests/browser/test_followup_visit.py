@@ -10,7 +10,7 @@ import pytest
 
 from stromal.followup.models import FollowUpVisit
 from tests.administrations.factories import ready_plan
-from tests.followup.test_services import _complete_course, _day0_days_ago, _discharge
+from tests.followup.factories import _complete_course, _day0_days_ago, _discharge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from stromal.followup.models import FollowUpVisit
 from tests.administrations.factories import ready_plan
-from tests.followup.test_services import _complete_course, _discharge
+from tests.followup.factories import _complete_course, _discharge
 
 pytestmark = pytest.mark.django_db
 
