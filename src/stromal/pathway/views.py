@@ -9,6 +9,7 @@ from stromal.accounts.access import role_required
 from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
+from stromal.followup.selectors import outcome_series
 from stromal.pathway.links import SessionState, next_action_url, pk_reverse
 from stromal.pathway.sections import SECTION_PAGE_ROWS
 from stromal.pathway.selectors import PatientPage, patient_page
@@ -84,6 +85,7 @@ def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
             "adverse_events": [
                 (e, pk_reverse("administrations:ae_detail", e.pk)) for e in page.course["adverse_events"]
             ],
+            "outcomes": outcome_series(page.patient) if page.course["has_followup"] else None,
             "can_edit": me.has_role(*PATIENT_WRITERS),
             "can_schedule": me.has_role(*SCHEDULERS),
         },
