@@ -56,8 +56,11 @@ def answers_in_words(instrument: Instrument, answers: Mapping[str, Any]) -> list
 
 
 def _reference(label: str, scores: Mapping[str, Any], prefix: str, unit: str, decimals: int) -> Shown:
+    """``measured`` as entered, the LLN at ``decimals`` (the precision ``stromal assess`` prints)."""
+    measured = scores.get(f"{prefix}_measured")
+    shown = f"{measured:g}" if isinstance(measured, float) and decimals < 3 else _number(measured, decimals)
     parts = [
-        f"{_number(scores.get(f'{prefix}_measured'), decimals)} {unit}".strip(),
+        f"{shown} {unit}".strip(),
         f"z {_number(scores.get(f'{prefix}_z'), 2)}",
         f"{_number(scores.get(f'{prefix}_percent_predicted'), 0)} % predicted",
         f"LLN {_number(scores.get(f'{prefix}_lln'), decimals)} {unit}".strip(),
@@ -78,12 +81,12 @@ def derived_in_words(code: str, scores: Mapping[str, Any]) -> list[Shown]:
         return [
             _reference("FEV1", scores, "fev1", "L", 2),
             _reference("FVC", scores, "fvc", "L", 2),
-            _reference("FEV1/FVC", scores, "fev1_fvc", "", 2),
+            _reference("FEV1/FVC", scores, "fev1_fvc", "", 3),
             _equation(scores.get("equation"), scores.get("implementation")),
         ]
     if code == "dlco":
         flat = {f"dlco_{k}": v for k, v in scores.items()} | {"dlco_measured": scores.get("dlco_ml_min_mmhg")}
-        shown = [_reference("DLCO", flat, "dlco", "mL/min/mmHg", 1)]
+        shown = [_reference("DLCO", flat, "dlco", "mL/min/mmHg", 2)]
         if scores.get("converted_from_si"):
             shown.append(Shown("Entered in SI units", "converted × 2.987 to mL/min/mmHg"))
         return [*shown, _equation(scores.get("equation"), scores.get("implementation"))]
