@@ -342,3 +342,27 @@ def test_an_adverse_event_found_at_a_visit_is_linked_to_it(cast: Any) -> None:
     assert "first administration" in err.value.message_dict["onset_at"][0]
     with pytest.raises(PermissionDenied):
         services.visit_adverse_event_report(visit=visit, user=cast.cora, term="Fall", onset_at=onset)
+
+
+def test_the_weight_of_a_walk_test_is_corrected_with_a_reason_and_rescored(cast: Any) -> None:
+    visit = visit_of(discharged(cast), "m6")
+    _record(visit, cast.nina, entries_for(visit), weight_kg=70.0)
+    walk = InstrumentResponse.objects.get(visit=visit, instrument_code="six_minute_walk")
+    predicted = walk.scores["predicted_m"]
+    visit.refresh_from_db()
+    services.instrument_correct(
+        visit=visit,
+        user=cast.cora,
+        code="six_minute_walk",
+        version=walk.version,
+        reason="Scale read in pounds",
+        answers=ANSWERS["six_minute_walk"],
+        weight_kg=60.0,
+    )
+    walk.refresh_from_db()
+    visit.refresh_from_db()
+    assert visit.weight_kg == 60.0 and walk.subject["weight_kg"] == 60.0
+    assert walk.scores["predicted_m"] != predicted
+    assert AuditEvent.objects.filter(
+        action="followup_amend", object_id=str(visit.pk), reason="Scale read in pounds"
+    ).exists()

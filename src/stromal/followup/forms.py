@@ -147,6 +147,7 @@ class VisitRecordForm(forms.Form):
 
 class InstrumentCorrectionForm(forms.Form):
     version = RecordVersionField()
+    weight_kg = ClinicalField(FIELDS["weight_kg"], label="Weight at the visit (kg)")
     reason = forms.CharField(max_length=500, label="Reason for the correction (kept in the history)")
 
 

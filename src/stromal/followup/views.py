@@ -283,7 +283,9 @@ def instrument_correct_view(request: HttpRequest, pk: int, code: str) -> HttpRes
     if slot.not_done is not None:
         initial["not_done_reason"] = slot.not_done.reason
     form = InstrumentForm(slot.instrument, data, initial=initial, with_not_done=slot.not_done is not None)
-    meta = InstrumentCorrectionForm(data, initial={"version": record.version})
+    meta = InstrumentCorrectionForm(data, initial={"version": record.version, "weight_kg": visit.weight_kg})
+    if code != "six_minute_walk":
+        del meta.fields["weight_kg"]
     if data is not None and all([meta.is_valid(), form.is_valid()]):
         try:
             services.instrument_correct(
@@ -294,6 +296,7 @@ def instrument_correct_view(request: HttpRequest, pk: int, code: str) -> HttpRes
                 reason=meta.cleaned_data["reason"],
                 answers=form.answers(),
                 not_done_reason=form.not_done() if slot.not_done is not None else "",
+                weight_kg=meta.cleaned_data.get("weight_kg"),
             )
         except ValidationError as exc:
             _place_errors(exc, meta, {code: form})

@@ -321,13 +321,16 @@ def instrument_correct(
     reason: str,
     answers: Mapping[str, object] | None = None,
     not_done_reason: str = "",
+    weight_kg: float | None = None,
 ) -> None:
     """Correct what was recorded for instrument ``code`` at ``visit``, with a reason.
 
     A response gets new ``answers`` (validated and scored again); an instrument recorded as
     not done gets its values (the response replaces the reason) or a new reason. ``version``
-    is that of the response or the not-done record. Old -> new and the reason go to the
-    audit trail; a change of vital status closes or reopens the visits after a death.
+    is that of the response or the not-done record. For the six-minute walk, ``weight_kg``
+    corrects the weight measured at the visit, which its reference uses. Old -> new and the
+    reason go to the audit trail; a change of vital status closes or reopens the visits after
+    a death.
 
     Raises:
         ValidationError: no reason, nothing changed, an invalid answer (keyed as in
@@ -352,6 +355,21 @@ def instrument_correct(
     why = require_reason(reason, CORRECTION_NEEDS_REASON)
     given = {k: v for k, v in (answers or {}).items() if not _blank(v)}
     errors: dict[str, list[str]] = {}
+    weight_changed = code == "six_minute_walk" and weight_kg is not None and weight_kg != visit.weight_kg
+    if weight_changed:
+        _check_weight(weight_kg, errors)
+        if errors:
+            raise ValidationError(errors)
+        before_visit = snapshot(visit)
+        update_versioned(visit, expected_version=visit.version, weight_kg=weight_kg)
+        audit_change(
+            actor=user,
+            action="followup_amend",
+            instance=visit,
+            before=before_visit,
+            patient=visit.patient,
+            reason=why,
+        )
     if isinstance(record, InstrumentResponse):
         if not given:
             raise ValidationError({f"{code}-not_done_reason": NO_WITHDRAWAL.format(title=instrument.title)})
@@ -361,7 +379,7 @@ def instrument_correct(
         )
         if errors or scored is None:
             raise ValidationError(errors)
-        if scored.answers == record.answers:
+        if scored.answers == record.answers and not weight_changed:
             raise ValidationError(CORRECTION_NO_CHANGE)
         response = record
         before = snapshot(response)
