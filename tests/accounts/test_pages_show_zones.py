@@ -14,12 +14,16 @@ from django.utils import timezone
 from stromal.accounts.models import Site
 from stromal.administrations import services as admin_services
 from stromal.administrations.models import AdministrationSession, AdverseEvent
-from stromal.followup import services as followup_services
 from stromal.followup.models import FollowUpVisit
 from stromal.intake.services import request_submit
 from stromal.plans.models import TreatmentPlan
 from tests.administrations.factories import ready_plan
-from tests.followup.test_services import _complete_course, _day0_days_ago, _discharge
+from tests.followup.factories import (
+    _complete_course,
+    _day0_days_ago,
+    _discharge,
+    complete_without_instruments,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,9 +61,7 @@ def _course(cast: Any) -> TreatmentPlan:
     _day0_days_ago(plan, 40)
     _discharge(cast, plan)
     d28 = FollowUpVisit.objects.get(plan=plan, code="d28")
-    followup_services.visit_complete(
-        visit=d28, user=cast.cora, version=d28.version, completed_on=d28.target_date, notes="6MWD 380 m"
-    )
+    complete_without_instruments(d28, cast.cora, d28.target_date, notes="6MWD 380 m")
     return plan
 
 

@@ -188,3 +188,152 @@ def test_a_walk_prediction_outside_40_to_80_years_carries_its_flag() -> None:
 def test_help_lists_the_si_keys() -> None:
     proc = _run("--help")
     assert "creatinine_umol_l" in proc.stdout and "converted to creatinine_mg_dl" in proc.stdout
+
+
+# --- issue #9: follow-up measurements from raw values ---
+
+LUNG_CASES = json.loads(
+    (Path(__file__).parents[1] / "clinical" / "instruments" / "cases" / "lung_function.json").read_text()
+)
+MAN_60 = {"sex": "male", "age_years": 60, "height_cm": 175}
+
+
+def _ok(payload: dict[str, Any]) -> dict[str, Any]:
+    proc = _run(stdin=json.dumps(payload))
+    assert proc.returncode == 0, proc.stderr
+    out: dict[str, Any] = json.loads(proc.stdout)
+    return out
+
+
+@pytest.mark.parametrize("case", LUNG_CASES["spirometry"], ids=lambda c: str(c["answers"]))
+def test_spirometry_prints_z_percent_predicted_and_lln_of_the_pinned_gli_values(case: dict[str, Any]) -> None:
+    out = _ok({**case["subject"], **case["answers"]})["spirometry"]
+    expected = case["expected"]
+    assert out["equation"] == expected["equation"]
+    for part in ("fev1", "fvc", "fev1_fvc"):
+        assert set(out[part]) == {"measured", "z", "percent_predicted", "lln", "below_lln"}
+        assert out[part]["z"] == pytest.approx(expected[f"{part}_z"], abs=0.005)
+        assert out[part]["percent_predicted"] == pytest.approx(
+            expected[f"{part}_percent_predicted"], abs=0.05
+        )
+        assert out[part]["lln"] == pytest.approx(
+            expected[f"{part}_lln"], abs=0.0005 if part == "fev1_fvc" else 0.005
+        )
+        assert out[part]["below_lln"] is (out[part]["measured"] < out[part]["lln"])
+
+
+@pytest.mark.parametrize("case", LUNG_CASES["dlco"], ids=lambda c: str(c["answers"]))
+def test_dlco_prints_its_gli_2017_reference(case: dict[str, Any]) -> None:
+    out = _ok({**case["subject"], **case["answers"]})["dlco"]
+    expected = case["expected"]
+    assert set(out) == {"measured", "z", "percent_predicted", "lln", "below_lln", "equation", "source"}
+    assert out["equation"] == "gli_2017_dlco"
+    assert out["z"] == pytest.approx(expected["z"], abs=0.005)
+    assert out["lln"] == pytest.approx(expected["lln"], abs=0.005)
+    assert out["below_lln"] is (out["measured"] < out["lln"])
+
+
+def test_gli_2012_is_chosen_with_an_ethnicity_and_differs_from_the_default() -> None:
+    default = _ok({**MAN_60, "fev1_l": 2.8, "fvc_l": 3.9})["spirometry"]
+    chosen = _ok(
+        {**MAN_60, "fev1_l": 2.8, "fvc_l": 3.9, "spirometry_equation": "gli_2012", "ethnicity": "caucasian"}
+    )["spirometry"]
+    assert (default["equation"], chosen["equation"]) == ("gli_global_2022", "gli_2012")
+    assert chosen["fev1"]["lln"] != default["fev1"]["lln"]
+
+
+def test_dlco_in_si_units_is_converted_by_2_987_and_shown() -> None:
+    si = _ok({**MAN_60, "dlco_mmol_min_kpa": 6.7})
+    traditional = _ok({**MAN_60, "dlco_ml_min_mmhg": round(6.7 * 2.987, 4)})
+    assert si["dlco"]["z"] == traditional["dlco"]["z"]
+    assert si["unit_conversions"]["dlco_mmol_min_kpa"]["factor"] == 2.987
+    assert si["unit_conversions"]["dlco_mmol_min_kpa"]["converted_value"] == 20.01
+
+
+def test_a_value_at_the_printed_lln_is_not_below_it() -> None:
+    lln = _ok({**MAN_60, "dlco_ml_min_mmhg": 20.0})["dlco"]["lln"]
+    assert _ok({**MAN_60, "dlco_ml_min_mmhg": lln})["dlco"]["below_lln"] is False
+    assert _ok({**MAN_60, "dlco_ml_min_mmhg": round(lln - 0.01, 2)})["dlco"]["below_lln"] is True
+
+
+def test_moca_adds_the_education_point_and_flags_impairment_below_26() -> None:
+    assert _ok({"moca_score": 25, "education_years": 12})["moca"] | {"source": ""} == {
+        "raw_score": 25,
+        "education_point": 1,
+        "adjusted_score": 26,
+        "impaired": False,
+        "source": "",
+    }
+    assert _ok({"moca_score": 25, "education_years": 13})["moca"]["impaired"] is True
+    assert _ok({"moca_score": 30, "education_years": 8})["moca"]["adjusted_score"] == 30
+
+
+def test_mmrc_grade_is_given_back_with_its_description() -> None:
+    assert _ok({"mmrc_grade": 4})["mmrc"]["grade"] == 4
+
+
+def test_without_sex_age_and_height_lung_function_is_null_with_the_reason() -> None:
+    out = _ok({"fev1_l": 2.8, "fvc_l": 3.9})
+    assert out["spirometry"] is None
+    assert out["missing"]["spirometry"] == "needs sex, age_years, height_cm"
+
+
+def test_an_age_outside_the_equation_gives_a_reason_not_an_error() -> None:
+    out = _ok({"sex": "female", "age_years": 90, "height_cm": 160, "dlco_ml_min_mmhg": 12})
+    assert out["dlco"] is None and out["missing"]["dlco"].startswith("refused: age_years")
+
+
+def test_nothing_follow_up_given_says_what_each_needs() -> None:
+    out = _ok({})
+    assert (out["spirometry"], out["dlco"], out["moca"], out["mmrc"]) == (None, None, None, None)
+    assert out["missing"]["dlco"] == "needs dlco_ml_min_mmhg or dlco_mmol_min_kpa"
+    assert out["missing"]["moca"] == "needs moca_score and education_years"
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"fev1_l": 2.5}, "fvc_l"),
+        ({"fev1_l": 4.0, "fvc_l": 3.0}, "fev1_l"),
+        ({"fev1_l": 25, "fvc_l": 3.0}, "fev1_l"),
+        ({"fev1_l": 2, "fvc_l": 3, "spirometry_equation": "gli_2012"}, "ethnicity"),
+        ({"fev1_l": 2, "fvc_l": 3, "ethnicity": "caucasian"}, "ethnicity"),
+        ({"fev1_l": 2, "fvc_l": 3, "spirometry_equation": "nhanes3"}, "spirometry_equation"),
+        ({"dlco_ml_min_mmhg": 20, "dlco_mmol_min_kpa": 6.7}, "dlco_mmol_min_kpa"),
+        ({"dlco_ml_min_mmhg": "20"}, "dlco_ml_min_mmhg"),
+        ({"moca_score": 31, "education_years": 10}, "moca_score"),
+        ({"moca_score": 25}, "education_years"),
+        ({"moca_score": 25.5, "education_years": 10}, "moca_score"),
+        ({"mmrc_grade": 5}, "mmrc_grade"),
+    ],
+)
+def test_bad_follow_up_input_exits_2_naming_the_field(payload: dict[str, Any], field: str) -> None:
+    error = _error(_run(stdin=json.dumps(payload)))
+    assert error["field"] == field and error["rule"]
+
+
+def test_help_documents_every_follow_up_key_with_unit_and_range() -> None:
+    out = _run("--help").stdout
+    for key, text in [
+        ("fev1_l", "0.1–10 L"),
+        ("fvc_l", "0.1–12 L"),
+        ("dlco_ml_min_mmhg", "1–80 mL/min/mmHg"),
+        ("dlco_mmol_min_kpa", "0.3–27 mmol/min/kPa"),
+        ("spirometry_equation", "gli_global_2022, gli_2012"),
+        ("ethnicity", "caucasian"),
+        ("moca_score", "0–30 points"),
+        ("education_years", "0–30 years"),
+        ("mmrc_grade", "0–4 grade"),
+    ]:
+        line = next(line for line in out.splitlines() if line.strip().startswith(key + " "))
+        assert text in line, line
+
+
+def test_the_table_shows_the_follow_up_results() -> None:
+    proc = _run(
+        "--format",
+        "table",
+        stdin=json.dumps({**MAN_60, "dlco_ml_min_mmhg": 15, "moca_score": 20, "education_years": 16}),
+    )
+    assert "dlco" in proc.stdout and "(below the LLN)" in proc.stdout
+    assert "moca.adjusted_score" in proc.stdout

@@ -14,7 +14,12 @@ from stromal.audit.models import AuditEvent
 from stromal.followup import services
 from stromal.followup.models import FollowUpVisit, VisitStatus
 from tests.administrations.factories import ready_plan
-from tests.followup.test_services import _complete_course, _day0_days_ago, _discharge
+from tests.followup.factories import (
+    _complete_course,
+    _day0_days_ago,
+    _discharge,
+    complete_without_instruments,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -27,9 +32,7 @@ def _recorded_d28(cast: Any) -> FollowUpVisit:
     _day0_days_ago(plan, 200)
     _discharge(cast, plan)
     visit = FollowUpVisit.objects.get(plan=plan, code="d28")
-    return services.visit_complete(
-        visit=visit, user=cast.cora, version=visit.version, completed_on=visit.target_date, notes="6MWD 380 m"
-    )
+    return complete_without_instruments(visit, cast.cora, visit.target_date, notes="6MWD 380 m")
 
 
 def test_a_recorded_visit_is_corrected_with_a_reason_in_its_history(cast: Any) -> None:

@@ -8,33 +8,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from stromal.administrations import services as admin_services
 from stromal.audit.models import AuditEvent
 from stromal.followup import services
 from stromal.followup.models import FollowUpVisit, VisitStatus
 from stromal.followup.selectors import visits_due, visits_overdue
-from stromal.plans.models import TreatmentPlan
 from tests.administrations.factories import ready_plan, running_session
+from tests.followup.factories import (
+    _complete_course,
+    _day0_days_ago,
+    _discharge,
+    complete_without_instruments,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def _complete_course(cast: Any, plan: TreatmentPlan) -> None:
-    for sequence in (1, 2):
-        session = running_session(cast, plan, sequence)
-        admin_services.session_record_given(
-            session=session, user=cast.nina, version=session.version, volume_given_ml=50, cells_given=8e7
-        )
-
-
-def _discharge(cast: Any, plan: TreatmentPlan) -> None:
-    services.discharge_record(
-        plan=plan,
-        physician=cast.alice,
-        discharged_at=timezone.now(),
-        examination_findings="Chest clear; SpO2 95 % on air",
-        summary="Two UC-MSC infusions without events.",
-    )
 
 
 def test_discharge_generates_the_protocols_follow_up_calendar(cast: Any) -> None:
@@ -66,12 +52,6 @@ def test_discharge_is_a_physicians_act(cast: Any) -> None:
         )
 
 
-def _day0_days_ago(plan: TreatmentPlan, days: int) -> None:
-    """Move the course back in time so that its follow-up windows lie in the past."""
-    TreatmentPlan.objects.filter(pk=plan.pk).update(start_date=timezone.localdate() - dt.timedelta(days=days))
-    plan.refresh_from_db()
-
-
 def test_a_visit_past_its_window_is_listed_as_overdue_until_done(cast: Any) -> None:
     plan = ready_plan(cast)
     _complete_course(cast, plan)
@@ -80,9 +60,7 @@ def test_a_visit_past_its_window_is_listed_as_overdue_until_done(cast: Any) -> N
     d28 = FollowUpVisit.objects.get(plan=plan, code="d28")
     assert list(visits_overdue(user=cast.cora, today=d28.window_end + dt.timedelta(days=1))) == [d28]
     assert list(visits_due(user=cast.cora, today=d28.target_date)) == [d28]
-    services.visit_complete(
-        visit=d28, user=cast.cora, version=d28.version, completed_on=d28.window_end + dt.timedelta(days=1)
-    )
+    complete_without_instruments(d28, cast.cora, d28.window_end + dt.timedelta(days=1))
     d28.refresh_from_db()
     assert d28.status == VisitStatus.COMPLETED and d28.out_of_window
     assert not visits_overdue(user=cast.cora, today=d28.window_end + dt.timedelta(days=1)).exists()

@@ -6,9 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from stromal.followup import services
 from stromal.followup.models import FollowUpVisit
 from tests.administrations.factories import ready_plan
-from tests.followup.test_services import _complete_course, _discharge
+from tests.followup.factories import _complete_course, _discharge
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,8 @@ MATRIX = [
     ("followup:missed", RECORDERS, "visit"),
     ("followup:visit", ALL, "visit"),
     ("followup:amend", RECORDERS, "visit"),
+    ("followup:correct", RECORDERS, "visit"),
+    ("followup:adverse_event", {"alice", "bob", "nina"}, "visit"),
 ]
 
 
@@ -34,7 +37,17 @@ def test_permission_matrix(cast: Any, name: str, allowed: set[str], obj: str | N
         _discharge(cast, plan)
     visit = FollowUpVisit.objects.filter(plan=plan).first()
     target = {"patient": plan.patient_id, "plan": plan.pk, "visit": visit.pk if visit else 0}
-    url = reverse(name, args=[target[obj]]) if obj else reverse(name)
+    args: list[object] = [target[obj]] if obj else []
+    if name == "followup:correct":
+        assert visit is not None
+        services.visit_record(
+            visit=visit,
+            user=cast.cora,
+            version=visit.version,
+            entries={"mmrc": services.InstrumentEntry({"mmrc_grade": 1})},
+        )
+        args.append("mmrc")
+    url = reverse(name, args=args)
     anonymous = Client().get(url)
     assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
     for who in [*sorted(ALL), "oscar"]:

@@ -30,7 +30,7 @@ from stromal.plans.services import (
     plan_withdraw,
 )
 from tests.administrations.factories import ready_plan, running_session
-from tests.followup.test_services import _complete_course, _discharge
+from tests.followup.factories import _complete_course, _discharge
 
 pytestmark = pytest.mark.django_db
 

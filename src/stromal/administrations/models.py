@@ -328,6 +328,14 @@ class AdverseEvent(models.Model):
     session = models.ForeignKey(
         AdministrationSession, on_delete=models.PROTECT, null=True, blank=True, related_name="adverse_events"
     )
+    # An event found at a follow-up visit (after the first administration) is linked to that visit.
+    followup_visit = models.ForeignKey(
+        "followup.FollowUpVisit",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adverse_events",
+    )
     term = models.CharField(max_length=200)
     onset_at = models.DateTimeField()
     from_stopping_rule = models.BooleanField(default=False)

@@ -13,6 +13,7 @@ import math
 import sys
 from typing import Any
 
+from stromal.clinical import follow_up
 from stromal.clinical.assess import RULES_VERSION, assess
 from stromal.clinical.observations import ALTERNATIVES, FIELDS
 from stromal.clinical.validation import ClinicalInputError
@@ -22,7 +23,7 @@ INPUT_FIELD = "<input>"
 
 
 def _keys_help() -> str:
-    width = max(len(name) for name in FIELDS)
+    width = max(len(name) for name in (*FIELDS, *follow_up.KEYS))
     lines = ["input keys (JSON object; null or absent = not measured):"]
     for spec in FIELDS.values():
         alt = ALTERNATIVES.get(spec.name)
@@ -30,13 +31,23 @@ def _keys_help() -> str:
         lines.append(f"  {spec.name.ljust(width)}  {spec.rule_text()}; {spec.description}{converted}")
     lines += [
         "",
+        "follow-up keys (each instrument whole once one of its keys is given; lung function",
+        "also needs sex, age_years and height_cm):",
+    ]
+    lines += [f"  {name.ljust(width)}  {text}" for name, text in follow_up.help_lines()]
+    lines += [
+        "",
         "output keys: pf_ratio, sf_ratio, oxygenation_index, predicted_body_weight_kg, berlin,",
-        "global_definition, murray, sofa, covid_cs, hscore, six_minute_walk, missing,",
-        "out_of_reference_range, unit_conversions, sources,",
+        "global_definition, murray, sofa, covid_cs, hscore, six_minute_walk,",
+        "spirometry {fev1, fvc, fev1_fvc: each {measured, z, percent_predicted, lln, below_lln},",
+        "equation, source}, dlco {measured, z, percent_predicted, lln, below_lln, equation, source},",
+        "moca {raw_score, education_point, adjusted_score, impaired, source}, mmrc {grade, description},",
+        "missing, out_of_reference_range, unit_conversions, sources,",
         f"rules_version (now {RULES_VERSION}).",
         "",
         "Computed ratios are compared with their cut-offs at the precision they are printed",
-        "with (P/F, S/F and oxygenation index to 0.1): the value printed is the value compared.",
+        "with (P/F, S/F and oxygenation index to 0.1; an LLN to 0.01 L, 0.001 for FEV1/FVC and",
+        "0.01 mL/min/mmHg for DLCO): the value printed is the value compared.",
         "",
         "exit status: 0 ok; 2 bad input, with a JSON error on stderr naming field, value and rule.",
         "Research software, not a medical device.",
@@ -48,7 +59,8 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=prog,
         description="ARDS and severity assessments (Berlin, Global definition, Murray, SOFA, "
-        "COVID-CS, HScore, six-minute walk) from one JSON object of observations.",
+        "COVID-CS, HScore, six-minute walk) and follow-up measurements (spirometry and DLCO "
+        "against GLI, MoCA, mMRC) from one JSON object of observations.",
         epilog=_keys_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -120,6 +132,14 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
+def _reference_text(part: dict[str, Any]) -> str:
+    below = " (below the LLN)" if part["below_lln"] else ""
+    return (
+        f"{part['measured']} · z {part['z']} · {part['percent_predicted']} % predicted · "
+        f"LLN {part['lln']}{below}"
+    )
+
+
 def format_table(result: dict[str, Any]) -> str:
     """A readable, plain-text rendering of an ``assess`` result."""
     rows: list[tuple[str, str]] = []
@@ -142,6 +162,22 @@ def format_table(result: dict[str, Any]) -> str:
     walk = result["six_minute_walk"]
     rows.append(("six_minute_walk.predicted_m", _fmt(walk["predicted_m"])))
     rows.append(("six_minute_walk.percent_predicted", _fmt(walk["percent_predicted"])))
+    spirometry = result.get("spirometry")
+    if isinstance(spirometry, dict):
+        for part in ("fev1", "fvc", "fev1_fvc"):
+            rows.append((f"spirometry.{part}", _reference_text(spirometry[part])))
+        rows.append(("spirometry.equation", _fmt(spirometry["equation"])))
+    dlco = result.get("dlco")
+    if isinstance(dlco, dict):
+        rows.append(("dlco", _reference_text(dlco)))
+        rows.append(("dlco.equation", _fmt(dlco["equation"])))
+    moca = result.get("moca")
+    if isinstance(moca, dict):
+        rows.append(("moca.adjusted_score", _fmt(moca["adjusted_score"])))
+        rows.append(("moca.impaired", _fmt(moca["impaired"])))
+    mmrc = result.get("mmrc")
+    if isinstance(mmrc, dict):
+        rows.append(("mmrc.grade", _fmt(mmrc["grade"])))
     for key, flag in result["out_of_reference_range"].items():
         rows.append((f"{key}.out_of_reference_range", f"{flag['field']} outside {flag['range']}"))
     for key, conversion in result["unit_conversions"].items():

@@ -4,7 +4,8 @@
 (``stromal.clinical.observations.FIELDS``) and returns a JSON-ready dict:
 ``pf_ratio``, ``sf_ratio``, ``oxygenation_index``, ``predicted_body_weight_kg``,
 ``berlin``, ``global_definition``, ``murray``, ``sofa``, ``covid_cs``,
-``hscore``, ``six_minute_walk``, ``missing`` (why each null is null),
+``hscore``, ``six_minute_walk``, the follow-up measurements ``spirometry``, ``dlco``,
+``moca`` and ``mmrc`` (``stromal.clinical.follow_up``), ``missing`` (why each null is null),
 ``out_of_reference_range`` (output key -> ``{"field", "range", "source"}``
 for a value computed outside its equation's population), ``unit_conversions``
 (each value given in an alternative unit, e.g. ``creatinine_umol_l``, with the
@@ -21,7 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from stromal.clinical import berlin, cytokine_storm, global_definition, murray, oxygenation, sofa
+from stromal.clinical import (
+    berlin,
+    cytokine_storm,
+    follow_up,
+    global_definition,
+    murray,
+    oxygenation,
+    sofa,
+)
 from stromal.clinical.criteria import Criterion, Status, codes
 from stromal.clinical.observations import ALTERNATIVES, validate_observations
 from stromal.clinical.precision import (
@@ -38,7 +47,7 @@ from stromal.clinical.validation import ClinicalInputError
 
 #: Bump whenever any rule, threshold or output key changes; stored with every
 #: computed assessment so a result can be traced to the rules that made it.
-RULES_VERSION = "2026.11.2"
+RULES_VERSION = "2026.12.1"
 
 SCALAR_SOURCES = {
     "pf_ratio": "PaO2/FiO2 x (PB/760); Ranieri VM et al., JAMA 2012;307(23):2526-33",
@@ -87,7 +96,8 @@ def assess(observations: Mapping[str, object]) -> dict[str, object]:
     key or an invalid value (naming the field, the value and the rule).
     A ``None`` value means "not measured".
     """
-    obs: Clean = validate_observations(observations)
+    rest, follow_up_given = follow_up.split(observations)
+    obs: Clean = validate_observations(rest)
     missing: dict[str, str] = {}
     out_of_range: dict[str, dict[str, object]] = {}
 
@@ -213,6 +223,10 @@ def assess(observations: Mapping[str, object]) -> dict[str, object]:
         "Fardet 2014 logistic coefficients could not be verified; see probability_band"
     )
 
+    conversions = _conversions(rest, obs)
+    subject = {key: obs.get(key) for key in follow_up.SUBJECT_KEYS}
+    follow_up_results = follow_up.assess_follow_up(follow_up_given, subject, missing, conversions)
+
     return {
         "pf_ratio": _recorded(pf, PF_RATIO_DECIMALS),
         "sf_ratio": _recorded(sf, SF_RATIO_DECIMALS),
@@ -225,9 +239,10 @@ def assess(observations: Mapping[str, object]) -> dict[str, object]:
         "covid_cs": covid_result.as_dict(),
         "hscore": h.as_dict(),
         "six_minute_walk": _six_minute_walk(obs, missing, out_of_range),
+        **follow_up_results,
         "missing": missing,
         "out_of_reference_range": out_of_range,
-        "unit_conversions": _conversions(observations, obs),
+        "unit_conversions": conversions,
         "sources": dict(SCALAR_SOURCES),
         "rules_version": RULES_VERSION,
     }

@@ -4,7 +4,9 @@ Everything is invented (``random.Random(DEMO_SEED)``) and marked synthetic:
 product lots in every status; on each of the three protocols a patient whose
 course ran to discharge, with completed, interrupted and stopped sessions;
 adverse events of several CTCAE grades (one serious, flagged for expedited
-review); follow-up visits done, due and overdue. To place visits in the past
+review); follow-up visits done, due and overdue; and three courses given five years ago whose visits run to
+five years, with every outcome instrument (``stromal.demo.followup``): one patient died, visits
+missed with their reasons, lung function and walk distance below the lower limit of normal. To place visits in the past
 the demo shifts each course's day 0, plan meeting and consent back in time (a
 synthetic convenience: real courses never move); every administration is then
 given on its scheduled day, after the consent and never later than now, so
@@ -28,10 +30,10 @@ from stromal.accounts.roles import Role
 from stromal.administrations import services as sessions
 from stromal.administrations.models import AdministrationSession
 from stromal.audit.services import snapshot
+from stromal.demo.followup import DAY28_PROFILE, LONG_TERM, FollowUpDemo, Profile
 from stromal.demo.pathway import _patient_at
 from stromal.demo.users import SECOND_LAB_USERNAME, demo_username, ensure_demo_site
 from stromal.followup import services as followup
-from stromal.followup.models import FollowUpVisit
 from stromal.patients.guards import audit_change
 from stromal.plans.models import Consent, PlanMeeting, TreatmentPlan
 from stromal.plans.selectors import ready_for_treatment
@@ -252,16 +254,51 @@ def _shift(demo: _Demo, record: Any, patient: Any, **fields: Any) -> None:
     )
 
 
-def _discharge(demo: _Demo, plan: TreatmentPlan, summary: str) -> None:
+def _discharge(demo: _Demo, plan: TreatmentPlan, summary: str, at: dt.datetime | None = None) -> None:
     followup.discharge_record(
         plan=plan,
         physician=demo.physician,
-        discharged_at=timezone.now(),
+        discharged_at=at or timezone.now(),
         examination_findings="Synthetic: chest clear on auscultation, SpO2 95 % on room air, walking unaided.",
         spo2_pct=95.0,
         summary=summary,
         recommendations="Synthetic: pulmonary rehabilitation; return for the scheduled follow-up visits.",
     )
+
+
+_PRODUCT_OF = {
+    "clinic-ucmsc-iv-2day": "uc_msc",
+    "start-like-single-iv": "bm_msc",
+    "msc-exosome-inhaled-5day": "msc_exosome",
+}
+
+
+def _long_term_course(
+    demo: _Demo,
+    outcomes: FollowUpDemo,
+    passwords: dict[str, str],
+    n: int,
+    code: str,
+    days_ago: int,
+    profile: Profile,
+) -> None:
+    """A course given ``days_ago`` days ago without events, discharged the day after the last
+    administration, and its follow-up visits recorded to today."""
+    plan = _accepted_patient(demo, n, code, passwords, days_ago)
+    product = _PRODUCT_OF[code]
+    given = sessions.sessions_schedule(plan=plan, user=demo.nurse)
+    for i, session in enumerate(given):
+        s = demo.run(session, product, start=_on_day(session, hour=9 + i % 3))
+        demo.vitals(s, [0, 15, 30])
+        demo.give(s, product, minutes=30 if product == "msc_exosome" else 90)
+    last = max(session.scheduled_date for session in given)
+    _discharge(
+        demo,
+        plan,
+        "Synthetic: the protocol's administrations without events; discharged the next day.",
+        at=_local(last + dt.timedelta(days=1), 14),
+    )
+    outcomes.record(plan, profile, timezone.localdate())
 
 
 def load_administrations() -> None:
@@ -306,14 +343,8 @@ def load_administrations() -> None:
         demo.vitals(s, [0, 15, 30, 60])
         demo.give(s, "uc_msc")
         _discharge(demo, plan, "Synthetic: two UC-MSC infusions on days 1 and 2; one grade-1 fever.")
-        d28 = FollowUpVisit.objects.get(plan=plan, code="d28")
-        followup.visit_complete(
-            visit=d28,
-            user=demo.coordinator,
-            version=d28.version,
-            completed_on=d28.target_date,
-            notes="Synthetic: 6MWD 380 m.",
-        )
+        outcomes = FollowUpDemo(random.Random(DEMO_SEED + 1), demo.coordinator, demo.nurse, demo.physician)
+        outcomes.record(plan, DAY28_PROFILE, timezone.localdate(), only=("d28",))
 
         # Exosome protocol, day 0 a month ago: five inhalations, the third interrupted
         # and resumed; discharged; Day 28 visit due now.
@@ -392,6 +423,11 @@ def load_administrations() -> None:
         sessions.session_interrupt(
             session=s, user=demo.nurse, version=s.version, reason="Synthetic: patient asked for a pause."
         )
+
+        # Years of follow-up: three courses given five years ago, their visits recorded to five years
+        # (one death, missed visits, values below the LLN; stromal.demo.followup).
+        for n, code, days_ago, profile in LONG_TERM:
+            _long_term_course(demo, outcomes, passwords, n, code, days_ago, profile)
 
         # The first half's accepted patients get their administration days (waiting for units).
         for ready in TreatmentPlan.objects.filter(

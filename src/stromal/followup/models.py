@@ -1,4 +1,12 @@
-"""Discharge (the clinic's Day 4) and the follow-up visits generated from the protocol."""
+"""Discharge (the clinic's Day 4), the follow-up visits generated from the protocol, and the
+outcome instruments recorded at each visit (``stromal.clinical.instruments``).
+
+An instrument's entered answers are kept as they were validated (``answers``);
+what is derived from them (scores, z-scores, % predicted, LLN) is stored beside
+them with the name and version of the equation or scoring that made it, so a
+stored result can always be traced and recomputed. An instrument due at a visit
+that was not done carries a reason instead (``InstrumentNotDone``).
+"""
 
 from __future__ import annotations
 
@@ -44,6 +52,11 @@ class VisitStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     COMPLETED = "completed", "Completed"
     MISSED = "missed", "Missed"
+    NOT_DUE = "not_due", "Not due (the patient has died)"
+
+
+#: Weight measured at a visit (kg): the range of ``stromal.clinical.observations`` ``weight_kg``.
+WEIGHT_KG_RANGE = (20.0, 400.0)
 
 
 class FollowUpVisit(models.Model):
@@ -62,6 +75,9 @@ class FollowUpVisit(models.Model):
     )
     out_of_window = models.BooleanField(default=False)
     notes = models.TextField(blank=True)
+    weight_kg = models.FloatField(
+        null=True, blank=True, help_text="Weight measured at the visit (six-minute walk reference)"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -91,7 +107,80 @@ class FollowUpVisit(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=VisitStatus.MISSED) | ~Q(notes=""), name="followup_missed_needs_reason"
             ),
+            models.CheckConstraint(
+                condition=~Q(status=VisitStatus.NOT_DUE) | ~Q(notes=""), name="followup_not_due_says_why"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True)
+                | Q(weight_kg__gte=WEIGHT_KG_RANGE[0], weight_kg__lte=WEIGHT_KG_RANGE[1]),
+                name="followup_visit_weight_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.target_date:%Y-%m-%d})"
+
+
+class InstrumentResponse(models.Model):
+    """One instrument recorded at one visit: the answers as entered and validated, and what was
+    derived from them with the equation (or scoring) name and version.
+
+    ``answers`` maps item names to the validated values (dates as ``YYYY-MM-DD``);
+    ``scores`` holds the scoring function's named results; ``subject`` the sex, age
+    (decimal years at the visit), height and weight the reference equations were given;
+    ``scoring_problem`` says why a valid response could not be scored (for example an
+    age outside the equation's range), in which case ``scores`` is empty.
+    """
+
+    visit = models.ForeignKey(FollowUpVisit, on_delete=models.PROTECT, related_name="instrument_responses")
+    instrument_code = models.CharField(max_length=40)
+    instrument_version = models.CharField(max_length=20)
+    answers = models.JSONField()
+    scores = models.JSONField(default=dict, blank=True)
+    scoring_name = models.CharField(max_length=80)
+    scoring_version = models.CharField(max_length=40)
+    scoring_problem = models.CharField(max_length=300, blank=True)
+    subject = models.JSONField(default=dict, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["visit", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "instrument_code"], name="followup_response_once_per_visit"
+            ),
+            models.CheckConstraint(
+                condition=~Q(instrument_code="") & ~Q(instrument_version="") & ~Q(scoring_name=""),
+                name="followup_response_names_instrument_and_scoring",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} v{self.instrument_version} at visit {self.visit_id}"
+
+
+class InstrumentNotDone(models.Model):
+    """An instrument due at a visit that was not done, with the reason (declined, too unwell...)."""
+
+    visit = models.ForeignKey(FollowUpVisit, on_delete=models.PROTECT, related_name="instruments_not_done")
+    instrument_code = models.CharField(max_length=40)
+    reason = models.TextField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["visit", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "instrument_code"], name="followup_not_done_once_per_visit"
+            ),
+            models.CheckConstraint(
+                condition=~Q(instrument_code="") & ~Q(reason=""), name="followup_not_done_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_code} not done at visit {self.visit_id}"

@@ -25,6 +25,7 @@ class VisitState(StrEnum):
     OVERDUE = "overdue"  # window closed, not done
     DONE = "done"
     MISSED = "missed"  # recorded as missed
+    NOT_DUE = "not_due"  # planned after the patient's death
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,20 @@ def visit_windows(day0: dt.date, visits: Sequence[FollowUpVisit]) -> list[VisitW
 
 
 def visit_state(
-    *, window_start: dt.date, window_end: dt.date, today: dt.date, completed_on: dt.date | None, missed: bool
+    *,
+    window_start: dt.date,
+    window_end: dt.date,
+    today: dt.date,
+    completed_on: dt.date | None,
+    missed: bool,
+    not_due: bool = False,
 ) -> VisitState:
     if completed_on is not None:
         return VisitState.DONE
     if missed:
         return VisitState.MISSED
+    if not_due:
+        return VisitState.NOT_DUE
     if today < window_start:
         return VisitState.UPCOMING
     if today <= window_end:

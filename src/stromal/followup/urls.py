@@ -14,4 +14,6 @@ urlpatterns = [
     path("visit/<int:pk>/amend/", views.visit_amend_view, name="amend"),
     path("visit/<int:pk>/complete/", views.visit_complete_view, name="complete"),
     path("visit/<int:pk>/missed/", views.visit_missed_view, name="missed"),
+    path("visit/<int:pk>/instruments/<slug:code>/correct/", views.instrument_correct_view, name="correct"),
+    path("visit/<int:pk>/adverse-event/", views.visit_adverse_event_view, name="adverse_event"),
 ]

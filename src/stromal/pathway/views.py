@@ -9,6 +9,7 @@ from stromal.accounts.access import role_required
 from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
+from stromal.followup.selectors import outcome_series
 from stromal.pathway.course_charts import course_charts
 from stromal.pathway.links import SessionState, next_action_url, pk_reverse
 from stromal.pathway.sections import SECTION_PAGE_ROWS
@@ -86,6 +87,7 @@ def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
                 (e, pk_reverse("administrations:ae_detail", e.pk)) for e in page.course["adverse_events"]
             ],
             "charts": course_charts(page),
+            "outcomes": outcome_series(page.patient) if page.course["has_followup"] else None,
             "can_edit": me.has_role(*PATIENT_WRITERS),
             "can_schedule": me.has_role(*SCHEDULERS),
         },

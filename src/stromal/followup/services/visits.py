@@ -1,5 +1,7 @@
 """Discharge and follow-up visits. Discharge generates the protocol's
-follow-up calendar in the same transaction; every change is audited."""
+follow-up calendar in the same transaction; every change is audited. A visit
+is completed only when each instrument due there is recorded or has a reason
+why not (``stromal.followup.services.instruments`` records them)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from stromal.audit.services import require_reason, snapshot
 from stromal.chronology import require_not_before, require_not_future
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
 from stromal.followup.schedule import visit_windows
+from stromal.followup.selectors import visit_instruments
 from stromal.patients.guards import audit_change, require_patient_access, require_role
 from stromal.plans.models import TreatmentPlan
 from stromal.plans.selectors import plan_lineage
@@ -30,6 +33,8 @@ AMEND_NEEDS_REASON = "Give the reason for correcting the recorded visit."
 AMEND_ONLY_RECORDED = "Only a recorded (completed or missed) visit can be corrected; record it first."
 AMEND_NO_CHANGE = "The correction changes nothing."
 MISSED_HAS_NO_DATE = "A missed visit has no visit date; correct its reason instead."
+NOT_DUE_CLOSED = "This visit is not due: {reason}"
+INSTRUMENT_MISSING = "{title} is due at this visit: record it, or give the reason it was not done."
 
 VISIT_RECORDERS = (Role.COORDINATOR, Role.PHYSICIAN, Role.NURSE)
 
@@ -127,8 +132,9 @@ def visit_complete(
     require_patient_access(user, visit.patient)
     check_version(visit, expected_version=version)
     if visit.status != VisitStatus.SCHEDULED:
-        raise ValidationError(VISIT_CLOSED.format(status=visit.status))
-    _require_visit_date(visit, completed_on)
+        raise ValidationError(VISIT_CLOSED.format(status=visit.get_status_display().lower()))
+    require_visit_date(visit, completed_on)
+    require_instruments_or_reasons(visit)
     before = snapshot(visit)
     update_versioned(
         visit,
@@ -143,7 +149,18 @@ def visit_complete(
     return visit
 
 
-def _require_visit_date(visit: FollowUpVisit, completed_on: dt.date) -> None:
+def require_instruments_or_reasons(visit: FollowUpVisit) -> None:
+    """Refuse while an instrument due at the visit has neither a response nor a reason.
+
+    Raises:
+        ValidationError: ``{instrument code: INSTRUMENT_MISSING}`` for each one.
+    """
+    missing = visit_instruments(visit=visit).missing()
+    if missing:
+        raise ValidationError({i.code: INSTRUMENT_MISSING.format(title=i.title) for i in missing})
+
+
+def require_visit_date(visit: FollowUpVisit, completed_on: dt.date) -> None:
     """Not later than today; not before the window opens (after its end is kept, flagged late)."""
     require_not_future("completed_on", completed_on, label="The visit date")
     require_not_before(
@@ -176,6 +193,8 @@ def visit_amend(
     require_role(user, "correct follow-up visits", *VISIT_RECORDERS)
     require_patient_access(user, visit.patient)
     check_version(visit, expected_version=version)
+    if visit.status == VisitStatus.NOT_DUE:
+        raise ValidationError(NOT_DUE_CLOSED.format(reason=visit.notes))
     if visit.status == VisitStatus.SCHEDULED:
         raise ValidationError(AMEND_ONLY_RECORDED)
     require_reason(reason, AMEND_NEEDS_REASON)
@@ -183,7 +202,7 @@ def visit_amend(
     if completed_on is not None and completed_on != visit.completed_on:
         if visit.status != VisitStatus.COMPLETED:
             raise ValidationError({"completed_on": MISSED_HAS_NO_DATE})
-        _require_visit_date(visit, completed_on)
+        require_visit_date(visit, completed_on)
         fields.update(
             completed_on=completed_on,
             out_of_window=not visit.window_start <= completed_on <= visit.window_end,
@@ -213,7 +232,7 @@ def visit_mark_missed(*, visit: FollowUpVisit, user: User, version: int, reason:
     require_patient_access(user, visit.patient)
     check_version(visit, expected_version=version)
     if visit.status != VisitStatus.SCHEDULED:
-        raise ValidationError(VISIT_CLOSED.format(status=visit.status))
+        raise ValidationError(VISIT_CLOSED.format(status=visit.get_status_display().lower()))
     require_reason(reason, MISSED_NEEDS_REASON)
     before = snapshot(visit)
     update_versioned(visit, expected_version=version, status=VisitStatus.MISSED, notes=reason.strip())
