@@ -96,11 +96,8 @@ INSTALLED_APPS = [
     "stromal.followup",
     "stromal.monitoring",
     "stromal.submissions",
-<<<<<<< HEAD
     "stromal.mfa",
-=======
     "stromal.charts",
->>>>>>> h/charts
 ]
 
 MIDDLEWARE = [

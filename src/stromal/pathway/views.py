@@ -11,6 +11,7 @@ from stromal.accounts.roles import CLINICAL_READERS, Role
 from stromal.examinations.services import SCHEDULERS
 from stromal.followup.selectors import outcome_series
 from stromal.pathway.course_charts import course_charts
+from stromal.pathway.followup_charts import followup_charts
 from stromal.pathway.links import SessionState, next_action_url, pk_reverse
 from stromal.pathway.sections import SECTION_PAGE_ROWS
 from stromal.pathway.selectors import PatientPage, patient_page
@@ -68,6 +69,7 @@ def _next_action_url(me: User, page: PatientPage) -> str:
 def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
     me = request_user(request)
     page = patient_page(user=me, pk=pk)
+    outcomes = outcome_series(page.patient) if page.course["has_followup"] else None
     # Each row's link is built here with one URL reversal per kind of link (pk_reverse),
     # not one {% url %} per row.
     return render(
@@ -87,7 +89,8 @@ def patient_page_view(request: HttpRequest, pk: int) -> HttpResponse:
                 (e, pk_reverse("administrations:ae_detail", e.pk)) for e in page.course["adverse_events"]
             ],
             "charts": course_charts(page),
-            "outcomes": outcome_series(page.patient) if page.course["has_followup"] else None,
+            "outcomes": outcomes,
+            "followup_charts": followup_charts(outcomes),
             "can_edit": me.has_role(*PATIENT_WRITERS),
             "can_schedule": me.has_role(*SCHEDULERS),
         },
