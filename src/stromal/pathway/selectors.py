@@ -97,7 +97,7 @@ def _plans(patient_id: int) -> list[TreatmentPlan]:
 
 @dataclass(frozen=True)
 class PatientPage:
-    """Everything the patient page shows, read in a fixed number of queries (about ten)."""
+    """Everything the patient page shows, read in a fixed number of queries (at most thirteen)."""
 
     patient: Patient
     timeline: Timeline
