@@ -67,7 +67,9 @@ AE_NEEDS_TERM = "Name the event (e.g. 'pneumonia', 'fall')."
 AE_VISIT_CLOSED = (
     "Adverse events are reported at a visit being recorded or recorded, not at a {status} visit."
 )
-AE_BEFORE_TREATMENT = "No administration has started in this course: report it with its session instead."
+AE_BEFORE_TREATMENT = (
+    "No administration was given in this course; adverse events are reported after the first administration."
+)
 
 DIED = "the patient died on {date} (recorded at the {visit} visit)"
 NOT_DUE_NOTE = "Not due: " + DIED + "."
@@ -362,14 +364,7 @@ def instrument_correct(
             raise ValidationError(errors)
         before_visit = snapshot(visit)
         update_versioned(visit, expected_version=visit.version, weight_kg=weight_kg)
-        audit_change(
-            actor=user,
-            action="followup_amend",
-            instance=visit,
-            before=before_visit,
-            patient=visit.patient,
-            reason=why,
-        )
+        _audit(user, "followup_amend", visit, before_visit, visit, why)
     if isinstance(record, InstrumentResponse):
         if not given:
             raise ValidationError({f"{code}-not_done_reason": NO_WITHDRAWAL.format(title=instrument.title)})
@@ -384,14 +379,7 @@ def instrument_correct(
         response = record
         before = snapshot(response)
         update_versioned(response, expected_version=version, **scored.__dict__)
-        audit_change(
-            actor=user,
-            action="instrument_correct",
-            instance=response,
-            before=before,
-            patient=visit.patient,
-            reason=why,
-        )
+        _audit(user, "instrument_correct", response, before, visit, why)
     else:
         not_done = record
         if given and not_done_reason.strip():
@@ -419,14 +407,7 @@ def instrument_correct(
                 patient=visit.patient,
                 reason=why,
             )
-            audit_change(
-                actor=user,
-                action="instrument_not_done_replaced",
-                instance=not_done,
-                before=snapshot(not_done),
-                patient=visit.patient,
-                reason=why,
-            )
+            _audit(user, "instrument_not_done_replaced", not_done, snapshot(not_done), visit, why)
             not_done.delete()
         else:
             text = not_done_reason.strip()
@@ -438,16 +419,18 @@ def instrument_correct(
                 raise ValidationError(CORRECTION_NO_CHANGE)
             before = snapshot(not_done)
             update_versioned(not_done, expected_version=version, reason=text)
-            audit_change(
-                actor=user,
-                action="instrument_correct",
-                instance=not_done,
-                before=before,
-                patient=visit.patient,
-                reason=why,
-            )
+            _audit(user, "instrument_correct", not_done, before, visit, why)
     if code == "vital_status":
         _close_visits_after_death(visit.patient, user, reason=why)
+
+
+def _audit(
+    user: User, action: str, instance: Any, before: dict[str, Any] | None, visit: FollowUpVisit, reason: str
+) -> None:
+    """One correction's audit event: old -> new of ``instance`` with the reason given."""
+    audit_change(
+        actor=user, action=action, instance=instance, before=before, patient=visit.patient, reason=reason
+    )
 
 
 def _measured_on(response: InstrumentResponse, visit: FollowUpVisit) -> dt.date:
