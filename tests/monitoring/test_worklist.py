@@ -76,3 +76,17 @@ def test_another_sites_queries_stay_off_the_worklist(cast: Any) -> None:
         text="?",
     )
     assert _section(cast.oscar, "wl-queries-answer") == []
+
+
+@pytest.mark.parametrize(
+    ("key", "roles"), [("wl-queries-answer", set(STAFF)), ("wl-queries-review", {"mona"})]
+)
+def test_each_query_section_page_opens_only_for_the_roles_that_act(
+    cast: Any, key: str, roles: set[str]
+) -> None:
+    url = reverse("pathway:worklist_section", args=[key])
+    assert Client().get(url).status_code == 302
+    for who in (*STAFF, "mona", "ivan", "ada"):
+        client = Client()
+        client.force_login(getattr(cast, who))
+        assert client.get(url).status_code == (200 if who in roles else 404), who

@@ -83,6 +83,8 @@ def test_a_new_site_opens_with_its_first_administrator_and_a_password_link(cast:
     assert AuditEvent.objects.filter(
         object_type="accounts.user", object_id=str(erin.pk), action="create"
     ).exists()
+    link = AuditEvent.objects.get(action="password_link", changes__account=[None, "erin"])
+    assert link.actor == cast.ada and link.site_id_at_event == site.pk
 
 
 def test_a_taken_site_code_or_username_refuses_the_whole_new_site(cast: Any) -> None:

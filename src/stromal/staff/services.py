@@ -53,6 +53,7 @@ PRESSURE_RANGE = (
     "(sea level is about 760 mmHg; 5,000 m is about 405 mmHg)."
 )
 NOTHING_CHANGED = "Nothing was changed."
+FIRST_ADMIN_LINK = "first administrator of a new site: first password"
 UNLOCK_NEEDS_REASON = "Give the reason for unlocking."
 UNLOCK_WHAT = "Name the account (username) or the address to unlock."
 NOT_AN_ADDRESS = "{value!r} is not an IP address (for example 192.0.2.10 or 2001:db8::10)."
@@ -291,8 +292,13 @@ def site_create(
     barometric_pressure_mmhg: float,
     admin_username: str,
     admin_printed_name: str,
-) -> tuple[Site, User]:
-    """Open a new site with its first administrator (who then manages its accounts)."""
+    request: HttpRequest | None = None,
+) -> tuple[Site, User, str]:
+    """Open a new site with its first administrator (who then manages its accounts).
+
+    Returns the site, its administrator and the path of the one-time link that lets
+    them set a password (issued, logged and audited here).
+    """
     require_role(admin, "open sites", *ADMINS)
     site_id_of(admin)
     code = code.strip()
@@ -319,7 +325,23 @@ def site_create(
         if errors:
             raise ValidationError({f"admin_{k}": v for k, v in errors.items()}) from None
         raise
-    return site, first
+    path = password_link_path(first)
+    event = security_event(
+        kind=SecurityEventKind.PASSWORD_LINK,
+        request=request,
+        username=first.username,
+        user=first,
+        actor=admin,
+    )
+    audit_record(
+        actor=admin,
+        action="password_link",
+        instance=event,
+        changes={"account": [None, first.username]},
+        reason=FIRST_ADMIN_LINK,
+        site_id=site.pk,
+    )
+    return site, first, path
 
 
 @transaction.atomic

@@ -256,8 +256,7 @@ def site_new(request: HttpRequest) -> HttpResponse:
     form = SiteNewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            site, first = services.site_create(admin=admin, **form.cleaned_data)
-            path = services.password_link_path(first)
+            site, first, path = services.site_create(admin=admin, request=request, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
