@@ -156,7 +156,7 @@ def user_update(*, admin: User, user: User, reason: str, **fields: Any) -> User:
     """Change an account's role, names or e-mail (``fields``), with the reason."""
     _require_admin_of(admin, user)
     why = require_reason(reason, EDIT_NEEDS_REASON)
-    locked = User.objects.select_for_update().select_related("site").get(pk=user.pk)
+    locked = User.objects.select_for_update(of=("self",)).select_related("site").get(pk=user.pk)
     before = _account(locked)
     if "username" in fields:
         fields["username"] = _check_username(fields["username"], exclude=locked.pk)
@@ -184,7 +184,7 @@ def user_set_active(*, admin: User, user: User, active: bool, reason: str) -> Us
     """Deactivate (the person can no longer sign in; their sessions end) or reactivate an account."""
     _require_admin_of(admin, user)
     why = require_reason(reason, ACTIVE_NEEDS_REASON)
-    locked = User.objects.select_for_update().select_related("site").get(pk=user.pk)
+    locked = User.objects.select_for_update(of=("self",)).select_related("site").get(pk=user.pk)
     if locked.pk == admin.pk and not active:
         raise ValidationError(OWN_ACCOUNT_OFF)
     if locked.is_active == active:
