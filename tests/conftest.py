@@ -61,12 +61,14 @@ def _make_user(username: str, role: str, site, printed_name: str):  # type: igno
 
 @pytest.fixture
 def cast(site, other_site):  # type: ignore[no-untyped-def]
-    """The named cast: two physicians, a nurse, a coordinator, lab, monitor,
+    """The named cast: two physicians who sign plans and a third who drafts them (the
+    drafter never signs: segregation of duties), a nurse, a coordinator, lab, monitor,
     investigator, admin at the North site, and an outsider physician at South."""
 
     class Cast:
         alice = _make_user("alice", "physician", site, "Dr Alice Adams")
         bob = _make_user("bob", "physician", site, "Dr Bob Brown")
+        dora = _make_user("dora", "physician", site, "Dr Dora Drafter")
         nina = _make_user("nina", "nurse", site, "Nina Novak, RN")
         cora = _make_user("cora", "coordinator", site, "Cora Clark")
         luke = _make_user("luke", "lab", site, "Luke Lee")

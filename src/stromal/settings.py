@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "stromal.administrations",
     "stromal.followup",
     "stromal.monitoring",
+    "stromal.printouts",
+    "stromal.staff",
     "stromal.submissions",
     "stromal.mfa",
     "stromal.charts",
@@ -237,6 +239,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# How long an administrator's one-time password link works (``staff.services.password_link``).
+PASSWORD_RESET_TIMEOUT = env_int("STROMAL_PASSWORD_LINK_HOURS", 72) * 3600
 
 LANGUAGE_CODE = "en-gb"
 # The default zone of every site (``accounts.Site.time_zone``); date-times are stored in

@@ -4,12 +4,16 @@ from django.urls import include, path
 
 from stromal import views
 from stromal.audit import views as audit_views
+from stromal.staff import views as staff_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/mfa/", include("stromal.mfa.urls")),
     path("accounts/", include("stromal.accounts.urls")),
+    # The one-time link an administrator hands over to set a password (no sign-in needed).
+    path("password/set/<uidb64>/<token>/", staff_views.password_set, name="password_set"),
+    path("admin/", include("stromal.staff.urls")),
     path("calculator/", include("stromal.calculator.urls")),
     path("products/", include("stromal.products.urls")),
     path("administrations/", include("stromal.administrations.urls")),

@@ -67,7 +67,7 @@ def drafted_plan(cast: Any, code: str = CLINIC, patient: Patient | None = None) 
     if not check.proceed:
         eligibility_override(check=check, user=cast.alice, reason="criteria reviewed by the team")
     arm = next(a for a in protocol(code).to_protocol().arms if not a.is_control)
-    return plan_draft(check=check, user=cast.alice, arm_name=arm.name)
+    return plan_draft(check=check, user=cast.dora, arm_name=arm.name)
 
 
 def ready_plan(cast: Any, code: str = CLINIC, mrn: str = "MRN-0001") -> TreatmentPlan:

@@ -89,29 +89,32 @@ def test_day_one_examination_to_the_plan_dose_through_the_worklist_on_a_tablet(
     assert "175" in nina.locator("#assessments").inner_text()  # P/F 70/0.4
 
     # 2. The physician's worklist: the eligibility line opens the examination's eligibility form.
-    alice = open_page(cast.alice, cast.password)
-    alice.set_viewport_size(TABLET)
-    _worklist_line(alice, "wl-check", "Tess Tablet")
-    assert alice.url.endswith("#eligibility")
+    dora = open_page(cast.dora, cast.password)
+    dora.set_viewport_size(TABLET)
+    _worklist_line(dora, "wl-check", "Tess Tablet")
+    assert dora.url.endswith("#eligibility")
     clinic = ProtocolVersion.objects.get(code="clinic-ucmsc-iv-2day")
-    alice.locator("#protocol").select_option(str(clinic.pk))
-    alice.get_by_role("button", name="Check eligibility").click()
-    assert alice.locator("#eligibility-result").inner_text() == "eligible"
-    alice.get_by_label("Arm").select_option("ucmsc_iv")
-    alice.get_by_role("button", name="Draft plan").click()
-    alice.wait_for_url(re.compile(r".*/plans/\d+/$"))
+    dora.locator("#protocol").select_option(str(clinic.pk))
+    dora.get_by_role("button", name="Check eligibility").click()
+    assert dora.locator("#eligibility-result").inner_text() == "eligible"
+    dora.get_by_label("Arm").select_option("ucmsc_iv")
+    dora.get_by_role("button", name="Draft plan").click()
+    dora.wait_for_url(re.compile(r".*/plans/\d+/$"))
 
     # 3. The dose reads in cells with its unit, the arm by what it gives.
-    dose = alice.locator("#dose").inner_text()
+    dose = dora.locator("#dose").inner_text()
     assert "8.0 × 10⁷ cells" in dose and "1.0 × 10⁶ cells/kg × 80 kg" in dose  # 1e6/kg x 80 kg
-    assert "80000000" not in alice.content() and "ucmsc_iv" not in alice.locator("main").inner_text()
-    assert "UC-MSC (umbilical cord), intravenous" in alice.content()
+    assert "80000000" not in dora.content() and "ucmsc_iv" not in dora.locator("main").inner_text()
+    assert "UC-MSC (umbilical cord), intravenous" in dora.content()
 
     # 4. The next action from the patient page and from the worklist opens the form where it is done.
-    alice.goto(f"/pathway/patients/{patient.pk}/")
-    assert "Record the plan meeting" in alice.locator("#next-action").inner_text()
-    alice.locator("#next-action").get_by_role("link", name="open").click()
-    alice.wait_for_url(re.compile(r".*/plans/\d+/meeting/$"))
+    dora.goto(f"/pathway/patients/{patient.pk}/")
+    assert "Record the plan meeting" in dora.locator("#next-action").inner_text()
+    dora.locator("#next-action").get_by_role("link", name="open").click()
+    dora.wait_for_url(re.compile(r".*/plans/\d+/meeting/$"))
+    # The drafter does not sign it (segregation of duties); another physician's worklist offers it.
+    alice = open_page(cast.alice, cast.password)
+    alice.set_viewport_size(TABLET)
     _worklist_line(alice, "wl-sign", "Tess Tablet")
     alice.wait_for_url(re.compile(r".*/plans/\d+/sign/$"))
     assert alice.get_by_label("Re-enter your password to sign").count() == 1

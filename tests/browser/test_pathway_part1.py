@@ -98,15 +98,15 @@ def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
     assert "Enter the Day 1 results" in cora.locator("#next-action").inner_text()
     patient_url = cora.url
 
-    # 3. A physician enters the Day 1 results as they arrive and checks eligibility.
-    alice = open_page(cast.alice, cast.password)
-    alice.goto(patient_url)
-    alice.get_by_role("link", name=re.compile(f"Day 1 examination {exam_at:%Y-%m-%d %H:%M} UTC")).click()
-    _save_examination(alice, {"weight_kg": "70", "heart_rate_bpm": "98", "fio2": "40"})
-    assert "did you mean 0.40?" in alice.content()  # a unit error, shown next to the field
-    assert alice.locator("#id_weight_kg").input_value() == "70"  # the other sections keep what was typed
+    # 3. A physician enters the Day 1 results as they arrive, checks eligibility and drafts the plan.
+    dora = open_page(cast.dora, cast.password)
+    dora.goto(patient_url)
+    dora.get_by_role("link", name=re.compile(f"Day 1 examination {exam_at:%Y-%m-%d %H:%M} UTC")).click()
+    _save_examination(dora, {"weight_kg": "70", "heart_rate_bpm": "98", "fio2": "40"})
+    assert "did you mean 0.40?" in dora.content()  # a unit error, shown next to the field
+    assert dora.locator("#id_weight_kg").input_value() == "70"  # the other sections keep what was typed
     _save_examination(
-        alice,
+        dora,
         {
             "pao2_mmhg": "66",
             "fio2": "0.4",
@@ -115,18 +115,22 @@ def test_request_to_signed_accepted_plan(open_page: Any, cast: Any) -> None:
             "edema_explained_by_cardiac_or_fluid": "false",
         },
     )
-    assert "165" in alice.locator("#assessments").inner_text()  # P/F 66/0.4
+    assert "165" in dora.locator("#assessments").inner_text()  # P/F 66/0.4
     clinic = ProtocolVersion.objects.get(code="clinic-ucmsc-iv-2day")
-    alice.locator("#protocol").select_option(str(clinic.pk))
-    alice.get_by_role("button", name="Check eligibility").click()
-    assert alice.locator("#eligibility-result").inner_text() == "eligible"
-    alice.get_by_label("Arm").select_option("ucmsc_iv")
-    alice.get_by_role("button", name="Draft plan").click()
-    alice.wait_for_url(re.compile(r".*/plans/\d+/$"))
-    plan_url = alice.url
-    assert "7.0 × 10⁷ cells" in alice.locator("#dose").inner_text()  # 1e6 cells/kg x 70 kg
+    dora.locator("#protocol").select_option(str(clinic.pk))
+    dora.get_by_role("button", name="Check eligibility").click()
+    assert dora.locator("#eligibility-result").inner_text() == "eligible"
+    dora.get_by_label("Arm").select_option("ucmsc_iv")
+    dora.get_by_role("button", name="Draft plan").click()
+    dora.wait_for_url(re.compile(r".*/plans/\d+/$"))
+    plan_url = dora.url
+    assert "7.0 × 10⁷ cells" in dora.locator("#dose").inner_text()  # 1e6 cells/kg x 70 kg
 
-    # 4. The first physician signs, re-entering username and password.
+    # 4. The drafter does not sign (segregation of duties); the first of two other physicians
+    #    signs, re-entering username and password.
+    assert dora.get_by_role("link", name="Sign the plan").count() == 0
+    alice = open_page(cast.alice, cast.password)
+    alice.goto(plan_url)
     alice.get_by_role("link", name="Sign the plan").click()
     assert "Dr Alice Adams" in alice.locator("#printed-name").inner_text()
     alice.get_by_label("Your username").fill("alice")

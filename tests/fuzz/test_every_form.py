@@ -107,7 +107,13 @@ FUZZ = st.one_of(
 
 # Which object an int URL argument names: by the argument's name, else (``pk``) by the URL's
 # name, else by its namespace. A new argument or namespace fails the test with a message.
-KWARG_KINDS = {"plan_pk": "plan", "patient_pk": "patient", "encounter_pk": "encounter", "user_id": "user"}
+KWARG_KINDS = {
+    "plan_pk": "plan",
+    "patient_pk": "patient",
+    "encounter_pk": "encounter",
+    "user_id": "user",
+    "site_id": "site",
+}
 PK_KINDS = {
     "products": "lot",
     "administrations": "session",
@@ -124,6 +130,7 @@ PK_KINDS_BY_NAME = {
     "administrations:ae_detail": "adverse_event",
     "administrations:ae_grade": "adverse_event",
     "plans:eligibility": "check",
+    "plans:consent_print": "consent",
     "patient_audit": "patient",
     "monitoring:query": "query",
 }
@@ -140,7 +147,7 @@ EXPECTED_FORMS = {
     "lab": {"products", "administrations"},
     "monitor": {"calculator"},
     "investigator": {"calculator"},
-    "admin": {"calculator"},
+    "admin": {"calculator", "admin"},
     "anonymous": {"request"},
 }
 

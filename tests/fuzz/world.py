@@ -79,4 +79,7 @@ def build_world(cast: Any) -> WorldIds:
     )
     world.ids["protocol"] = list(ProtocolVersion.objects.values_list("pk", flat=True)[:2])
     world.ids["user"] = [cast.nina.pk]
+    world.ids["site"] = [cast.ada.site_id]
+    if plan is not None:
+        world.ids["consent"] = list(plan.consents.values_list("pk", flat=True))
     return world

@@ -42,6 +42,7 @@ def _setup(cast: Any) -> tuple[Patient, DataQuery]:
 PAGES = [
     ("monitoring:index", None, "get", READERS),
     ("monitoring:patient", "p", "get", READERS),
+    ("monitoring:casebook", "p", "get", READERS),
     ("monitoring:verify", "p", "get", {"mona"}),
     ("monitoring:query_open", "p", "get", {"mona"}),
     ("monitoring:sign", "p", "get", {"ivan"}),

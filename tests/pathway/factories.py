@@ -77,8 +77,10 @@ def make_check(cast: Any, code: str = CLINIC, patient: Patient | None = None) ->
 def make_plan(
     cast: Any, code: str = CLINIC, arm: str = "ucmsc_iv", patient: Patient | None = None
 ) -> TreatmentPlan:
+    """A draft plan, drafted by Dr Dora Drafter so that Alice and Bob can sign it (the
+    drafter never signs: segregation of duties)."""
     check = make_check(cast, code, patient)
-    return plan_draft(check=check, user=cast.alice, arm_name=arm)
+    return plan_draft(check=check, user=cast.dora, arm_name=arm)
 
 
 def approve(cast: Any, plan: TreatmentPlan) -> TreatmentPlan:

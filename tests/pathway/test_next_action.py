@@ -57,7 +57,7 @@ def _course(cast: Any) -> Iterator[tuple[str, int, dict[str, str]]]:
     yield "results entered", patient.pk, {"physician": "detail"}
     check = eligibility_check(encounter=encounter, protocol_version=protocol(), user=cast.alice)
     yield "eligible", patient.pk, {"physician": "eligibility"}
-    plan = plan_draft(check=check, user=cast.alice, arm_name="ucmsc_iv")
+    plan = plan_draft(check=check, user=cast.dora, arm_name="ucmsc_iv")
     yield "plan drafted", patient.pk, {"physician": "meeting", "coordinator": "meeting"}
     meeting_record(
         plan=plan,

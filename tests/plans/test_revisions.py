@@ -79,7 +79,7 @@ def test_even_the_notes_of_a_plan_under_treatment_are_changed_by_a_revision(cast
 def test_a_revision_is_a_new_plan_that_leaves_the_one_in_force_until_two_physicians_sign(cast: Any) -> None:
     plan = _treated_and_discharged(cast)
     revision = plan_revise(
-        plan=plan, user=cast.alice, version=plan.version, reason=REASON, arm_name="conventional"
+        plan=plan, user=cast.dora, version=plan.version, reason=REASON, arm_name="conventional"
     )
     plan.refresh_from_db()
     assert revision.pk != plan.pk and revision.supersedes_id == plan.pk and revision.revision == 2
@@ -105,7 +105,7 @@ def test_two_signatures_put_the_revision_in_force_and_what_was_given_stays(cast:
         )
     )
     revision = plan_revise(
-        plan=plan, user=cast.alice, version=plan.version, reason=REASON, arm_name="conventional"
+        plan=plan, user=cast.dora, version=plan.version, reason=REASON, arm_name="conventional"
     )
     _sign_twice(cast, revision)
     plan.refresh_from_db()
@@ -138,7 +138,7 @@ def test_a_superseded_plan_cannot_change(cast: Any) -> None:
     plan = _treated_and_discharged(cast)
     _sign_twice(
         cast,
-        plan_revise(plan=plan, user=cast.alice, version=plan.version, reason=REASON, arm_name="conventional"),
+        plan_revise(plan=plan, user=cast.dora, version=plan.version, reason=REASON, arm_name="conventional"),
     )
     plan.refresh_from_db()
     with pytest.raises(ValidationError) as refused:
@@ -156,7 +156,7 @@ def test_approving_a_revision_cancels_the_administrations_not_yet_started(cast: 
     assert second.status == SessionStatus.SCHEDULED
     _sign_twice(
         cast,
-        plan_revise(plan=plan, user=cast.alice, version=plan.version, reason=REASON, arm_name="conventional"),
+        plan_revise(plan=plan, user=cast.dora, version=plan.version, reason=REASON, arm_name="conventional"),
     )
     second.refresh_from_db()
     session.refresh_from_db()
@@ -239,7 +239,7 @@ def test_changing_a_plan_under_treatment_through_the_page_says_why_not(cast: Any
 def test_a_revision_of_a_plan_withdrawn_meanwhile_cannot_be_signed(cast: Any) -> None:
     plan = _treated_and_discharged(cast)
     revision = plan_revise(
-        plan=plan, user=cast.alice, version=plan.version, reason=REASON, arm_name="conventional"
+        plan=plan, user=cast.dora, version=plan.version, reason=REASON, arm_name="conventional"
     )
     plan_withdraw(plan=plan, user=cast.bob, version=plan.version, reason="patient left the study")
     with pytest.raises(ValidationError) as refused:

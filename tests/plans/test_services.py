@@ -93,7 +93,7 @@ def test_the_dose_is_computed_from_the_recorded_weight(cast: Any) -> None:
 def test_the_start_dose_uses_predicted_body_weight(cast: Any) -> None:
     check = make_check(cast, START)
     eligibility_override(check=check, user=cast.alice, reason="onset 30 h per referral")
-    plan = plan_draft(check=check, user=cast.alice, arm_name=protocol(START).to_protocol().arms[-1].name)
+    plan = plan_draft(check=check, user=cast.dora, arm_name=protocol(START).to_protocol().arms[-1].name)
     # ARDSNet PBW, female 165 cm: 45.5 + 0.91 × (165 − 152.4) = 56.966 kg
     assert plan.dose["dosing_weight_kg"] == pytest.approx(56.966, abs=1e-3)
     assert plan.dose["total_cells"] == pytest.approx(10e6 * 56.966, rel=1e-4)
@@ -108,7 +108,7 @@ def test_the_exosome_dose_is_in_particles(cast: Any) -> None:
     if not check.proceed:
         eligibility_override(check=check, user=cast.alice, reason="criteria reviewed")
     arm = next(a for a in protocol(EXOSOME).to_protocol().arms if not a.is_control)
-    plan = plan_draft(check=check, user=cast.alice, arm_name=arm.name)
+    plan = plan_draft(check=check, user=cast.dora, arm_name=arm.name)
     assert plan.dose["dose_particles"] == pytest.approx(2e8)
     assert plan.dose["n_administrations"] == 5
 

@@ -9,6 +9,7 @@ right password until it is unlocked.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib.auth import authenticate
@@ -21,9 +22,22 @@ ACCOUNT_LOCKED = (
 )
 
 
+#: True while a signature's password re-entry is being checked, so the security log can tell
+#: a failed signature from a failed sign-in (both are counted by django-axes alike).
+_REAUTHENTICATING: ContextVar[bool] = ContextVar("stromal_reauthenticating", default=False)
+
+
+def reauthenticating() -> bool:
+    return _REAUTHENTICATING.get()
+
+
 def reauthenticate(request: HttpRequest, *, username: str, password: str) -> str | None:
     """``None`` when ``username`` and ``password`` are the signed-in user's own; else the refusal."""
-    user = authenticate(request, username=username.strip(), password=password)
+    token = _REAUTHENTICATING.set(True)
+    try:
+        user = authenticate(request, username=username.strip(), password=password)
+    finally:
+        _REAUTHENTICATING.reset(token)
     if getattr(request, "axes_locked_out", False):
         return ACCOUNT_LOCKED
     if user is None or user.pk != request.user.pk:

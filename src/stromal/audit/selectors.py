@@ -173,3 +173,22 @@ def record_history(
             HistoryEntry(event.at, who, action_in_words(event.action, labels), changes, event.reason)
         )
     return entries
+
+
+def record_values(object_type: str, events: Iterable[AuditEvent]) -> dict[str, object]:
+    """A record's values as its audit trail left them: each event's new values, in sequence order.
+
+    ``events`` are the record's events, oldest first. Ids, ``QUIET_FIELDS`` and
+    other records' keys (``*_id``) are left out; coded values show their model
+    label. The printed casebook reads every record this way, whatever its app.
+    """
+    choices = _choice_labels(object_type)
+    values: dict[str, object] = {}
+    for event in events:
+        changes = event.changes if isinstance(event.changes, dict) else {}
+        for name, pair in changes.items():
+            if name in QUIET_FIELDS or name.endswith("_id"):
+                continue
+            new = pair[1] if isinstance(pair, list) and len(pair) == 2 else pair
+            values[name] = _in_words(choices, name, new)
+    return values

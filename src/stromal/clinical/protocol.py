@@ -238,6 +238,10 @@ class Protocol:
     follow_up: tuple[FollowUpVisit, ...] = ()
     discharge_day: int | None = None
     outpatient: bool = False
+    # Segregation of duties (issue #11): the physician who drafted a plan is not one of its two
+    # signers, so two people other than its author approve it. On unless a protocol turns it
+    # off (a clinic with only two physicians).
+    signers_exclude_drafter: bool = True
     notes: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -254,6 +258,8 @@ class Protocol:
         codes = [v.code for v in self.follow_up]
         if len(codes) != len(set(codes)):
             raise ProtocolError("follow_up.code", "visit codes must be unique")
+        if not isinstance(self.signers_exclude_drafter, bool):
+            raise ProtocolError("signers_exclude_drafter", "must be true or false")
         for key in ("administration_window_days_before", "administration_window_days_after"):
             value = getattr(self, key)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 30:
@@ -373,6 +379,7 @@ def protocol_from_dict(raw: Mapping[str, Any]) -> Protocol:
         "follow_up",
         "discharge_day",
         "outpatient",
+        "signers_exclude_drafter",
         "notes",
         "extra",
     }
@@ -428,6 +435,7 @@ def protocol_from_dict(raw: Mapping[str, Any]) -> Protocol:
         follow_up=tuple(visits),
         discharge_day=raw.get("discharge_day"),
         outpatient=bool(raw.get("outpatient", False)),
+        signers_exclude_drafter=raw.get("signers_exclude_drafter", True),
         notes=str(raw.get("notes", "")),
         extra=dict(raw.get("extra", {})),
     )

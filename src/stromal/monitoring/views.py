@@ -24,9 +24,11 @@ from stromal.forms_clinical import add_service_errors
 from stromal.monitoring import selectors, services
 from stromal.monitoring.forms import CasebookSignForm, QueryOpenForm, QueryStepForm, RecordForm, UnlockForm
 from stromal.monitoring.models import DataQuery, QueryStatus
+from stromal.monitoring.printouts import casebook_document
 from stromal.patients.guards import request_user
 from stromal.patients.models import Patient
 from stromal.patients.selectors import patient_get
+from stromal.printouts.responses import printout_response
 
 MONITORING_READERS = (Role.MONITOR, Role.INVESTIGATOR, Role.ADMIN)
 QUERY_READERS = (*MONITORING_READERS, *services.QUERY_ANSWERERS)
@@ -81,6 +83,14 @@ def _review(request: HttpRequest, patient: Patient, status: int = 200, **forms: 
 @role_required(*MONITORING_READERS)
 def patient_review(request: HttpRequest, pk: int) -> HttpResponse:
     return _review(request, patient_get(user=request_user(request), pk=pk))
+
+
+@role_required(*MONITORING_READERS)
+def casebook_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The patient's whole casebook laid out for printing, or as a PDF (``?format=pdf``)."""
+    user = request_user(request)
+    patient = patient_get(user=user, pk=pk)
+    return printout_response(request, casebook_document(patient=patient, user=user))
 
 
 def _back(pk: int) -> HttpResponse:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,11 +20,13 @@ from stromal.accounts.zones import format_when
 from stromal.examinations.models import Encounter, EncounterKind, EncounterStatus, Observation
 from stromal.followup.course import COURSE_SECTIONS
 from stromal.intake.models import OPEN_STATUSES, ConsultationRequest
+from stromal.monitoring.worklist import QUERY_SECTIONS
 from stromal.pathway.links import pk_reverse
 from stromal.pathway.sections import Line, Section, SectionSpec, section_head, visible
 from stromal.pathway.templatetags.display import plan_arm
 from stromal.patients.guards import site_id_of
 from stromal.plans.models import Consent, EligibilityCheck, PlanSignature, PlanStatus, TreatmentPlan
+from stromal.plans.selectors import protocols_letting_drafters_sign
 
 _PATIENT = ("patient__given_name", "patient__family_name", "patient__mrn")
 
@@ -92,7 +94,9 @@ def _live_plans(user: User) -> QuerySet[TreatmentPlan]:
 
 def _to_sign(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
     mine = PlanSignature.objects.filter(plan=OuterRef("pk"), signer=user, voided_at__isnull=True)
-    return _live_plans(user).filter(status=PlanStatus.DRAFT).exclude(Exists(mine))
+    # The drafter does not sign, unless the plan's protocol lets drafters sign.
+    own_draft = Q(drafted_by=user) & ~Q(protocol_version_id__in=protocols_letting_drafters_sign())
+    return _live_plans(user).filter(status=PlanStatus.DRAFT).exclude(Exists(mine)).exclude(own_draft)
 
 
 def _to_decide(user: User, today: dt.date) -> QuerySet[TreatmentPlan]:
@@ -165,7 +169,7 @@ PATHWAY_SECTIONS: list[SectionSpec] = [
 ]
 
 # Every section, in the order the worklist shows them.
-SECTIONS: list[SectionSpec] = [*PATHWAY_SECTIONS, *COURSE_SECTIONS]
+SECTIONS: list[SectionSpec] = [*PATHWAY_SECTIONS, *COURSE_SECTIONS, *QUERY_SECTIONS]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from stromal.plans.models import (
     PlanStatus,
     TreatmentPlan,
 )
+from stromal.protocols.models import ProtocolVersion
 
 
 def plan_get(*, user: User, pk: int) -> TreatmentPlan:
@@ -20,6 +21,15 @@ def plan_get(*, user: User, pk: int) -> TreatmentPlan:
         TreatmentPlan.objects.select_related("patient", "protocol_version", "encounter"),
         pk=pk,
         patient__site_id=site_id_of(user),
+    )
+
+
+def consent_get(*, user: User, pk: int) -> Consent:
+    """A consent of the user's site (404 for another site's, as for any record)."""
+    return get_object_or_404(
+        Consent.objects.select_related("plan__patient__site", "plan__protocol_version", "recorded_by"),
+        pk=pk,
+        plan__patient__site_id=site_id_of(user),
     )
 
 
@@ -32,6 +42,20 @@ def live_plan(patient_id: int) -> TreatmentPlan | None:
     return TreatmentPlan.objects.filter(
         patient_id=patient_id, status__in=[PlanStatus.DRAFT, PlanStatus.APPROVED]
     ).first()
+
+
+def drafter_excluded(plan: TreatmentPlan, user: User) -> bool:
+    """True when ``user`` drafted ``plan`` and its protocol keeps drafters from signing."""
+    return user.pk == plan.drafted_by_id and plan.protocol_version.to_protocol().signers_exclude_drafter
+
+
+def protocols_letting_drafters_sign() -> list[int]:
+    """Ids of the protocol versions that turn segregation of duties off (few rows, read whole)."""
+    return [
+        pk
+        for pk, definition in ProtocolVersion.objects.values_list("pk", "definition")
+        if isinstance(definition, dict) and definition.get("signers_exclude_drafter", True) is False
+    ]
 
 
 def active_signatures(plan: TreatmentPlan) -> QuerySet[PlanSignature]:

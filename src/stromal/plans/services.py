@@ -54,6 +54,10 @@ UNKNOWN_ARM = "Protocol {protocol} has no arm named {arm!r}."
 WRONG_PASSWORD = "The password is not correct; the plan was not signed."
 ALREADY_SIGNED = "You have already signed this plan; a second physician must sign."
 PLAN_NOT_SIGNABLE = "Only a draft plan awaiting signatures can be signed."
+DRAFTER_SIGNS = (
+    "You drafted this plan, so you cannot also sign it: two other physicians approve it "
+    "(segregation of duties, set by protocol {protocol})."
+)
 PLAN_WITHDRAWN = "This plan is withdrawn and cannot change."
 EDIT_NEEDS_REASON = "Give the reason for changing the plan."
 ACCEPT_NEEDS_CONSENT = "An accept decision needs the patient's recorded consent."
@@ -366,6 +370,8 @@ def plan_sign(*, plan: TreatmentPlan, physician: User, password: str, version: i
         raise ValidationError({"password": WRONG_PASSWORD})
     if physician.pk in (locked.first_signer_id, locked.second_signer_id):
         raise ValidationError(ALREADY_SIGNED)
+    if physician.pk == locked.drafted_by_id and locked.protocol_version.to_protocol().signers_exclude_drafter:
+        raise ValidationError(DRAFTER_SIGNS.format(protocol=locked.protocol_version))
     if locked.supersedes is not None and locked.supersedes.status != PlanStatus.APPROVED:
         raise ValidationError(REVISED_PLAN_NOT_IN_FORCE.format(status=locked.supersedes.get_status_display()))
     before = snapshot(locked)

@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:pk>/consent/", views.consent, name="consent"),
     path("<int:pk>/decision/", views.decision, name="decision"),
     path("<int:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<int:pk>/print/", views.plan_print, name="print"),
+    path("consents/<int:pk>/print/", views.consent_print, name="consent_print"),
 ]

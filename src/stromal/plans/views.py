@@ -32,10 +32,13 @@ from stromal.plans.forms import (
     WithdrawForm,
 )
 from stromal.plans.models import TreatmentPlan
+from stromal.plans.printouts import consent_document, plan_document
 from stromal.plans.selectors import (
     active_signatures,
+    consent_get,
     consent_history,
     current_decision,
+    drafter_excluded,
     eligibility_get,
     plan_get,
     plan_lineage,
@@ -57,6 +60,7 @@ from stromal.plans.services import (
     plan_withdraw,
     treatment_started,
 )
+from stromal.printouts.responses import printout_response
 from stromal.products.models import ProductType
 from stromal.protocols.models import ProtocolVersion
 
@@ -181,6 +185,7 @@ def _plan_context(request: HttpRequest, plan: TreatmentPlan) -> dict[str, Any]:
         "is_physician": me.has_role(*PHYSICIANS),
         "can_decide": me.has_role(*DECISION_RECORDERS),
         "signed_by_me": any(s.signer_id == request_user(request).pk for s in signatures),
+        "drafted_by_me": drafter_excluded(plan, me),
     }
 
 
@@ -188,6 +193,20 @@ def _plan_context(request: HttpRequest, plan: TreatmentPlan) -> dict[str, Any]:
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = plan_get(user=request_user(request), pk=pk)
     return render(request, "plans/detail.html", _plan_context(request, plan))
+
+
+@role_required(*READERS)
+def plan_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan and its signatures laid out for printing, or as a PDF (``?format=pdf``)."""
+    user = request_user(request)
+    return printout_response(request, plan_document(plan=plan_get(user=user, pk=pk), user=user))
+
+
+@role_required(*READERS)
+def consent_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """One consent with who gave, witnessed and recorded it, for printing or as a PDF."""
+    user = request_user(request)
+    return printout_response(request, consent_document(consent=consent_get(user=user, pk=pk), user=user))
 
 
 @role_required(*PHYSICIANS)
