@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from stromal.mfa import services
+from stromal.submissions.middleware import TOKEN_FIELD
 from tests.conftest import PASSWORD
 
 
@@ -35,3 +37,10 @@ def password_signed_in(user: Any) -> Client:
     response = client.post(reverse("accounts:login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, response.content.decode()[:500]
     return client
+
+
+def post_form(client: Client, url: str, data: dict[str, str]) -> Any:
+    """POST ``data`` to ``url`` with the submission token its page issues (none when the page is refused)."""
+    page = client.get(url).content.decode()
+    token = re.search(rf'name="{TOKEN_FIELD}" value="([^"]+)"', page)
+    return client.post(url, {**data, **({TOKEN_FIELD: token.group(1)} if token else {})})

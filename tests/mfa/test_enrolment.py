@@ -14,17 +14,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from stromal.audit.models import AuditEvent
 from stromal.mfa import recovery_codes
 from stromal.mfa.services import CODE_FORMAT, WRONG_CODE
-from stromal.submissions.middleware import TOKEN_FIELD
 from tests.conftest import PASSWORD
-from tests.mfa.factories import code_for, enrolled, password_signed_in
+from tests.mfa.factories import code_for, enrolled, password_signed_in, post_form
 
 pytestmark = pytest.mark.django_db
 
 ENROL = reverse("mfa:enrol")
-
-
-def _post(client: Any, url: str, data: dict[str, str]) -> Any:
-    return client.post(url, {**data, TOKEN_FIELD: recovery_codes.new_codes(1)[0].replace("-", "") * 2})
 
 
 @pytest.fixture
@@ -50,9 +45,9 @@ def test_a_wrong_code_is_refused_next_to_the_field(cast: Any, physician: Any) ->
     physician.get(ENROL)
     device = TOTPDevice.objects.get(user=cast.alice)
     wrong = "000000" if code_for(device) != "000000" else "111111"
-    response = _post(physician, ENROL, {"code": wrong})
+    response = post_form(physician, ENROL, {"code": wrong})
     assert response.status_code == 400 and WRONG_CODE in response.content.decode()
-    letters = _post(physician, ENROL, {"code": "abcdef"})
+    letters = post_form(physician, ENROL, {"code": "abcdef"})
     assert letters.status_code == 400 and CODE_FORMAT in letters.content.decode()
     assert not TOTPDevice.objects.filter(user=cast.alice, confirmed=True).exists()
 
@@ -60,7 +55,7 @@ def test_a_wrong_code_is_refused_next_to_the_field(cast: Any, physician: Any) ->
 def test_the_right_code_confirms_it_and_shows_ten_recovery_codes_once(cast: Any, physician: Any) -> None:
     physician.get(ENROL)
     device = TOTPDevice.objects.get(user=cast.alice)
-    response = _post(physician, ENROL, {"code": code_for(device), "next": "/pathway/worklist/"})
+    response = post_form(physician, ENROL, {"code": code_for(device), "next": "/pathway/worklist/"})
     assert response.status_code == 302
     page = physician.get(response["Location"]).content.decode()
     codes = re.findall(r"<li><code>([0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4})</code></li>", page)
@@ -80,9 +75,9 @@ def test_new_recovery_codes_need_the_password_and_stop_the_old_ones(cast: Any) -
     client = password_signed_in(cast.nina)
     client.post(reverse("mfa:verify"), {"code": code_for(device, 1)})
     manage = reverse("mfa:manage")
-    refused = _post(client, manage, {"username": "nina", "password": "wrong-password-0000"})
+    refused = post_form(client, manage, {"username": "nina", "password": "wrong-password-0000"})
     assert refused.status_code == 400 and "no new codes were made" in refused.content.decode()
-    made = _post(client, manage, {"username": "nina", "password": PASSWORD})
+    made = post_form(client, manage, {"username": "nina", "password": PASSWORD})
     assert made.status_code == 302 and made["Location"] == reverse("mfa:codes")
     new = re.findall(r"<li><code>([0-9a-z-]{19})</code></li>", client.get(made["Location"]).content.decode())
     assert len(new) == 10 and not set(new) & set(old)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import pytest
@@ -13,9 +12,8 @@ from django_otp import user_has_device
 from stromal.accounts.models import User
 from stromal.audit.models import AuditEvent
 from stromal.mfa.services import RESET_REASON_REQUIRED
-from stromal.submissions.middleware import TOKEN_FIELD
 from tests.conftest import PASSWORD
-from tests.mfa.factories import enrolled, password_signed_in
+from tests.mfa.factories import enrolled, password_signed_in, post_form
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +22,6 @@ def _admin(cast: Any) -> Client:
     client = Client()
     client.force_login(cast.ada)
     return client
-
-
-def _post(client: Client, url: str, data: dict[str, str]) -> Any:
-    return client.post(url, {**data, TOKEN_FIELD: secrets.token_urlsafe(32)})
 
 
 def test_the_administrator_sees_each_account_of_the_site_with_its_second_factor(cast: Any) -> None:
@@ -41,7 +35,7 @@ def test_the_administrator_sees_each_account_of_the_site_with_its_second_factor(
 
 def test_a_reset_needs_a_reason_named_next_to_the_field(cast: Any) -> None:
     enrolled(cast.alice)
-    response = _post(_admin(cast), reverse("mfa:reset", args=[cast.alice.pk]), {"reason": "   "})
+    response = post_form(_admin(cast), reverse("mfa:reset", args=[cast.alice.pk]), {"reason": "   "})
     assert response.status_code == 400
     assert user_has_device(cast.alice)
     assert RESET_REASON_REQUIRED in response.content.decode()
@@ -52,7 +46,7 @@ def test_a_reset_removes_the_factor_is_audited_and_the_physician_enrols_again(
 ) -> None:
     settings.MFA_REQUIRED_ROLES = frozenset({"physician"})
     enrolled(cast.alice)
-    response = _post(
+    response = post_form(
         _admin(cast), reverse("mfa:reset", args=[cast.alice.pk]), {"reason": "phone lost, called back"}
     )
     assert response.status_code == 302
@@ -71,7 +65,7 @@ def test_another_sites_administrator_finds_no_such_account(cast: Any, other_site
     client.force_login(olga)
     url = reverse("mfa:reset", args=[cast.alice.pk])
     assert client.get(url).status_code == 404
-    assert _post(client, url, {"reason": "social engineering"}).status_code == 404
+    assert post_form(client, url, {"reason": "social engineering"}).status_code == 404
     assert user_has_device(cast.alice)
 
 
@@ -79,5 +73,5 @@ def test_no_other_role_may_reset(cast: Any) -> None:
     enrolled(cast.alice)
     client = Client()
     client.force_login(cast.bob)
-    assert _post(client, reverse("mfa:reset", args=[cast.alice.pk]), {"reason": "x"}).status_code == 403
+    assert post_form(client, reverse("mfa:reset", args=[cast.alice.pk]), {"reason": "x"}).status_code == 403
     assert user_has_device(cast.alice)
