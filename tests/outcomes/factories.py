@@ -252,7 +252,8 @@ def make_course(cast: Any, course: Course, site: Site | None = None) -> Patient:
             reported_by=nurse,
         )
     for fields in course.adverse:
-        AdverseEvent.objects.create(patient=patient, reported_by=nurse, **fields)
+        graded = {"graded_by": doc} if fields.get("ctcae_grade") else {}
+        AdverseEvent.objects.create(patient=patient, reported_by=nurse, **graded, **fields)
     return patient
 
 
