@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binomtest
 
 #: Confidence level of every interval the analytics show.
 CONFIDENCE = 0.95
@@ -52,6 +51,8 @@ def clopper_pearson(k: int, n: int, confidence: float = CONFIDENCE) -> Proportio
         raise ValueError(f"k={k}, n={n}: need 0 <= k <= n")
     if n == 0:
         return Proportion(0, 0, None, None, None)
+    from scipy.stats import binomtest  # imported when first needed: SciPy's stats take seconds to load
+
     ci = binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
     return Proportion(k, n, k / n, float(ci.low), float(ci.high))
 

@@ -271,7 +271,6 @@ def survival_report(cohort: Cohort, grouping: str) -> Report:
             [[km.group, *(at_risk(result.durations[km.group], d) for d in days)] for km in result.curves],
         )
     )
-    report.tables.append(curve_table)
     report.notes.append(
         "Time runs from enrolment (the Day 1 examination) to death, or is censored at the last contact "
         "(encounter, administration, discharge, completed visit, adverse event)."

@@ -15,10 +15,6 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyreadstat
-
 from stromal.exports.formats.base import ChunkRows, Writer
 from stromal.exports.tables import TableSpec, Variable, VarType
 
@@ -64,6 +60,9 @@ class _Column:
             self.numbers.append(math.nan if value is None or value == "" else float(value))
 
     def series(self) -> Any:
+        import numpy as np
+        import pandas as pd
+
         kind = self.variable.type
         if kind is VarType.DATE:
             return pd.to_datetime(pd.Series(self.dates, dtype="object"))
@@ -100,6 +99,9 @@ class SavWriter(Writer):
                     column.add(value)
 
     def _write(self, table: TableSpec, columns: list[_Column]) -> Path:
+        import pandas as pd  # imported when a file is written: pandas takes seconds to load
+        import pyreadstat
+
         path = self.out_dir / f"{table.name}.sav"
         frame = pd.DataFrame({c.variable.name: c.series() for c in columns})
         labels = {c.variable.name: c.value_labels() for c in columns}
