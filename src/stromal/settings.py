@@ -239,6 +239,10 @@ SECURE_HSTS_PRELOAD = env_bool("STROMAL_HSTS_PRELOAD", False)
 if env_bool("STROMAL_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Analytics pages keep their sites' rows between requests until the registry changes
+# (``stromal.outcomes.memo``); this bounds how long (0: never kept).
+STROMAL_ANALYTICS_CACHE_SECONDS = env_int("STROMAL_ANALYTICS_CACHE_SECONDS", 600)
+
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import Max, Q, QuerySet
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,7 +31,8 @@ from stromal.administrations.models import AdministrationSession, AdverseEvent
 from stromal.examinations.fields import ARDS_RISK_FACTORS
 from stromal.examinations.models import Assessment, Encounter, EncounterKind, EncounterStatus, Observation
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
-from stromal.outcomes.followup_adapter import Death, chunked, deaths
+from stromal.outcomes.followup_adapter import Death, deaths
+from stromal.outcomes.memo import remembered
 from stromal.outcomes.scope import Scope
 from stromal.patients.models import Patient
 from stromal.plans.models import PlanStatus, TreatmentPlan
@@ -212,22 +213,13 @@ class Cohort:
     @cached_property
     def last_contact(self) -> dict[int, dt.date]:
         """Each patient's last date known alive or dead: a closed or opened encounter, an administration,
-        a discharge, a completed follow-up visit, an adverse event, an outcome value, a death."""
-        latest: dict[int, dt.date] = {}
-
-        def see(pid: int, when: dt.datetime | dt.date | None) -> None:
-            row = self.by_id.get(pid)
-            day = self.local_date(row.site_id, when) if row else None
-            if day is not None and (pid not in latest or day > latest[pid]):
-                latest[pid] = day
-
-        for qs in _contact_queries(self.scope):
-            for pid, when in qs:
-                see(pid, when)
+        a discharge, a completed follow-up visit, an adverse event, a death (dates at the patient's site)."""
+        contacts = remembered("contacts", self.scope, lambda: scope_contacts(self._zones))
+        latest = {row.pk: contacts[row.pk] for row in self.rows if row.pk in contacts}
         for row in self.rows:
-            see(row.pk, row.enrolment)
-            if row.death:
-                see(row.pk, row.death.on)
+            for day in (row.enrolment, row.death.on if row.death else None):
+                if day is not None and (row.pk not in latest or day > latest[row.pk]):
+                    latest[row.pk] = day
         return latest
 
     def follow_up_days(self, row: PatientRow) -> int:
@@ -239,15 +231,27 @@ def _site_filter(scope: Scope, path: str) -> Q:
     return Q() if scope.site_ids is None else Q(**{f"{path}__in": scope.site_ids})
 
 
-def _contact_queries(scope: Scope) -> list[QuerySet[Any, tuple[int, Any]]]:
-    """(patient id, latest date-time) of each kind of contact, one grouped query each."""
-    on_patient = _site_filter(scope, "patient__site_id")
+def scope_contacts(zones: dict[int, ZoneInfo]) -> dict[int, dt.date]:
+    """Every patient's latest contact at the sites of ``zones`` (site id -> its zone)."""
+    latest: dict[int, dt.date] = {}
+    for site_id, zone in zones.items():
+        for qs in _contact_queries(site_id, zone):
+            for pid, day in qs:
+                if day is not None and (pid not in latest or day > latest[pid]):
+                    latest[pid] = day
+    return latest
 
-    def latest(qs: QuerySet[Any], expression: Any) -> QuerySet[Any, tuple[int, Any]]:
+
+def _contact_queries(site_id: int, zone: ZoneInfo) -> list[QuerySet[Any, tuple[int, Any]]]:
+    """(patient id, latest local date) of each kind of contact at one site, one grouped query each
+    (the database turns the date-times into the site's dates: far cheaper than reading them)."""
+
+    def latest(qs: QuerySet[Any], expression: Any, is_date: bool = False) -> QuerySet[Any, tuple[int, Any]]:
+        last = Max(expression) if is_date else TruncDate(Max(expression), tzinfo=zone)
         grouped: QuerySet[Any, tuple[int, Any]] = (
-            qs.filter(on_patient)
+            qs.filter(patient__site_id=site_id)
             .values("patient_id")
-            .annotate(last=Max(expression))
+            .annotate(last=last)
             .values_list("patient_id", "last")
         )
         return grouped
@@ -260,7 +264,7 @@ def _contact_queries(scope: Scope) -> list[QuerySet[Any, tuple[int, Any]]]:
             AdministrationSession.objects.filter(started_at__isnull=False), Coalesce("ended_at", "started_at")
         ),
         latest(Discharge.objects.all(), "discharged_at"),
-        latest(FollowUpVisit.objects.filter(status=VisitStatus.COMPLETED), "completed_on"),
+        latest(FollowUpVisit.objects.filter(status=VisitStatus.COMPLETED), "completed_on", is_date=True),
         latest(AdverseEvent.objects.all(), "onset_at"),
     ]
 
@@ -282,11 +286,19 @@ def cohort_rows(*, scope: Scope) -> list[PatientRow]:
     sites = {s.pk: (s.code, ZoneInfo(s.time_zone)) for s in scope.sites()}
     on_site = _site_filter(scope, "site_id")
     on_patient = _site_filter(scope, "patient__site_id")
-    exams = _first_per_patient(
-        Encounter.objects.filter(on_patient, kind=EncounterKind.EXAMINATION)
-        .order_by("patient_id", "scheduled_for", "id")
-        .values_list("patient_id", "id", "scheduled_for", "status")
-    )
+    exams: dict[int, tuple[Any, ...]] = {}
+    created: dict[int, dt.date] = {}
+    for site_id, (_, zone) in sites.items():
+        exams.update(
+            _first_per_patient(
+                Encounter.objects.filter(patient__site_id=site_id, kind=EncounterKind.EXAMINATION)
+                .order_by("patient_id", "scheduled_for", "id")
+                .values_list("patient_id", "id", TruncDate("scheduled_for", tzinfo=zone), "status")
+            )
+        )
+        created.update(
+            Patient.objects.filter(site_id=site_id).values_list("id", TruncDate("created_at", tzinfo=zone))
+        )
     exam_ids = {row[1] for row in exams.values()}
     assessed: dict[int, tuple[Any, ...]] = {}
     for enc_id, _seq, *facts in (
@@ -324,16 +336,14 @@ def cohort_rows(*, scope: Scope) -> list[PatientRow]:
     patients = list(
         Patient.objects.filter(on_site)
         .order_by("id")
-        .values_list("id", "site_id", "sex", "date_of_birth", "height_cm", "created_at", "synthetic")
+        .values_list("id", "site_id", "sex", "date_of_birth", "height_cm", "synthetic")
     )
-    died: dict[int, Death] = {}
-    for ids in chunked([p[0] for p in patients], 20000):
-        died.update(deaths(patient_ids=ids))
+    died = deaths(site_ids=scope.site_ids)
     rows = []
-    for pid, site_id, sex, born, height, created, synthetic in patients:
-        code, zone = sites[site_id]
+    for pid, site_id, sex, born, height, synthetic in patients:
+        code, _ = sites[site_id]
         exam = exams.get(pid)
-        enrolment = (exam[2] if exam else created).astimezone(zone).date()
+        enrolment = exam[2] if exam else created[pid]
         facts = assessed.get(exam[1]) if exam else None
         plan = plans.get(pid)
         rows.append(
@@ -359,6 +369,11 @@ def cohort_rows(*, scope: Scope) -> list[PatientRow]:
             )
         )
     return rows
+
+
+def scope_rows(scope: Scope) -> list[PatientRow]:
+    """``cohort_rows`` of ``scope``, remembered while the registry has not changed (``outcomes.memo``)."""
+    return remembered("cohort_rows", scope, lambda: cohort_rows(scope=scope))
 
 
 def matches(row: PatientRow, f: CohortFilter) -> bool:
@@ -392,7 +407,7 @@ def cohort_build(*, scope: Scope, filters: CohortFilter, today: dt.date | None =
         if site is None:
             raise Http404(NO_SUCH_SITE.format(code=filters.site_code))
         scope = scope.narrowed_to(site)
-    rows = [row for row in cohort_rows(scope=scope) if matches(row, filters)]
+    rows = [row for row in scope_rows(scope) if matches(row, filters)]
     rows.sort(key=lambda r: (r.site_code, r.pk))
     zones = {s.pk: ZoneInfo(s.time_zone) for s in scope.sites()}
     return Cohort(scope, filters, rows, today or timezone.localdate(), zones)

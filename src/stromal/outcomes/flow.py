@@ -20,6 +20,7 @@ from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
 from stromal.intake.models import ConsultationRequest, RequestStatus
 from stromal.outcomes.cohort import Cohort
 from stromal.outcomes.figures import bar_figure
+from stromal.outcomes.memo import rows_of
 from stromal.outcomes.scope import Scope
 from stromal.outcomes.tables import Cell, Figure, Report, Table, columns
 from stromal.plans.models import EligibilityCheck, PatientDecision, TreatmentPlan
@@ -48,8 +49,10 @@ def _requests(cohort: Cohort) -> tuple[int, int, Counter[str]]:
     received = triaged = 0
     declined: Counter[str] = Counter()
     zones: dict[str, ZoneInfo] = {}
-    for status, created, reason, zone in qs.values_list(
-        "status", "created_at", "decline_reason", "site__time_zone"
+    for status, created, reason, zone in rows_of(
+        "flow.requests",
+        cohort.scope,
+        qs.values_list("status", "created_at", "decline_reason", "site__time_zone"),
     ):
         day = created.astimezone(zones.setdefault(zone, ZoneInfo(zone))).date()
         if (f.enrolled_from and day < f.enrolled_from) or (f.enrolled_to and day > f.enrolled_to):
@@ -80,10 +83,12 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
     drop["examined"]["not examined yet"] = len(ids - examined)
 
     checks: dict[int, tuple[bool | None, bool, list[dict[str, object]]]] = {}
-    for pid, ok, override, results in (
+    for pid, ok, override, results in rows_of(
+        "flow.checks",
+        cohort.scope,
         EligibilityCheck.objects.filter(**scope)
         .order_by("patient_id", "checked_at", "id")
-        .values_list("patient_id", "eligible", "override", "results")
+        .values_list("patient_id", "eligible", "override", "results"),
     ):
         if pid in ids:
             checks[pid] = (ok, override, results if isinstance(results, list) else [])
@@ -102,8 +107,10 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
     planned: set[int] = set()
     approved: set[int] = set()
     plan_states: dict[int, str] = {}
-    for pid, status, approved_at in TreatmentPlan.objects.filter(**scope).values_list(
-        "patient_id", "status", "approved_at"
+    for pid, status, approved_at in rows_of(
+        "flow.plans",
+        cohort.scope,
+        TreatmentPlan.objects.filter(**scope).values_list("patient_id", "status", "approved_at"),
     ):
         if pid in ids:
             planned.add(pid)
@@ -115,10 +122,12 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
         drop["approved"][f"plan {plan_states[pid]}"] += 1
 
     decisions: dict[int, str] = {}
-    for pid, decision in (
+    for pid, decision in rows_of(
+        "flow.decisions",
+        cohort.scope,
         PatientDecision.objects.filter(**{f"plan__{k}": v for k, v in scope.items()})
         .order_by("decided_at", "id")
-        .values_list("plan__patient_id", "decision")
+        .values_list("plan__patient_id", "decision"),
     ):
         if pid in ids:
             decisions[pid] = decision
@@ -132,8 +141,12 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
 
     started: set[int] = set()
     cancelled: Counter[str] = Counter()
-    for pid, status, started_at, reason in AdministrationSession.objects.filter(**scope).values_list(
-        "patient_id", "status", "started_at", "stop_reason"
+    for pid, status, started_at, reason in rows_of(
+        "flow.sessions",
+        cohort.scope,
+        AdministrationSession.objects.filter(**scope).values_list(
+            "patient_id", "status", "started_at", "stop_reason"
+        ),
     ):
         if pid not in ids:
             continue
@@ -145,7 +158,13 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
     drop["first administration"].update({f"administration cancelled: {r}": n for r, n in cancelled.items()})
 
     discharged = {
-        pid for pid in Discharge.objects.filter(**scope).values_list("patient_id", flat=True) if pid in ids
+        pid
+        for pid in rows_of(
+            "flow.discharges",
+            cohort.scope,
+            Discharge.objects.filter(**scope).values_list("patient_id", flat=True),
+        )
+        if pid in ids
     }
     for pid in started - discharged:
         row = cohort.by_id[pid]
@@ -154,10 +173,12 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
     visits: dict[str, Counter[str]] = defaultdict(Counter)
     visit_order: dict[str, int] = {}
     missed: Counter[str] = Counter()
-    for pid, code, name, offset, status, start, end, notes in FollowUpVisit.objects.filter(
-        **scope
-    ).values_list(
-        "patient_id", "code", "name", "day_offset", "status", "window_start", "window_end", "notes"
+    for pid, code, name, offset, status, start, end, notes in rows_of(
+        "flow.visits",
+        cohort.scope,
+        FollowUpVisit.objects.filter(**scope).values_list(
+            "patient_id", "code", "name", "day_offset", "status", "window_start", "window_end", "notes"
+        ),
     ):
         if pid not in ids:
             continue

@@ -1,7 +1,7 @@
 """THE SEAM to the follow-up instruments (issue #9): the only place the analytics and the
 exports read outcome-instrument data and deaths.
 
-Two functions, both streamed over chunks of patient ids:
+Two functions:
 
 * ``instrument_values(patient_ids=...)``: every outcome value (FVC, DLCO and
   six-minute walk as % predicted, questionnaire scores, ...), one
@@ -9,7 +9,7 @@ Two functions, both streamed over chunks of patient ids:
   ``stromal.clinical.instruments`` scores them (``spirometry`` /
   ``fvc_percent_predicted``, ``dlco`` / ``percent_predicted``, ``mmrc`` /
   ``grade``, ``phq9`` / ``total``...).
-* ``deaths(patient_ids=...)``: the date each patient who died is known to have died.
+* ``deaths(site_ids=...)``: the date each patient who died is known to have died.
 
 TODAY (before the follow-up instrument responses are in the data model) they read what
 the registry holds: the lung-function, walk and dyspnoea observations of examination
@@ -150,8 +150,8 @@ def _chunk_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
     yield from rows
 
 
-def deaths(*, patient_ids: Sequence[int]) -> dict[int, Death]:
-    """The earliest known date of death of each patient of ``patient_ids`` who died.
+def deaths(*, site_ids: frozenset[int] | None) -> dict[int, Death]:
+    """The earliest known date of death of each patient of the sites ``site_ids`` (None: every site).
 
     Today the registry records no date of death as such: a fatal adverse event (outcome
     fatal, or CTCAE grade 5) gives its onset date, the last day the patient is known to
@@ -159,13 +159,12 @@ def deaths(*, patient_ids: Sequence[int]) -> dict[int, Death]:
     """
     found: dict[int, Death] = {}
     zones: dict[str, ZoneInfo] = {}
-    for ids in chunked(sorted(patient_ids), 5000):
-        fatal = AdverseEvent.objects.filter(patient_id__in=ids).filter(
-            Q(outcome=Outcome.FATAL) | Q(ctcae_grade=5)
-        )
-        for pid, onset, zone_name in fatal.values_list("patient_id", "onset_at", "patient__site__time_zone"):
-            zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
-            day = onset.astimezone(zone).date()
-            if pid not in found or day < found[pid].on:
-                found[pid] = Death(day, "fatal adverse event")
+    fatal = AdverseEvent.objects.filter(Q(outcome=Outcome.FATAL) | Q(ctcae_grade=5))
+    if site_ids is not None:
+        fatal = fatal.filter(patient__site_id__in=site_ids)
+    for pid, onset, zone_name in fatal.values_list("patient_id", "onset_at", "patient__site__time_zone"):
+        zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
+        day = onset.astimezone(zone).date()
+        if pid not in found or day < found[pid].on:
+            found[pid] = Death(day, "fatal adverse event")
     return found

@@ -19,6 +19,7 @@ from typing import Any
 from stromal.administrations.models import AdministrationSession, AdverseEvent, Relatedness
 from stromal.outcomes.cohort import Cohort
 from stromal.outcomes.figures import bar_figure
+from stromal.outcomes.memo import rows_of
 from stromal.outcomes.stats import clopper_pearson
 from stromal.outcomes.tables import Cell, Figure, Report, Table, columns
 from stromal.products.models import LotStatus, Mycoplasma, ProductLot, Sterility
@@ -107,30 +108,36 @@ def safety_report(cohort: Cohort) -> Report:
         {} if cohort.scope.site_ids is None else {"patient__site_id__in": cohort.scope.site_ids}
     )
     sessions: dict[int, dict[str, Any]] = {}
-    session_rows: Iterable[Any] = AdministrationSession.objects.filter(
-        started_at__isnull=False, **scope
-    ).values(
-        "id",
-        "patient_id",
-        "sequence",
-        "route",
-        "stopping_hits",
-        "status",
-        "plan__protocol_version__code",
-        "plan__protocol_version__version",
-        "product__din",
-        "product__din_check",
-        "product__product_type",
-        "product__donor_code",
-        "product__viability_pct",
+    session_rows: Iterable[Any] = rows_of(
+        "safety.sessions",
+        cohort.scope,
+        AdministrationSession.objects.filter(started_at__isnull=False, **scope).values(
+            "id",
+            "patient_id",
+            "sequence",
+            "route",
+            "stopping_hits",
+            "status",
+            "plan__protocol_version__code",
+            "plan__protocol_version__version",
+            "product__din",
+            "product__din_check",
+            "product__product_type",
+            "product__donor_code",
+            "product__viability_pct",
+        ),
     )
     for s in session_rows:
         if s["patient_id"] in ids:
             sessions[s["id"]] = s
     events: list[Event] = []
     terms: Counter[tuple[str, str, str, str]] = Counter()
-    for e in AdverseEvent.objects.filter(**scope).values(
-        "patient_id", "session_id", "ctcae_grade", "serious", "relatedness", "outcome", "term"
+    for e in rows_of(
+        "safety.events",
+        cohort.scope,
+        AdverseEvent.objects.filter(**scope).values(
+            "patient_id", "session_id", "ctcae_grade", "serious", "relatedness", "outcome", "term"
+        ),
     ):
         if e["patient_id"] not in ids:
             continue
@@ -304,7 +311,7 @@ def safety_report(cohort: Cohort) -> Report:
         *POSITIVE_MARKERS,
         *NEGATIVE_MARKERS,
     ]
-    lot_rows = list(lots.values(*fields))
+    lot_rows = rows_of("safety.lots", cohort.scope, lots.values(*fields))
     failures = _release_failures(lot_rows)
     report.tables.append(
         Table(

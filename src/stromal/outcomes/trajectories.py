@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from stromal.clinical.instruments import gad7, moca, phq9
 from stromal.followup.models import FollowUpVisit
-from stromal.outcomes.cohort import Cohort, PatientRow
+from stromal.outcomes.cohort import Cohort, PatientRow, scope_rows
 from stromal.outcomes.figures import Reference, Summary, trajectory_figure
 from stromal.outcomes.followup_adapter import (
     BASELINE_EVENT,
@@ -31,6 +31,7 @@ from stromal.outcomes.followup_adapter import (
     UNSCHEDULED_EVENT,
     instrument_values,
 )
+from stromal.outcomes.memo import remembered
 from stromal.outcomes.stats import median_iqr
 from stromal.outcomes.tables import Figure, Report, Table, columns, round_or_none
 
@@ -110,12 +111,21 @@ def trajectories_report(cohort: Cohort, grouping: str = "none") -> Report:
     values: dict[tuple[str, str], dict[str, dict[str, list[float]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
-    for v in instrument_values(patient_ids=cohort.ids):
-        measure = wanted.get((v.instrument, v.item))
-        if measure is None or v.value is None:
+    ids = set(cohort.ids)
+    scope_values = remembered(
+        "instrument_values",
+        cohort.scope,
+        lambda: [
+            v
+            for v in instrument_values(patient_ids=[r.pk for r in scope_rows(cohort.scope)])
+            if (v.instrument, v.item) in wanted and v.value is not None
+        ],
+    )
+    for v in scope_values:
+        if v.patient_id not in ids or v.value is None:
             continue
         values[(v.instrument, v.item)][key(cohort.by_id[v.patient_id])][v.event].append(v.value)
-    order = visit_order()
+    order = remembered("visit_order", cohort.scope, visit_order)
     far = max(order.values(), default=0) + 1
     report = Report()
     missing = []
