@@ -546,7 +546,8 @@ def _observations(chunk: Chunk) -> Iterator[tuple[int, list[Any]]]:
         )
 
     for enc_id, key, number, boolean, text, unit in (
-        Observation.objects.filter(encounter_id__in=encounters, current=True)
+        Observation.objects.filter(encounter__patient_id__in=ids, current=True)
+        .exclude(encounter__status=EncounterStatus.SCHEDULED)
         .exclude(key__in=OBSERVATION_OUTCOMES)
         .values_list("encounter_id", "key", "value_number", "value_boolean", "value_text", "unit")
     ):
@@ -555,7 +556,8 @@ def _observations(chunk: Chunk) -> Iterator[tuple[int, list[Any]]]:
         add(pid, event, SECTION_OF.get(key, "examination"), key, value, unit, day)
     latest: dict[int, tuple[Any, ...]] = {}
     for values in (
-        Assessment.objects.filter(encounter_id__in=encounters)
+        Assessment.objects.filter(encounter__patient_id__in=ids)
+        .exclude(encounter__status=EncounterStatus.SCHEDULED)
         .order_by("encounter_id", "sequence")
         .values_list("encounter_id", "rules_version", *(KT(path) for path, _ in ASSESSMENT_ITEMS.values()))
     ):

@@ -158,7 +158,7 @@ class PatientRow:
     death: Death | None
     synthetic: bool
 
-    @property
+    @cached_property
     def study_id(self) -> str:
         """The pseudonym in every export and page: site code and a number (never the record number)."""
         return f"{self.site_code.upper()}-{self.pk:06d}"

@@ -38,7 +38,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
 from stromal.administrations.models import AdverseEvent, Outcome
-from stromal.examinations.models import Assessment, Encounter, EncounterKind, Observation
+from stromal.examinations.models import Assessment, EncounterKind, Observation
 from stromal.followup.models import FollowUpVisit
 
 #: Examination observation keys that are follow-up outcomes today: key -> (instrument, item).
@@ -110,30 +110,31 @@ def _chunk_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
         "patient_id", "code", "window_start", "window_end"
     ):
         visits[pid].append((code, start, end))
-    encounters = {
-        pk: (pid, kind, when, zone)
-        for pk, pid, kind, when, zone in Encounter.objects.filter(patient_id__in=ids)
-        .exclude(kind=EncounterKind.EXAMINATION, status="scheduled")
-        .annotate(when=Coalesce("opened_at", "scheduled_for"))
-        .values_list("pk", "patient_id", "kind", "when", "patient__site__time_zone")
-    }
     walk_pct: dict[int, tuple[float, str]] = {}
-    for enc_id, _seq, pct, version in (
-        Assessment.objects.filter(encounter_id__in=encounters)
-        .filter(Q(inputs__has_key="six_minute_walk_m"))
-        .values_list(
-            "encounter_id", "sequence", KT("results__six_minute_walk__percent_predicted"), "rules_version"
-        )
+    for enc_id, pct, version in (
+        Assessment.objects.filter(encounter__patient_id__in=ids, inputs__has_key="six_minute_walk_m")
         .order_by("encounter_id", "sequence")
+        .values_list("encounter_id", KT("results__six_minute_walk__percent_predicted"), "rules_version")
     ):
         if pct not in (None, ""):
             walk_pct[enc_id] = (float(pct), version)
     rows: list[InstrumentValue] = []
     zones: dict[str, ZoneInfo] = {}
-    for enc_id, key, number, text, unit in Observation.objects.filter(
-        encounter_id__in=encounters, current=True, key__in=OBSERVATION_OUTCOMES
-    ).values_list("encounter_id", "key", "value_number", "value_text", "unit"):
-        pid, kind, when, zone_name = encounters[enc_id]
+    for enc_id, pid, kind, when, zone_name, key, number, text, unit in (
+        Observation.objects.filter(encounter__patient_id__in=ids, current=True, key__in=OBSERVATION_OUTCOMES)
+        .exclude(encounter__status="scheduled")
+        .values_list(
+            "encounter_id",
+            "encounter__patient_id",
+            "encounter__kind",
+            Coalesce("encounter__opened_at", "encounter__scheduled_for"),
+            "encounter__patient__site__time_zone",
+            "key",
+            "value_number",
+            "value_text",
+            "unit",
+        )
+    ):
         zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
         day = when.astimezone(zone).date()
         event = EVENT_OF_KIND.get(kind) or visit_at(visits[pid], day)

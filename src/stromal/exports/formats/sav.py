@@ -40,6 +40,18 @@ class _Column:
         self.codes: dict[str, int] = {code: i + 1 for i, (code, _) in enumerate(variable.choices)}
         self.labels: dict[int, str] = {i + 1: label for i, (_, label) in enumerate(variable.choices)}
 
+    def extend(self, values: tuple[Any, ...]) -> None:
+        """Add a chunk's values of this variable (the common types in one pass)."""
+        kind = self.variable.type
+        if kind in (VarType.NUMBER, VarType.INTEGER, VarType.BOOLEAN):
+            self.numbers.extend(math.nan if v is None or v == "" else float(v) for v in values)
+        elif kind is VarType.TEXT:
+            shared = self.shared
+            self.texts.extend(shared.setdefault(t, t) for t in ("" if v is None else str(v) for v in values))
+        else:
+            for value in values:
+                self.add(value)
+
     def add(self, value: Any) -> None:
         kind = self.variable.type
         if kind is VarType.DATE:
@@ -94,9 +106,11 @@ class SavWriter(Writer):
         for table in self.tables:
             columns = self._columns[table.name]
             select = table.select(self.identified)
-            for _, row in rows.get(table.name, ()):
-                for column, value in zip(columns, select(row), strict=True):
-                    column.add(value)
+            chunk = [select(row) for _, row in rows.get(table.name, ())]
+            if not chunk:
+                continue
+            for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
+                column.extend(values)
 
     def _write(self, table: TableSpec, columns: list[_Column]) -> Path:
         import pandas as pd  # imported when a file is written: pandas takes seconds to load
