@@ -9,7 +9,8 @@ DLCO, six-minute walk and mMRC at every completed follow-up visit, and deaths
 * ``stromal export`` of everything, each format alone and all three together, each in a
   fresh process: wall time and peak resident memory (``ru_maxrss``), rows written;
 * every analytics page through the whole Django stack (``django.test.Client``, signed in
-  as an investigator): median and worst of ``--repeat`` requests, SQL queries.
+  as an investigator): cold (nothing remembered), another cohort of the same sites, and the
+  same page again (``outcomes.memo``); median of ``--repeat`` requests each.
 
 Targets (issue #10): export < 60 s with peak memory < 500 MB; every analytics page < 1 s.
 
@@ -214,28 +215,44 @@ def measure_exports(env: dict[str, str], runs: list[str]) -> None:
 
 
 def measure_pages(repeat: int) -> None:
+    """Each page three ways: cold (nothing remembered: the first view after a change), another
+    cohort of the same sites (the rows remembered, the page's figures computed), and the same
+    page again (remembered whole). ``repeat`` requests each; median in ms."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     from stromal.accounts.models import User
+    from stromal.outcomes import memo
 
     client = Client()
     client.force_login(User.objects.get(username="bench-investigator"))
-    client.get("/outcomes/survival/")  # warm-up: lifelines import, templates
-    print(f"\nanalytics pages in process, {repeat} requests each; {_load()}")
-    print(f"{'page':<28}{'median ms':>10}{'max ms':>9}{'queries':>9}{'status':>8}")
+    client.get("/outcomes/survival/")  # warm-up: lifelines and SciPy imported, templates compiled
+    print(f"\nanalytics pages in process, median of {repeat} requests; {_load()}")
+    print(f"{'page':<28}{'cold ms':>9}{'new cohort':>11}{'again ms':>10}{'queries':>9}{'status':>8}")
+
+    def timed(url: str) -> tuple[float, int, int]:
+        with CaptureQueriesContext(connection) as captured:
+            t = time.perf_counter()
+            response = client.get(url)
+            ms = (time.perf_counter() - t) * 1000
+        return ms, len(captured.captured_queries), response.status_code
+
     for path in PAGES:
         url = f"/outcomes/{path}"
-        times, status, queries = [], 0, 0
-        for _ in range(repeat):
-            with CaptureQueriesContext(connection) as captured:
-                t = time.perf_counter()
-                response = client.get(url)
-                times.append((time.perf_counter() - t) * 1000)
-            status, queries = response.status_code, len(captured.captured_queries)
+        cold, other, again = [], [], []
+        queries = status = 0
+        for i in range(repeat):
+            memo.forget()
+            cold.append(timed(url)[0])
+            sep = "&" if "?" in url else "?"
+            other.append(timed(f"{url}{sep}sex={'female' if i % 2 else 'male'}&age_band=40-59")[0])
+            ms, queries, status = timed(url)
+            again.append(ms)
         print(
-            f"{url:<28}{statistics.median(times):>10.0f}{max(times):>9.0f}{queries:>9}{status:>8}", flush=True
+            f"{url:<28}{statistics.median(cold):>9.0f}{statistics.median(other):>11.0f}"
+            f"{statistics.median(again):>10.0f}{queries:>9}{status:>8}",
+            flush=True,
         )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from stromal.administrations.models import AdministrationSession, AdverseEvent, Relatedness
 from stromal.outcomes.cohort import Cohort
 from stromal.outcomes.figures import bar_figure
-from stromal.outcomes.memo import rows_of
+from stromal.outcomes.memo import remembered, rows_of
 from stromal.outcomes.stats import clopper_pearson
 from stromal.outcomes.tables import Cell, Figure, Report, Table, columns
 from stromal.products.models import LotStatus, Mycoplasma, ProductLot, Sterility
@@ -82,9 +82,11 @@ RATE_COLUMNS = (
 )
 
 
-def _release_failures(lots: Iterable[dict[str, Any]]) -> Counter[str]:
-    """Each definite release failure (a result present and failing; pending results are not failures)."""
+def _release_failures(lots: Iterable[dict[str, Any]]) -> tuple[Counter[str], int]:
+    """Each definite release failure (a result present and failing; pending results are not failures),
+    and the number of lots with at least one (or discarded)."""
     failures: Counter[str] = Counter()
+    failed = 0
     for lot in lots:
         present = {k for k, v in lot.items() if v not in (None, "", Sterility.PENDING, Mycoplasma.PENDING)}
         findings = release_findings(is_exosome=lot["product_type"] == "msc_exosome", results=lot)
@@ -98,7 +100,8 @@ def _release_failures(lots: Iterable[dict[str, Any]]) -> Counter[str]:
         failures.update(rules)
         if lot["status"] == LotStatus.DISCARDED:
             failures["discarded"] += 1
-    return failures
+        failed += bool(rules) or lot["status"] == LotStatus.DISCARDED
+    return failures, failed
 
 
 def safety_report(cohort: Cohort) -> Report:
@@ -312,7 +315,7 @@ def safety_report(cohort: Cohort) -> Report:
         *NEGATIVE_MARKERS,
     ]
     lot_rows = rows_of("safety.lots", cohort.scope, lots.values(*fields))
-    failures = _release_failures(lot_rows)
+    failures, failed_lots = remembered("safety.release", cohort.scope, lambda: _release_failures(lot_rows))
     report.tables.append(
         Table(
             "release",
@@ -320,7 +323,7 @@ def safety_report(cohort: Cohort) -> Report:
             columns(("finding", "Finding"), ("lots", "Lots", True)),
             [[finding, n] for finding, n in failures.most_common()],
             note=f"Lots of the cohort's sites: {len(lot_rows)}; with at least one failure or discarded: "
-            f"{sum(failures.values()) and len([1 for lot in lot_rows if _release_failures([lot])])}.",
+            f"{failed_lots}.",
             default_sort="-lots",
         )
     )

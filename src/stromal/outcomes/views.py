@@ -20,6 +20,7 @@ from stromal.csv_export import csv_response
 from stromal.outcomes import flow, safety, survival, trajectories
 from stromal.outcomes.cohort import LABELS, Cohort
 from stromal.outcomes.forms import COHORT_KEYS, CohortForm
+from stromal.outcomes.memo import remembered
 from stromal.outcomes.scope import ANALYTICS_ROLES
 from stromal.outcomes.selectors import cohort_from_query
 from stromal.outcomes.tables import Column, Report, Table, columns
@@ -165,10 +166,21 @@ BUILDERS: dict[str, tuple[Callable[[HttpRequest, Cohort], Report], dict[str, Any
 }
 
 
+def _report(request: HttpRequest, page: str, cohort: Cohort) -> Report:
+    """The page's report, remembered for the same cohort, grouping and day while the registry is unchanged."""
+    build, _ = BUILDERS[page]
+    key = (
+        tuple(sorted(cohort.filters.as_dict().items())),
+        request.GET.get("by", ""),
+        cohort.today.isoformat(),
+    )
+    return remembered(f"report.{page}", cohort.scope, lambda: build(request, cohort), key)
+
+
 def _page(request: HttpRequest, page: str) -> HttpResponse:
     form, cohort = _cohort(request)
-    build, groupings = BUILDERS[page]
-    report = build(request, cohort) if cohort is not None else Report()
+    _, groupings = BUILDERS[page]
+    report = _report(request, page, cohort) if cohort is not None else Report()
     query = cohort_query(request.GET)
     context = {
         "page": page,
@@ -231,8 +243,7 @@ def table_csv(request: HttpRequest, page: str, name: str) -> HttpResponseBase:
         return HttpResponseBadRequest(
             f"The cohort's filters are not valid: {problems}", content_type="text/plain"
         )
-    build, _ = BUILDERS[page]
-    table = build(request, cohort).table_named(name)
+    table = _report(request, page, cohort).table_named(name)
     if table is None:
         raise Http404("No such figure or table.")
     return csv_response(f"stromal-{page}-{name}.csv", table.csv_header(), table.csv_rows())
