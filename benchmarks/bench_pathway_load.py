@@ -9,8 +9,14 @@ plus consultation requests, into a throw-away PostgreSQL database with
 ``stromal serve``) on localhost; and measures the latency of the patient
 page, the worklist and the triage queue under C concurrent clients (default
 20; a thread pool, each client with its own keep-alive connection and the
-session cookie of a signed-in user). Reports p50 / p95 / p99 and throughput.
-Target: p95 < 150 ms.
+session cookie of a signed-in user). Reports p50 / p95 / p99 and throughput
+(the closed-loop saturation throughput, requests/s). Target: p95 < 150 ms.
+
+``--think 2 --users 50`` adds the mode real clinics produce: 50 simulated users, each
+signed in as the role of one page group, clicking a page and then thinking for a
+mean of 2 s (exponentially distributed) for ``--duration`` seconds; p95 per page.
+The analytics pages (cohort, flow, survival, trajectories, safety, as an investigator)
+are measured beside the worklists unless ``--no-analytics``.
 
 Before the concurrent run it measures the single-client service time of each
 endpoint, which depends far less on other load on the machine:
@@ -26,6 +32,7 @@ machine, compare figures only at similar load.
 
     .venv/bin/python benchmarks/bench_pathway_load.py [--patients 10000] [--clients 20]
         [--requests 1000] [--service 200] [--workers 2] [--threads 4]
+        [--think 2 --users 50 --duration 120] [--span-days 900] [--no-analytics]
         [--admin-url postgresql://postgres@127.0.0.1:5432/postgres] [--keep | --reuse]
 
 ``--keep`` leaves the database in place afterwards; ``--reuse`` measures a
@@ -72,6 +79,18 @@ def _parse() -> argparse.Namespace:
     p.add_argument("--reuse", action="store_true", help="measure the database an earlier --keep run left")
     p.add_argument("--service", type=int, default=200, help="sequential single-client requests per endpoint")
     p.add_argument("--no-concurrent", action="store_true", help="skip the concurrent-client run")
+    p.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="think-time mode: seconds each simulated user waits between clicks (e.g. 2; 0: off)",
+    )
+    p.add_argument("--users", type=int, default=50, help="simulated users in think-time mode")
+    p.add_argument("--duration", type=float, default=120.0, help="seconds the think-time run lasts")
+    p.add_argument(
+        "--span-days", type=int, default=900, help="day 0 of the loaded courses lies up to this far back"
+    )
+    p.add_argument("--no-analytics", action="store_true", help="leave the analytics pages out")
     return p.parse_args()
 
 
@@ -90,8 +109,8 @@ def _admin(admin_url: str, sql: str) -> None:
 # --- loading ---------------------------------------------------------------------------------
 
 
-def load(n_patients: int) -> dict[str, Any]:
-    """Create the cohort with bulk_create; return ids the clients need."""
+def load(n_patients: int, span_days: int = 900) -> dict[str, Any]:
+    """Create the cohort with bulk_create (day 0 up to ``span_days`` back); return ids the clients need."""
     from django.core.management import call_command
     from django.utils import timezone
     from stdnum.iso7064 import mod_37_2
@@ -124,7 +143,7 @@ def load(n_patients: int) -> dict[str, Any]:
         role: User.objects.create_user(
             username=f"bench-{role}", password=PASSWORD, role=role.split("2")[0], site=site, printed_name=role
         )
-        for role in ("physician", "physician2", "nurse", "coordinator", "lab")
+        for role in ("physician", "physician2", "nurse", "coordinator", "lab", "investigator")
     }
     doc, doc2, nurse, lab = users["physician"], users["physician2"], users["nurse"], users["lab"]
     protocols = {p.code: p for p in ProtocolVersion.objects.all()}
@@ -151,7 +170,7 @@ def load(n_patients: int) -> dict[str, Any]:
             for i in range(n_patients)
         ],
     )
-    day0s = [today - dt.timedelta(days=rng.randint(5, 900)) for _ in patients]
+    day0s = [today - dt.timedelta(days=rng.randint(5, span_days)) for _ in patients]
     when = [timezone.make_aware(dt.datetime.combine(d, dt.time(9, 0))) for d in day0s]
     encounters = bulk(
         Encounter,
@@ -542,6 +561,41 @@ def measure(port: int, username: str, paths: list[str], clients: int, n: int) ->
     }
 
 
+def measure_think_time(
+    port: int, endpoints: list[tuple[str, str, list[str]]], users: int, think_s: float, duration_s: float
+) -> dict[str, dict[str, float]]:
+    """Open-loop-like load of real clinic users: ``users`` simulated people, each signed in as the
+    role of one endpoint group (round robin), each clicking one of its pages, then thinking for
+    ``think_s`` seconds (drawn from an exponential distribution with that mean, so clicks do not
+    fall into lockstep), for ``duration_s`` seconds. Returns per-endpoint latency quantiles."""
+    by_user = [endpoints[k % len(endpoints)] for k in range(users)]
+    pool = [Client(port, username) for _, username, _ in by_user]
+    latencies: dict[str, list[float]] = {label: [] for label, _, _ in endpoints}
+    errors: dict[str, int] = dict.fromkeys(latencies, 0)
+    stop = time.perf_counter() + duration_s
+
+    def person(k: int) -> None:
+        label, _, paths = by_user[k]
+        rng = random.Random(k)
+        time.sleep(rng.uniform(0, think_s))  # people do not all start at the same instant
+        while time.perf_counter() < stop:
+            ms, status = pool[k].timed_get(rng.choice(paths))
+            latencies[label].append(ms)
+            errors[label] += status != 200
+            time.sleep(rng.expovariate(1 / think_s) if think_s > 0 else 0)
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(users) as ex:
+        list(ex.map(person, range(users)))
+    wall = time.perf_counter() - t0
+    for c in pool:
+        c.conn.close()
+    return {
+        label: {"n": len(v), "errors": errors[label], **_quantiles(v), "rps": len(v) / wall}
+        for label, v in latencies.items()
+    }
+
+
 def measure_single_http(port: int, username: str, paths: list[str], n: int) -> dict[str, float]:
     """Service time seen by one client alone: ``n`` sequential requests on one keep-alive connection."""
     client = Client(port, username)
@@ -605,7 +659,7 @@ def _patient_ids(args: argparse.Namespace) -> list[int]:
             )
         print(f"reusing {len(ids)} patients in {args.database}", flush=True)
         return ids
-    return list(load(args.patients)["patient_ids"])
+    return list(load(args.patients, args.span_days)["patient_ids"])
 
 
 def main() -> int:
@@ -639,6 +693,17 @@ def main() -> int:
             ("worklist (coordinator)", "bench-coordinator", ["/pathway/worklist/"]),
             ("triage queue", "bench-coordinator", ["/intake/"]),
         ]
+        if not args.no_analytics:
+            endpoints += [
+                (f"analytics {name}", "bench-investigator", [f"/outcomes/{path}"])
+                for name, path in (
+                    ("cohort", ""),
+                    ("flow", "flow/"),
+                    ("survival", "survival/"),
+                    ("trajectories", "trajectories/"),
+                    ("safety", "safety/"),
+                )
+            ]
         print(f"\nsingle client, in process ({args.service} sequential requests each); {_load_average()}")
         print(
             f"{'endpoint':<24}{'queries':>8}{'wall p50':>10}{'wall p95':>10}{'CPU p50':>9}{'CPU p95':>9}"
@@ -681,6 +746,24 @@ def main() -> int:
                         flush=True,
                     )
                 print(f"after the run: {_load_average()}")
+            if args.think > 0:
+                print(
+                    f"\n{args.users} simulated users, {args.think:g} s mean think time, {args.duration:g} s, "
+                    f"gunicorn {args.workers} workers × {args.threads} threads; {_load_average()}",
+                    flush=True,
+                )
+                print(
+                    f"{'endpoint':<24}{'n':>7}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'req/s':>8}{'errors':>8}"
+                )
+                think = measure_think_time(port, endpoints, args.users, args.think, args.duration)
+                for label, r in think.items():
+                    flag = "" if r["p95"] < 150 else "  (above the 150 ms target)"
+                    print(
+                        f"{label:<24}{int(r['n']):>7}{r['p50']:>9.1f}{r['p95']:>9.1f}{r['p99']:>9.1f}{r['rps']:>8.1f}"
+                        f"{int(r['errors']):>8}{flag}",
+                        flush=True,
+                    )
+                print(f"after the think-time run: {_load_average()}")
     finally:
         from django.db import connections
 

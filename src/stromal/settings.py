@@ -8,6 +8,7 @@ variables at all. ``STROMAL_ENV=production`` demands an explicit
 from __future__ import annotations
 
 import secrets
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +101,8 @@ INSTALLED_APPS = [
     "stromal.submissions",
     "stromal.mfa",
     "stromal.charts",
+    "stromal.outcomes",
+    "stromal.exports",
 ]
 
 MIDDLEWARE = [
@@ -256,7 +259,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Created up front: whitenoise warns about a missing root before collectstatic runs.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+# Plotly.js from the installed plotly package (no CDN), served as static/vendor/plotly/plotly.min.js.
+PLOTLY_JS_DIR = Path(str(getattr(find_spec("plotly"), "origin", ""))).resolve().parent / "package_data"
+STATICFILES_DIRS: list[Any] = [PACKAGE_DIR / "static", ("vendor/plotly", PLOTLY_JS_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -309,6 +314,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [SELF],
     }
 }
+# Analytics pages keep their sites' rows between requests until the registry changes
+# (``stromal.outcomes.memo``); this bounds how long (0: never kept).
+STROMAL_ANALYTICS_CACHE_SECONDS = env_int("STROMAL_ANALYTICS_CACHE_SECONDS", 600)
 
 TASKS = {
     "default": {

@@ -27,6 +27,8 @@ urlpatterns = [
     path("examinations/", include("stromal.examinations.urls")),
     path("plans/", include("stromal.plans.urls")),
     path("pathway/", include("stromal.pathway.urls")),
+    path("outcomes/", include("stromal.outcomes.urls")),
+    path("exports/", include("stromal.exports.urls")),
 ]
 
 handler403 = "stromal.views.forbidden"

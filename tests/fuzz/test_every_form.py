@@ -125,6 +125,7 @@ PK_KINDS = {
     "plans": "plan",
     "pathway": "patient",
     "monitoring": "patient",
+    "exports": "export",
 }
 PK_KINDS_BY_NAME = {
     "administrations:ae_detail": "adverse_event",
@@ -135,7 +136,7 @@ PK_KINDS_BY_NAME = {
     "monitoring:query": "query",
 }
 # Kinds the world does not build (their pages answer 404 here; their own tests cover them).
-NOT_BUILT = {"visit", "query"}
+NOT_BUILT = {"visit", "query", "export"}
 
 
 # The crawl must reach at least these apps' forms for each role (a guard against a crawl that

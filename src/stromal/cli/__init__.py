@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "manage": ("stromal.cli.manage", "run a Django management command"),
     "audit": ("stromal.cli.audit", "verify the tamper-evident audit trail (hash chain)"),
     "db": ("stromal.cli.db", "grant the application's PostgreSQL role its rights (owner role split)"),
+    "export": (
+        "stromal.cli.export",
+        "export the registry (CSV, SPSS .sav, CDISC ODM), pseudonymised unless --identified",
+    ),
     "backup": ("stromal.cli.backup", "back the database up, verified (SQLite backup API / pg_dump)"),
     "restore": ("stromal.cli.restore", "restore a backup into an empty database and verify it"),
     "simulate": ("stromal.cli.simulate", "simulate one virtual patient or a cohort"),

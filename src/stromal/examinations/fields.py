@@ -15,6 +15,30 @@ from __future__ import annotations
 from stromal.clinical.observations import FIELDS, with_alternative_units
 from stromal.clinical.validation import FieldSpec, Kind
 
+#: The main risk factor (aetiology) of the ARDS episode, coded: the direct (pulmonary) and
+#: indirect risk factors listed with the Berlin Definition (ARDS Definition Task Force,
+#: Ranieri VM et al., JAMA 2012;307(23):2526-33, doi:10.1001/jama.2012.5669), pneumonia split
+#: into viral and bacterial as registries report it. The registry's analytics group by it.
+ARDS_RISK_FACTORS: tuple[tuple[str, str], ...] = (
+    ("pneumonia_viral", "Pneumonia, viral (incl. COVID-19)"),
+    ("pneumonia_bacterial", "Pneumonia, bacterial"),
+    ("pneumonia_other", "Pneumonia, other or unknown organism"),
+    ("aspiration", "Aspiration of gastric contents"),
+    ("inhalation_injury", "Inhalational injury"),
+    ("pulmonary_contusion", "Pulmonary contusion"),
+    ("pulmonary_vasculitis", "Pulmonary vasculitis"),
+    ("drowning", "Drowning"),
+    ("sepsis_non_pulmonary", "Non-pulmonary sepsis"),
+    ("major_trauma", "Major trauma"),
+    ("pancreatitis", "Pancreatitis"),
+    ("severe_burns", "Severe burns"),
+    ("shock_non_cardiogenic", "Non-cardiogenic shock"),
+    ("drug_overdose", "Drug overdose"),
+    ("transfusion", "Multiple transfusions or TRALI"),
+    ("other", "Other"),
+    ("unknown", "Unknown"),
+)
+
 _LOCAL: tuple[FieldSpec, ...] = (
     FieldSpec("heart_rate_bpm", Kind.NUMBER, "/min", "heart rate", 20, 250),
     FieldSpec("respiratory_rate_per_min", Kind.NUMBER, "/min", "respiratory rate", 4, 80),
@@ -30,6 +54,14 @@ _LOCAL: tuple[FieldSpec, ...] = (
     FieldSpec("mmrc_grade", Kind.INTEGER, "grade", "mMRC dyspnoea grade", 0, 4),
     FieldSpec(
         "hours_since_ards_onset", Kind.NUMBER, "h", "hours since ARDS criteria were first met", 0, 8760
+    ),
+    FieldSpec(
+        "ards_risk_factor",
+        Kind.CHOICE,
+        "",
+        "main ARDS risk factor (aetiology)",
+        choices=tuple(code for code, _ in ARDS_RISK_FACTORS),
+        label="ARDS risk factor",
     ),
 )
 
@@ -105,6 +137,7 @@ _SECTIONS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "ground_glass_opacities",
             "onset_within_7_days",
             "hours_since_ards_onset",
+            "ards_risk_factor",
             "edema_explained_by_cardiac_or_fluid",
             "covid_confirmed",
             "known_immunosuppression",

@@ -1,0 +1,171 @@
+"""THE SEAM to the follow-up instruments (issue #9): the only place the analytics and the
+exports read outcome-instrument data and deaths.
+
+Two functions:
+
+* ``instrument_values(patient_ids=...)``: every outcome value (FVC, DLCO and
+  six-minute walk as % predicted, questionnaire scores, ...), one
+  ``InstrumentValue`` each, named by instrument code and result name as
+  ``stromal.clinical.instruments`` scores them (``spirometry`` /
+  ``fvc_percent_predicted``, ``dlco`` / ``percent_predicted``, ``mmrc`` /
+  ``grade``, ``phq9`` / ``total``...).
+* ``deaths(site_ids=...)``: the date each patient who died is known to have died.
+
+TODAY (before the follow-up instrument responses are in the data model) they read what
+the registry holds: the lung-function, walk and dyspnoea observations of examination
+encounters (``fvc_l``, ``fvc_pct_predicted``, ``dlco_pct_predicted``,
+``six_minute_walk_m`` with its % predicted from the stored assessment, ``mmrc_grade``),
+each placed at the follow-up visit whose window holds its date; and deaths from fatal
+adverse events (outcome fatal or CTCAE grade 5).
+
+TO PLUG IN the instrument responses: add their rows to ``instrument_values`` (for example
+from ``followup.selectors.outcome_series``) with the same instrument / item names, and the
+vital-status instrument's date of death to ``deaths``. Nothing else in ``outcomes`` or
+``exports`` needs to change: the trajectories page, ``observations_long.csv`` and the
+survival analysis read only these two functions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Coalesce
+
+from stromal.administrations.models import AdverseEvent, Outcome
+from stromal.examinations.models import Assessment, EncounterKind, Observation
+from stromal.followup.models import FollowUpVisit
+
+#: Examination observation keys that are follow-up outcomes today: key -> (instrument, item).
+OBSERVATION_OUTCOMES: dict[str, tuple[str, str]] = {
+    "fvc_l": ("spirometry", "fvc_measured"),
+    "fvc_pct_predicted": ("spirometry", "fvc_percent_predicted"),
+    "dlco_pct_predicted": ("dlco", "percent_predicted"),
+    "six_minute_walk_m": ("six_minute_walk", "distance_m"),
+    "mmrc_grade": ("mmrc", "grade"),
+}
+#: Event names of values recorded outside a follow-up visit.
+BASELINE_EVENT = "day1"
+DISCHARGE_EVENT = "discharge"
+UNSCHEDULED_EVENT = "unscheduled"
+#: The event of a value recorded at an examination or a discharge (else: the visit whose window holds it).
+EVENT_OF_KIND: dict[str, str] = {
+    EncounterKind.EXAMINATION.value: BASELINE_EVENT,
+    EncounterKind.DISCHARGE.value: DISCHARGE_EVENT,
+}
+#: How many patients one query reads.
+CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class InstrumentValue:
+    """One outcome value of one patient: what, when (local date), at which visit, by which rule."""
+
+    patient_id: int
+    on: dt.date
+    event: str
+    instrument: str
+    item: str
+    value: float | None
+    value_text: str
+    unit: str
+    version: str
+
+
+@dataclass(frozen=True)
+class Death:
+    """The date a patient died, and where the registry knows it from."""
+
+    on: dt.date
+    source: str
+
+
+def chunked(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def visit_at(visits: Iterable[tuple[str, dt.date, dt.date]], day: dt.date) -> str:
+    """The code of the follow-up visit whose window holds ``day`` (the nearest target on overlap)."""
+    inside = [(code, start, end) for code, start, end in visits if start <= day <= end]
+    if not inside:
+        return UNSCHEDULED_EVENT
+    return min(inside, key=lambda v: abs((v[1] + (v[2] - v[1]) / 2 - day).days))[0]
+
+
+def instrument_values(*, patient_ids: Sequence[int]) -> Iterator[InstrumentValue]:
+    """Every outcome value of ``patient_ids``, patient by patient (ordered by patient id, then date)."""
+    for ids in chunked(sorted(patient_ids)):
+        yield from _chunk_values(ids)
+
+
+def _chunk_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
+    visits: dict[int, list[tuple[str, dt.date, dt.date]]] = defaultdict(list)
+    for pid, code, start, end in FollowUpVisit.objects.filter(patient_id__in=ids).values_list(
+        "patient_id", "code", "window_start", "window_end"
+    ):
+        visits[pid].append((code, start, end))
+    walk_pct: dict[int, tuple[float, str]] = {}
+    for enc_id, pct, version in (
+        Assessment.objects.filter(encounter__patient_id__in=ids, inputs__has_key="six_minute_walk_m")
+        .order_by("encounter_id", "sequence")
+        .values_list("encounter_id", KT("results__six_minute_walk__percent_predicted"), "rules_version")
+    ):
+        if pct not in (None, ""):
+            walk_pct[enc_id] = (float(pct), version)
+    rows: list[InstrumentValue] = []
+    zones: dict[str, ZoneInfo] = {}
+    for enc_id, pid, kind, when, zone_name, key, number, text, unit in (
+        Observation.objects.filter(encounter__patient_id__in=ids, current=True, key__in=OBSERVATION_OUTCOMES)
+        .exclude(encounter__status="scheduled")
+        .values_list(
+            "encounter_id",
+            "encounter__patient_id",
+            "encounter__kind",
+            Coalesce("encounter__opened_at", "encounter__scheduled_for"),
+            "encounter__patient__site__time_zone",
+            "key",
+            "value_number",
+            "value_text",
+            "unit",
+        )
+    ):
+        zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
+        day = when.astimezone(zone).date()
+        event = EVENT_OF_KIND.get(kind) or visit_at(visits[pid], day)
+        instrument, item = OBSERVATION_OUTCOMES[key]
+        rows.append(InstrumentValue(pid, day, event, instrument, item, number, text, unit, ""))
+        if key == "six_minute_walk_m" and enc_id in walk_pct:
+            pct, version = walk_pct[enc_id]
+            rows.append(
+                InstrumentValue(
+                    pid, day, event, instrument, "percent_predicted", pct, "", "% predicted", version
+                )
+            )
+    rows.sort(key=lambda r: (r.patient_id, r.on, r.instrument, r.item))
+    yield from rows
+
+
+def deaths(*, site_ids: frozenset[int] | None) -> dict[int, Death]:
+    """The earliest known date of death of each patient of the sites ``site_ids`` (None: every site).
+
+    Today the registry records no date of death as such: a fatal adverse event (outcome
+    fatal, or CTCAE grade 5) gives its onset date, the last day the patient is known to
+    have been alive with the event that killed them.
+    """
+    found: dict[int, Death] = {}
+    zones: dict[str, ZoneInfo] = {}
+    fatal = AdverseEvent.objects.filter(Q(outcome=Outcome.FATAL) | Q(ctcae_grade=5))
+    if site_ids is not None:
+        fatal = fatal.filter(patient__site_id__in=site_ids)
+    for pid, onset, zone_name in fatal.values_list("patient_id", "onset_at", "patient__site__time_zone"):
+        zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
+        day = onset.astimezone(zone).date()
+        if pid not in found or day < found[pid].on:
+            found[pid] = Death(day, "fatal adverse event")
+    return found

@@ -1,0 +1,194 @@
+"""Long-term trajectories: lung function, walk distance and questionnaire scores by visit
+(median, interquartile range, n), against their normal limits.
+
+Values come from ``outcomes.followup_adapter.instrument_values`` (the seam to the
+follow-up instruments). Reference lines, each with its source:
+
+* 100 % predicted: the reference equation's prediction (GLI for spirometry and DLCO,
+  Enright & Sherrill 1998 for the walk). 80 % predicted is drawn for FVC and DLCO as
+  the conventional fixed cut-off; the lower limit of normal (z = -1.645) is preferred
+  (Pellegrino R et al. Interpretative strategies for lung function tests. Eur Respir J
+  2005;26(5):948-68, doi:10.1183/09031936.05.00035205).
+* mMRC grade 2 and above: more breathlessness (GOLD 2023 report, initial assessment,
+  mMRC 0-1 vs >= 2).
+* PHQ-9 and GAD-7 at 10: moderate symptoms (``stromal.clinical.instruments`` bands,
+  Kroenke 2001 and Spitzer 2006); MoCA normal from 26 (Nasreddine 2005).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from stromal.clinical.instruments import gad7, moca, phq9
+from stromal.followup.models import FollowUpVisit
+from stromal.outcomes.cohort import Cohort, PatientRow, scope_rows
+from stromal.outcomes.figures import Reference, Summary, trajectory_figure
+from stromal.outcomes.followup_adapter import (
+    BASELINE_EVENT,
+    DISCHARGE_EVENT,
+    UNSCHEDULED_EVENT,
+    instrument_values,
+)
+from stromal.outcomes.memo import remembered
+from stromal.outcomes.stats import median_iqr
+from stromal.outcomes.tables import Figure, Report, Table, columns, round_or_none
+
+
+def _bound(bands: tuple[tuple[int, str], ...], name: str) -> int:
+    return next(bound for bound, label in bands if label == name)
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One trajectory: an instrument's result, its unit and its reference lines."""
+
+    instrument: str
+    item: str
+    label: str
+    unit: str
+    references: tuple[Reference, ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.instrument}-{self.item}".replace("_", "-")
+
+
+PREDICTED = Reference(100, "100 % predicted")
+EIGHTY = Reference(80, "80 % predicted (conventional cut-off; LLN preferred)")
+MEASURES: tuple[Measure, ...] = (
+    Measure("spirometry", "fvc_percent_predicted", "FVC", "% predicted", (PREDICTED, EIGHTY)),
+    Measure("dlco", "percent_predicted", "DLCO", "% predicted", (PREDICTED, EIGHTY)),
+    Measure("six_minute_walk", "percent_predicted", "Six-minute walk distance", "% predicted", (PREDICTED,)),
+    Measure(
+        "mmrc", "grade", "mMRC dyspnoea", "grade 0–4", (Reference(2, "grade 2: more breathlessness (GOLD)"),)
+    ),
+    Measure(
+        "phq9",
+        "total",
+        "PHQ-9 depression",
+        "points 0–27",
+        (Reference(_bound(phq9.SEVERITY_BANDS, "moderate"), "moderate (Kroenke 2001)"),),
+    ),
+    Measure(
+        "gad7",
+        "total",
+        "GAD-7 anxiety",
+        "points 0–21",
+        (Reference(_bound(gad7.SEVERITY_BANDS, "moderate"), "moderate (Spitzer 2006)"),),
+    ),
+    Measure(
+        "moca",
+        "adjusted_score",
+        "MoCA cognition",
+        "points 0–30",
+        (Reference(moca.NORMAL_FROM, f"normal from {moca.NORMAL_FROM} (Nasreddine 2005)"),),
+    ),
+)
+GROUPINGS: dict[str, tuple[str, Callable[[PatientRow], str]]] = {
+    "none": ("Whole cohort", lambda r: "All patients"),
+    "arm": ("Arm", lambda r: r.arm_label),
+}
+
+
+def visit_order() -> dict[str, int]:
+    """Event name -> its day (baseline first, discharge next, visits by their day offset)."""
+    order = {BASELINE_EVENT: -2, DISCHARGE_EVENT: -1}
+    for code, offset in FollowUpVisit.objects.values_list("code", "day_offset").distinct():
+        order.setdefault(code, int(offset))
+    return order
+
+
+def trajectories_report(cohort: Cohort, grouping: str = "none") -> Report:
+    """One figure and one table per measure with data; a note for the measures without.
+
+    Raises:
+        KeyError: an unknown grouping.
+    """
+    label, key = GROUPINGS[grouping]
+    wanted = {(m.instrument, m.item): m for m in MEASURES}
+    values: dict[tuple[str, str], dict[str, dict[str, list[float]]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(list))
+    )
+    ids = set(cohort.ids)
+    scope_values = remembered(
+        "instrument_values",
+        cohort.scope,
+        lambda: [
+            v
+            for v in instrument_values(patient_ids=[r.pk for r in scope_rows(cohort.scope)])
+            if (v.instrument, v.item) in wanted and v.value is not None
+        ],
+    )
+    for v in scope_values:
+        if v.patient_id not in ids or v.value is None:
+            continue
+        values[(v.instrument, v.item)][key(cohort.by_id[v.patient_id])][v.event].append(v.value)
+    order = remembered("visit_order", cohort.scope, visit_order)
+    far = max(order.values(), default=0) + 1
+    report = Report()
+    missing = []
+    for measure in MEASURES:
+        groups = values.get((measure.instrument, measure.item))
+        if not groups:
+            missing.append(measure.label)
+            continue
+        events = sorted(
+            {e for by_event in groups.values() for e in by_event},
+            key=lambda e: (order.get(e, far + (e == UNSCHEDULED_EVENT)), e),
+        )
+        summaries: dict[str, list[Summary]] = {}
+        rows = []
+        for group in sorted(groups):
+            points = []
+            for event in events:
+                spread = median_iqr(groups[group].get(event, []))
+                points.append(Summary(event, spread.n, spread.median, spread.q1, spread.q3))
+                if spread.n:
+                    rows.append(
+                        [
+                            group,
+                            event,
+                            order.get(event),
+                            spread.n,
+                            round_or_none(spread.median, 1),
+                            round_or_none(spread.q1, 1),
+                            round_or_none(spread.q3, 1),
+                        ]
+                    )
+            summaries[group] = points
+        table = Table(
+            measure.id,
+            f"{measure.label} ({measure.unit}) by visit",
+            columns(
+                ("group", label),
+                ("visit", "Visit"),
+                ("day", "Nominal day", True),
+                ("n", "n", True),
+                ("median", "Median", True),
+                ("q1", "Q1", True),
+                ("q3", "Q3", True),
+            ),
+            rows,
+        )
+        report.figures.append(
+            Figure(
+                measure.id,
+                f"{measure.label} by visit",
+                trajectory_figure(
+                    summaries,
+                    title=f"{measure.label}: median and interquartile range by visit",
+                    y_title=f"{measure.label} ({measure.unit})",
+                    references=measure.references,
+                ),
+                table,
+            )
+        )
+    if missing:
+        report.notes.append("No values in this cohort for: " + ", ".join(missing) + ".")
+    report.notes.append(
+        "Visits: day1 is the Day 1 examination, then discharge and the protocol's follow-up visits by their day; "
+        "a value outside every visit window is 'unscheduled'."
+    )
+    return report
