@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's own templates and static files: the API docs load Swagger UI from here, no CDN.
+    "ninja",
     "stromal.accounts",
     "stromal.audit",
     "stromal.calculator",
@@ -91,6 +93,8 @@ INSTALLED_APPS = [
     "stromal.followup",
     "stromal.monitoring",
     "stromal.submissions",
+    "stromal.api",
+    "stromal.fhir",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,3 @@
+app_name = "fhir"
+
+urlpatterns: list[object] = []
