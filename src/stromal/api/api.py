@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -71,7 +72,61 @@ def _challenge() -> dict[str, str]:
     return {"WWW-Authenticate": 'Bearer realm="stromal"'}
 
 
-api = NinjaAPI(
+#: The body of every refusal (RFC 9457), for the OpenAPI schema.
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "description": "a URI naming the kind of problem"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "pointer", "rule", "detail"],
+                "properties": {
+                    "field": {"type": "string"},
+                    "pointer": {"type": "string", "description": "JSON Pointer into the request"},
+                    "rule": {"type": "string"},
+                    "detail": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+PROBLEM_RESPONSES = {
+    "401": "No valid API token and no signed-in session",
+    "403": "Your role may not do this (or the patient's casebook is locked)",
+    "404": "No such record at your site",
+    "422": "Input refused: each field with the rule it broke; nothing was saved",
+}
+WRITE_RESPONSES = {
+    "400": "The body is not JSON",
+    "409": "The record changed since the version you sent",
+}
+
+
+class StromalAPI(NinjaAPI):
+    """django-ninja's API with every refusal documented as ``application/problem+json``."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem_content = {problems.PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                refusals = PROBLEM_RESPONSES | (WRITE_RESPONSES if method != "get" else {})
+                for status, description in refusals.items():
+                    operation["responses"].setdefault(
+                        status, {"description": description, "content": problem_content}
+                    )
+        return schema
+
+
+api = StromalAPI(
     title="Stromal REST API",
     version="1",
     description=DESCRIPTION,
@@ -158,6 +213,7 @@ def _problem_for_method(view: Callable[..., HttpResponseBase]) -> Callable[..., 
     return wrapped
 
 
+@csrf_exempt
 def not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     """Any other address under ``/api/v1/``: a problem, not the web app's HTML page."""
     return problem(request, 404, "No such API address.", type_=problems.NOT_FOUND)

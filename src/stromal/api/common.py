@@ -10,6 +10,7 @@ main date, named in the endpoint's description.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
@@ -19,6 +20,7 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.params import Path
+from pydantic import BeforeValidator
 
 from stromal.accounts.models import User
 from stromal.accounts.roles import CLINICAL_READERS
@@ -56,9 +58,26 @@ class PageQuery(Schema):
     offset: int = Field(0, ge=0, le=DB_BIGINT_MAX, description="results to skip")
 
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+NOT_ISO_DATE = "must be a date written YYYY-MM-DD"
+
+
+def _iso_date(value: object) -> object:
+    """Only ``YYYY-MM-DD`` is a date here (pydantic alone would read ``0`` as 1970-01-01)."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError(NOT_ISO_DATE)
+    if isinstance(value, int | float):
+        raise ValueError(NOT_ISO_DATE)
+    return value
+
+
+#: A date in a query string: ``YYYY-MM-DD`` and nothing else.
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
 class DateRange(Schema):
-    date_from: dt.date | None = Field(None, description="on or after this date (inclusive)")
-    date_to: dt.date | None = Field(None, description="on or before this date (inclusive)")
+    date_from: IsoDate | None = Field(None, description="on or after this date (inclusive), YYYY-MM-DD")
+    date_to: IsoDate | None = Field(None, description="on or before this date (inclusive), YYYY-MM-DD")
 
 
 class PageMeta(Schema):

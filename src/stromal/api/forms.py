@@ -10,7 +10,7 @@ from stromal.forms_clinical import RecordChoiceField
 
 
 class HolderField(RecordChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return f"{obj.display_name()} ({obj.username}, {obj.get_role_display()})"
 
 
