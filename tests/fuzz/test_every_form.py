@@ -108,7 +108,20 @@ FUZZ = st.one_of(
 
 # Which object an int URL argument names: by the argument's name, else (``pk``) by the URL's
 # name, else by its namespace. A new argument or namespace fails the test with a message.
-KWARG_KINDS = {"plan_pk": "plan", "patient_pk": "patient", "encounter_pk": "encounter", "user_id": "user"}
+KWARG_KINDS = {
+    "plan_pk": "plan",
+    "patient_pk": "patient",
+    "encounter_pk": "encounter",
+    "user_id": "user",
+    # The REST API and FHIR name their ids after the record.
+    "patient_id": "patient",
+    "encounter_id": "encounter",
+    "plan_id": "plan",
+    "lot_id": "lot",
+    "session_id": "session",
+    "event_id": "adverse_event",
+    "visit_id": "visit",
+}
 PK_KINDS = {
     "products": "lot",
     "administrations": "session",
@@ -120,6 +133,7 @@ PK_KINDS = {
     "plans": "plan",
     "pathway": "patient",
     "monitoring": "patient",
+    "api_tokens": "token",
 }
 PK_KINDS_BY_NAME = {
     "administrations:ae_detail": "adverse_event",
@@ -129,7 +143,7 @@ PK_KINDS_BY_NAME = {
     "monitoring:query": "query",
 }
 # Kinds the world does not build (their pages answer 404 here; their own tests cover them).
-NOT_BUILT = {"visit", "query"}
+NOT_BUILT = {"visit", "query", "token"}
 
 
 # The crawl must reach at least these apps' forms for each role (a guard against a crawl that

@@ -16,7 +16,7 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.csrf import csrf_exempt
@@ -105,6 +105,7 @@ PROBLEM_RESPONSES = {
 }
 WRITE_RESPONSES = {
     "400": "The body is not JSON",
+    "415": "The body is not sent as JSON",
     "409": "The record changed since the version you sent",
 }
 
@@ -164,6 +165,12 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return problem(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RawPostDataException)
+def _not_json(request: HttpRequest, exc: RawPostDataException) -> HttpResponse:
+    # A form-encoded or multipart body was read as a form by the middleware; the API takes JSON only.
+    return problem(request, 415, "Send the body as JSON (Content-Type: application/json).")
 
 
 @api.exception_handler(StaleEditError)

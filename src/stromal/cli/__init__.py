@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("stromal.cli.demo", "create demo logins and load the synthetic demo cohort"),
     "manage": ("stromal.cli.manage", "run a Django management command"),
     "audit": ("stromal.cli.audit", "verify the tamper-evident audit trail (hash chain)"),
+    "api-token": ("stromal.cli.api_token", "issue (printed once), revoke and list per-user API tokens"),
     "backup": ("stromal.cli.backup", "back the database up, verified (SQLite backup API / pg_dump)"),
     "restore": ("stromal.cli.restore", "restore a backup into an empty database and verify it"),
     "simulate": ("stromal.cli.simulate", "simulate one virtual patient or a cohort"),

@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, RawPostDataException
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -39,6 +39,7 @@ from stromal.patients.selectors import patient_get
 View = Callable[..., HttpResponseBase]
 DB_BIGINT_MAX = 2**63 - 1
 RETRY_AFTER_SECONDS = "5"
+JSON_TYPES = ("application/fhir+json", "application/json")
 NDJSON_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 
 
@@ -212,9 +213,11 @@ def lab_import_view(request: HttpRequest, user: User, patient_id: int) -> HttpRe
     dry_run = _flag(request, "dryRun")
     if dry_run is None:
         return refusal(400, "dryRun: true or false.", code="value")
+    if request.content_type not in JSON_TYPES:
+        return refusal(415, "Send the Bundle as application/fhir+json.", code="not-supported")
     try:
         bundle = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RawPostDataException):
         return refusal(400, "The body must be a FHIR Bundle in JSON.", code="structure")
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         return refusal(400, "The body must be a FHIR Bundle (resourceType Bundle).", code="structure")
