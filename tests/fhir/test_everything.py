@@ -170,3 +170,22 @@ def test_a_wrong_site_token_cannot_read_the_patient(cast: Any) -> None:
         assert response.json()["resourceType"] == "OperationOutcome"
         assert patient.mrn not in response.content.decode()
     assert api_client(cast.oscar).get(f"/api/v1/patients/{patient.pk}").status_code == 404
+
+
+def test_the_bundle_costs_the_same_queries_however_long_the_course(cast: Any) -> None:
+    """A fixed number of queries (``courses_load`` reads each kind of record once), so a long
+    follow-up adds rows, not round trips; a mapper reading an unloaded field would add one per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.pathway.factories import make_examination
+
+    patient = full_course(cast)
+    client = api_client(cast.alice)
+    with CaptureQueriesContext(connection) as short:
+        everything(client, patient.pk)
+    for _ in range(3):
+        make_examination(cast, patient)
+    with CaptureQueriesContext(connection) as longer:
+        everything(client, patient.pk)
+    assert len(longer.captured_queries) == len(short.captured_queries) <= 30

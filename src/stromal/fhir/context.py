@@ -26,10 +26,14 @@ from django.conf import settings
 from stromal.fhir.codes import V3_OBSERVATION_VALUE
 
 PSEUDONYM_LENGTH = 20
+PSEUDONYMISED_META: dict[str, Any] = {
+    "security": [{"system": V3_OBSERVATION_VALUE, "code": "PSEUDED", "display": "pseudonymized"}]
+}
 
 
 def pseudonym(patient_id: int) -> str:
-    """The patient's stable pseudonym on this server (HMAC-SHA-256 of the id under SECRET_KEY)."""
+    """The patient's stable pseudonym on this server (HMAC-SHA-256 of the id under a key derived
+    from SECRET_KEY, so the pseudonym reveals neither)."""
     key = hashlib.sha256(("stromal-fhir-pseudonym:" + settings.SECRET_KEY).encode()).digest()
     return hmac.new(key, str(patient_id).encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
 
@@ -40,9 +44,14 @@ class MapContext:
 
     identified: bool
     user_names: dict[int, str] = field(default_factory=dict)
+    # Pseudonyms computed once per patient (an HMAC per reference would cost a bulk export dearly).
+    _ids: dict[int, str] = field(default_factory=dict, repr=False)
 
     def patient_id(self, pk: int) -> str:
-        return str(pk) if self.identified else pseudonym(pk)
+        found = self._ids.get(pk)
+        if found is None:
+            found = self._ids[pk] = str(pk) if self.identified else pseudonym(pk)
+        return found
 
     def patient_ref(self, pk: int) -> dict[str, str]:
         return {"reference": f"Patient/{self.patient_id(pk)}"}
@@ -57,11 +66,15 @@ class MapContext:
         """Free text, identified only (it may name people)."""
         return value.strip() or None if self.identified else None
 
+    def stamp(self, resource: dict[str, Any]) -> dict[str, Any]:
+        """``resource`` with the pseudonymised ``meta`` where it applies (in place)."""
+        if not self.identified:
+            resource["meta"] = PSEUDONYMISED_META
+        return resource
+
     def meta(self) -> dict[str, Any] | None:
         """Pseudonymised resources say so (HL7 v3 ObservationValue PSEUDED)."""
-        if self.identified:
-            return None
-        return {"security": [{"system": V3_OBSERVATION_VALUE, "code": "PSEUDED", "display": "pseudonymized"}]}
+        return None if self.identified else PSEUDONYMISED_META
 
 
 def ref(kind: str, pk: int) -> dict[str, str]:
@@ -88,7 +101,11 @@ def rid(kind: str, pk: int | str) -> str:
 
 
 def clean(resource: dict[str, Any]) -> dict[str, Any]:
-    """The resource without empty elements (FHIR forbids empty values, arrays and objects)."""
+    """The resource without empty elements (FHIR forbids empty values, arrays and objects).
+
+    Recursive, so it costs: the mappers of the most numerous resources (observations, visits)
+    build their dicts without empty elements and leave this out.
+    """
     out: dict[str, Any] = {}
     for key, value in resource.items():
         if isinstance(value, dict):

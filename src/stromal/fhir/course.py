@@ -21,6 +21,21 @@ from stromal.patients.models import Patient
 from stromal.plans.models import Consent, PatientDecision, PlanSignature, TreatmentPlan
 from stromal.products.models import ProductLot
 
+#: The fields the mappers read of the two most numerous records (the others are not loaded:
+#: a mapper reading another would cost a query per row, which the query-count test catches).
+OBSERVATION_FIELDS = (
+    "id",
+    "encounter_id",
+    "key",
+    "value_number",
+    "value_boolean",
+    "value_text",
+    "recorded_by_id",
+    "recorded_at",
+    "amendment_id",
+)
+VITALS_FIELDS = ("id", "session_id", "minutes_since_start", "taken_at", "recorded_at", "values")
+
 
 @dataclass
 class Course:
@@ -57,7 +72,10 @@ def courses_load(patient_ids: Sequence[int]) -> dict[int, Course]:
     encounters = list(Encounter.objects.filter(patient_id__in=ids).order_by("scheduled_for", "id"))
     _by_patient(encounters, courses, "encounters")
     patient_of_encounter = {e.pk: e.patient_id for e in encounters}
-    for obs in Observation.objects.filter(encounter__patient_id__in=ids, current=True).order_by("key", "id"):
+    current = Observation.objects.filter(encounter__patient_id__in=ids, current=True).only(
+        *OBSERVATION_FIELDS
+    )
+    for obs in current.order_by("key", "id"):
         courses[patient_of_encounter[obs.encounter_id]].observations[obs.encounter_id].append(obs)
     # Only the latest snapshot of each encounter is shown (earlier ones were superseded).
     for snapshot in Assessment.objects.filter(encounter__patient_id__in=ids).order_by(

@@ -39,6 +39,8 @@ from stromal.patients.models import Patient
 EXPORTERS = (Role.PHYSICIAN, Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN)
 IDENTIFIED_EXPORTERS = (Role.INVESTIGATOR, Role.ADMIN)
 BATCH = 500
+#: One encoder for the whole export (``json.dumps`` with options builds one per call).
+ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 UNKNOWN_TYPE = "_type: {name!r} is not exported here; one or more of {known}, comma-separated."
 REASON_NEEDED = "reason: an identified export needs the reason it is needed (it is kept in the audit trail)."
@@ -124,7 +126,7 @@ class _Files:
         if handle is None:
             handle = self.handles[kind] = (self.folder / f"{kind}.ndjson").open("w", encoding="utf-8")
             self.counts[kind] = 0
-        handle.write(json.dumps(resource, ensure_ascii=False, separators=(",", ":")))
+        handle.write(ENCODER.encode(resource))
         handle.write("\n")
         self.counts[kind] += 1
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from stromal.examinations.models import EncounterStatus
 from stromal.fhir.codes import ENCOUNTER_KIND_SYSTEM, V3_ACT_CODE
-from stromal.fhir.context import MapContext, clean, rid
+from stromal.fhir.context import MapContext, rid
 from stromal.fhir.course import Course
 
 #: Our encounter status -> FHIR R4B Encounter.status.
@@ -20,13 +20,22 @@ STATUS = {
 AMBULATORY = {"system": V3_ACT_CODE, "code": "AMB", "display": "ambulatory"}
 
 
+def _participants(ctx: MapContext, user_id: int | None) -> dict[str, Any]:
+    who = ctx.person(user_id)
+    return {"participant": [{"individual": who}]} if who else {}
+
+
 def resources(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
+    # Built without empty elements (no ``clean``): an export holds many of these.
+    subject = ctx.patient_ref(course.patient.pk)
     for e in course.encounters:
-        yield clean(
+        period = {"start": (e.opened_at or e.scheduled_for).isoformat()}
+        if e.closed_at:
+            period["end"] = e.closed_at.isoformat()
+        yield ctx.stamp(
             {
                 "resourceType": "Encounter",
                 "id": rid("Encounter", e.pk),
-                "meta": ctx.meta(),
                 "status": STATUS[EncounterStatus(e.status)],
                 "class": AMBULATORY,
                 "type": [
@@ -37,31 +46,23 @@ def resources(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
                         "text": e.get_kind_display(),
                     }
                 ],
-                "subject": ctx.patient_ref(e.patient_id),
-                "period": {
-                    "start": (e.opened_at or e.scheduled_for).isoformat(),
-                    "end": e.closed_at.isoformat() if e.closed_at else None,
-                },
-                "participant": [{"individual": ctx.person(e.closed_by_id)}]
-                if ctx.person(e.closed_by_id)
-                else [],
+                "subject": subject,
+                "period": period,
+                **_participants(ctx, e.closed_by_id),
             }
         )
     for d in course.discharges:
-        yield clean(
+        yield ctx.stamp(
             {
                 "resourceType": "Encounter",
                 "id": f"discharge-{d.pk}",
-                "meta": ctx.meta(),
                 "status": "finished",
                 "class": AMBULATORY,
                 "type": [
                     {"coding": [{"system": ENCOUNTER_KIND_SYSTEM, "code": "discharge"}], "text": "Discharge"}
                 ],
-                "subject": ctx.patient_ref(d.patient_id),
+                "subject": subject,
                 "period": {"start": d.discharged_at.isoformat(), "end": d.discharged_at.isoformat()},
-                "participant": [{"individual": ctx.person(d.discharged_by_id)}]
-                if ctx.person(d.discharged_by_id)
-                else [],
+                **_participants(ctx, d.discharged_by_id),
             }
         )

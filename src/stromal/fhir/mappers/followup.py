@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from stromal.fhir.codes import V3_ACT_CODE, VISIT_SYSTEM
-from stromal.fhir.context import MapContext, clean
+from stromal.fhir.context import MapContext
 from stromal.fhir.course import Course
 from stromal.followup.models import VisitStatus
 
@@ -28,34 +28,37 @@ def _type(code: str, name: str) -> dict[str, Any]:
 
 
 def resources(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
+    # Built without empty elements (no ``clean``): an export holds many of these.
+    subject = ctx.patient_ref(course.patient.pk)
     for v in course.visits:
         if v.status == VisitStatus.COMPLETED and v.completed_on is not None:
-            who = ctx.person(v.completed_by_id)
-            yield clean(
-                {
-                    "resourceType": "Encounter",
-                    "id": f"visit-{v.pk}",
-                    "meta": ctx.meta(),
-                    "status": "finished",
-                    "class": AMBULATORY,
-                    "type": [_type(v.code, v.name)],
-                    "subject": ctx.patient_ref(v.patient_id),
-                    "period": {"start": v.completed_on.isoformat(), "end": v.completed_on.isoformat()},
-                    "participant": [{"individual": who}] if who else [],
-                }
-            )
-            continue
-        yield clean(
-            {
-                "resourceType": "Appointment",
+            day = v.completed_on.isoformat()
+            encounter: dict[str, Any] = {
+                "resourceType": "Encounter",
                 "id": f"visit-{v.pk}",
-                "meta": ctx.meta(),
-                "status": "cancelled" if v.status == VisitStatus.MISSED else "proposed",
-                "cancelationReason": {"text": "missed"} if v.status == VisitStatus.MISSED else None,
-                "serviceType": [_type(v.code, v.name)],
-                "description": f"{v.name}: day {v.day_offset} after the plan's day 0 (target {v.target_date.isoformat()})",
-                "comment": ctx.text(v.notes),
-                "requestedPeriod": [{"start": v.window_start.isoformat(), "end": v.window_end.isoformat()}],
-                "participant": [{"actor": ctx.patient_ref(v.patient_id), "status": "accepted"}],
+                "status": "finished",
+                "class": AMBULATORY,
+                "type": [_type(v.code, v.name)],
+                "subject": subject,
+                "period": {"start": day, "end": day},
             }
-        )
+            who = ctx.person(v.completed_by_id)
+            if who:
+                encounter["participant"] = [{"individual": who}]
+            yield ctx.stamp(encounter)
+            continue
+        appointment: dict[str, Any] = {
+            "resourceType": "Appointment",
+            "id": f"visit-{v.pk}",
+            "status": "cancelled" if v.status == VisitStatus.MISSED else "proposed",
+            "serviceType": [_type(v.code, v.name)],
+            "description": f"{v.name}: day {v.day_offset} after the plan's day 0 (target {v.target_date.isoformat()})",
+            "requestedPeriod": [{"start": v.window_start.isoformat(), "end": v.window_end.isoformat()}],
+            "participant": [{"actor": subject, "status": "accepted"}],
+        }
+        if v.status == VisitStatus.MISSED:
+            appointment["cancelationReason"] = {"text": "missed"}
+        comment = ctx.text(v.notes)
+        if comment:
+            appointment["comment"] = comment
+        yield ctx.stamp(appointment)

@@ -8,6 +8,7 @@ amendment is ``amended``; values of an encounter still open are ``preliminary``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,11 +25,13 @@ from stromal.fhir.codes import (
     category_of,
     ucum_of,
 )
-from stromal.fhir.context import MapContext, clean, ref, rid
+from stromal.fhir.context import MapContext, ref, rid
 from stromal.fhir.course import Course
 
 
+@functools.cache
 def code_of(key: str) -> dict[str, Any]:
+    """The ``code`` of a key's Observations (shared between resources: never changed after)."""
     spec = ALL_KEYS.get(key)
     label = spec.display_label() if spec else key
     coding = [{"system": OBSERVATION_SYSTEM, "code": key, "display": label}]
@@ -38,6 +41,7 @@ def code_of(key: str) -> dict[str, Any]:
     return {"coding": coding, "text": label}
 
 
+@functools.cache
 def category(key: str) -> list[dict[str, Any]]:
     code = category_of(key)
     return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": code}]}]
@@ -76,49 +80,50 @@ def _typed(o: Observation) -> float | int | bool | str:
 
 
 def resources(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
+    # Built without empty elements (no ``clean``): these are most of the resources of an export.
+    subject = ctx.patient_ref(course.patient.pk)
     for e in course.encounters:
         status = "final" if e.is_closed else "preliminary"
         when = (e.opened_at or e.scheduled_for).isoformat()
+        encounter = ref("Encounter", e.pk)
         for o in course.observations.get(e.pk, []):
+            resource: dict[str, Any] = {
+                "resourceType": "Observation",
+                "id": rid("Observation", o.pk),
+                "status": "amended" if o.amendment_id else status,
+                "category": category(o.key),
+                "code": code_of(o.key),
+                "subject": subject,
+                "encounter": encounter,
+                "effectiveDateTime": when,
+                "issued": o.recorded_at.isoformat(),
+                **value_of(o.key, _typed(o)),
+            }
             performer = ctx.person(o.recorded_by_id)
-            yield clean(
-                {
-                    "resourceType": "Observation",
-                    "id": rid("Observation", o.pk),
-                    "meta": ctx.meta(),
-                    "status": "amended" if o.amendment_id else status,
-                    "category": category(o.key),
-                    "code": code_of(o.key),
-                    "subject": ctx.patient_ref(course.patient.pk),
-                    "encounter": ref("Encounter", e.pk),
-                    "effectiveDateTime": when,
-                    "issued": o.recorded_at.isoformat(),
-                    "performer": [performer] if performer else [],
-                    **value_of(o.key, _typed(o)),
-                }
-            )
+            if performer:
+                resource["performer"] = [performer]
+            yield ctx.stamp(resource)
     for session in course.sessions:
+        part_of = [ref("Procedure", session.pk)]
         for vitals in course.vitals.get(session.pk, []):
+            taken = vitals.taken_at.isoformat()
+            issued = vitals.recorded_at.isoformat()
+            note = [{"text": f"{vitals.minutes_since_start:g} minutes after the start of administration"}]
             for key, value in sorted(vitals.values.items()):
                 if value is None or key not in ALL_KEYS or isinstance(value, list | dict):
                     continue
-                yield clean(
+                yield ctx.stamp(
                     {
                         "resourceType": "Observation",
                         "id": f"vit-{vitals.pk}-{key.replace('_', '-')}",
-                        "meta": ctx.meta(),
                         "status": "final",
                         "category": category(key),
                         "code": code_of(key),
-                        "subject": ctx.patient_ref(course.patient.pk),
-                        "partOf": [ref("Procedure", session.pk)],
-                        "effectiveDateTime": vitals.taken_at.isoformat(),
-                        "issued": vitals.recorded_at.isoformat(),
-                        "note": [
-                            {
-                                "text": f"{vitals.minutes_since_start:g} minutes after the start of administration"
-                            }
-                        ],
+                        "subject": subject,
+                        "partOf": part_of,
+                        "effectiveDateTime": taken,
+                        "issued": issued,
+                        "note": note,
                         **value_of(key, value),
                     }
                 )
