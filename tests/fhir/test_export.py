@@ -181,3 +181,40 @@ def test_the_task_body_can_run_directly_on_a_queued_job(cast: Any) -> None:
     client_of(cast.ivan).get("/fhir/$export", **ASYNC)
     job = export_write(ExportJob.objects.get().pk)
     assert job.status == ExportStatus.COMPLETED and job.patients_done == job.patients_total == 1
+
+
+def test_the_kick_off_queues_the_task_on_the_database_worker_which_writes_the_files(
+    cast: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The configured backend (django-tasks-db): the kick-off leaves a queued task; ``stromal worker
+    --batch`` (the db_worker command) runs it."""
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    full_course(cast)
+    client = client_of(cast.ivan)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/fhir/$export", **ASYNC)
+    (queued,) = DBTaskResult.objects.all()
+    assert queued.task_path == "stromal.fhir.export.export_run"
+    assert client.get(response["Content-Location"]).status_code == 202
+    call_command("db_worker", "--batch")
+    assert ExportJob.objects.get().status == ExportStatus.COMPLETED
+    assert client.get(response["Content-Location"]).status_code == 200
+
+
+def test_metadata_is_a_valid_capability_statement(cast: Any) -> None:
+    response = client_of(cast.nina).get("/fhir/metadata")
+    statement = response.json()
+    r4b_model("CapabilityStatement").model_validate(statement)
+    kinds = {r["type"] for r in statement["rest"][0]["resource"]}
+    assert {"Patient", "Observation", "BiologicallyDerivedProduct", "AdverseEvent"} <= kinds
+    assert statement["rest"][0]["operation"][0]["name"] == "export"
+
+
+def test_a_signed_in_browser_reads_fhir_with_its_session(cast: Any) -> None:
+    patient = full_course(cast)
+    client = Client()
+    client.force_login(cast.mona)
+    assert client.get(f"/fhir/Patient/{patient.pk}").json()["identifier"][0]["value"] == patient.mrn
