@@ -39,6 +39,7 @@ SEVERITY = {
         "display": "Severe (severity modifier) (qualifier value)",
     },
 }
+EXAM = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "exam"}]}]
 CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 
@@ -70,27 +71,34 @@ def _method(snapshot: Assessment, source: object) -> dict[str, Any]:
 
 
 def _observation(
-    course: Course, ctx: MapContext, e: Encounter, snapshot: Assessment, code: str, label: str, **fields: Any
+    course: Course,
+    ctx: MapContext,
+    e: Encounter,
+    snapshot: Assessment,
+    code: str,
+    label: str,
+    derived: list[dict[str, str]],
+    **fields: Any,
 ) -> dict[str, Any]:
+    """One assessment Observation, built without empty elements (many per encounter: no ``clean``)."""
     coding = [{"system": ASSESSMENT_SYSTEM, "code": code, "display": label}]
     if code == "pf_ratio":
         coding.insert(0, {"system": LOINC, "code": PF_RATIO.code, "display": PF_RATIO.display})
-    return clean(
-        {
-            "resourceType": "Observation",
-            "id": f"asm-{snapshot.pk}-{code.replace('_', '-')}",
-            "meta": ctx.meta(),
-            "status": "final" if e.is_closed else "preliminary",
-            "category": [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "exam"}]}],
-            "code": {"coding": coding, "text": label},
-            "subject": ctx.patient_ref(course.patient.pk),
-            "encounter": ref("Encounter", e.pk),
-            "effectiveDateTime": (e.opened_at or e.scheduled_for).isoformat(),
-            "issued": snapshot.computed_at.isoformat(),
-            "derivedFrom": [ref("Observation", o.pk) for o in course.observations.get(e.pk, [])],
-            **fields,
-        }
-    )
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": f"asm-{snapshot.pk}-{code.replace('_', '-')}",
+        "status": "final" if e.is_closed else "preliminary",
+        "category": EXAM,
+        "code": {"coding": coding, "text": label},
+        "subject": ctx.patient_ref(course.patient.pk),
+        "encounter": ref("Encounter", e.pk),
+        "effectiveDateTime": (e.opened_at or e.scheduled_for).isoformat(),
+        "issued": snapshot.computed_at.isoformat(),
+        **fields,
+    }
+    if derived:
+        resource["derivedFrom"] = derived
+    return ctx.stamp(resource)
 
 
 def _definition_value(result: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +117,7 @@ def observations(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
             continue
         results = snapshot.results
         sources = results.get("sources", {})
+        derived = [ref("Observation", o.pk) for o in course.observations.get(e.pk, [])]
         for code, label, unit in SCALARS:
             value = results.get(code)
             if isinstance(value, int | float) and not isinstance(value, bool):
@@ -120,6 +129,7 @@ def observations(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
                     snapshot,
                     code,
                     label,
+                    derived,
                     valueQuantity=quantity,
                     method=_method(snapshot, sources.get(code)),
                 )
@@ -135,6 +145,7 @@ def observations(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
                     snapshot,
                     code,
                     label,
+                    derived,
                     valueQuantity=quantity,
                     method=_method(snapshot, result.get("source")),
                 )
@@ -149,6 +160,7 @@ def observations(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
                 snapshot,
                 code,
                 label,
+                derived,
                 method=_method(snapshot, result.get("source")),
                 **_definition_value(result),
             )
