@@ -34,7 +34,7 @@ def _allowed_methods(view: Callable[..., Any]) -> set[str]:
         return {m.upper() for m in view_class.http_method_names if hasattr(view_class, m)}
     func: Any = view
     while func is not None:
-        for cell in func.__closure__ or ():
+        for cell in getattr(func, "__closure__", None) or ():
             try:
                 value = cell.cell_contents
             except ValueError:
@@ -45,8 +45,17 @@ def _allowed_methods(view: Callable[..., Any]) -> set[str]:
     return HTTP_METHODS
 
 
+#: Addresses for programs (the REST API and FHIR): they hold no form and answer a wrong method
+#: themselves, in JSON (see the last test below).
+MACHINE_READABLE = ("api-v1:", "fhir:")
+
+
 def _post_only_urls() -> set[str]:
-    return {name for name, view in _patterns(get_resolver()) if "GET" not in _allowed_methods(view)}
+    return {
+        name
+        for name, view in _patterns(get_resolver())
+        if "GET" not in _allowed_methods(view) and not name.startswith(MACHINE_READABLE)
+    }
 
 
 def test_the_url_map_has_post_only_views_and_the_detector_finds_them() -> None:
@@ -123,3 +132,12 @@ def test_a_405_without_a_known_form_page_is_explained_not_blank(
 def test_a_post_that_is_refused_with_405_elsewhere_is_left_alone(client: Any, cast: Any) -> None:
     client.force_login(cast.alice)
     assert client.put(reverse("examinations:close", kwargs={"pk": 1})).status_code == 405
+
+
+@pytest.mark.django_db
+def test_a_get_of_a_post_only_fhir_address_is_answered_in_json_not_redirected(client: Any, cast: Any) -> None:
+    patient = make_patient(cast.cora, "MRN-9")
+    client.force_login(cast.alice)
+    response = client.get(reverse("fhir:lab_import", kwargs={"patient_id": patient.pk}))
+    assert response.status_code == 405 and response["Allow"] == "POST"
+    assert response.json()["resourceType"] == "OperationOutcome"

@@ -26,6 +26,8 @@ POST_ONLY_REDIRECTED = (
     "That address only saves a form, so here is the page that holds the form. Nothing was saved."
 )
 METHOD_NOT_ALLOWED = "This address does not open a page; it only saves a form."
+#: Answers meant for programs, left as they are.
+MACHINE_READABLE = ("application/problem+json", "application/fhir+json", "application/json")
 
 
 def _same_key(name: str, key: str = "pk") -> FormPage:
@@ -71,6 +73,10 @@ class PostOnlyMiddleware:
         response = self.get_response(request)
         if response.status_code != 405 or request.method not in ("GET", "HEAD"):
             return response
+        if response.get("Content-Type", "").startswith(MACHINE_READABLE):
+            return (
+                response  # the REST API and FHIR say it themselves, in JSON (problem+json, OperationOutcome)
+            )
         match = request.resolver_match
         page = FORM_PAGES.get(match.view_name) if match is not None else None
         if match is None or page is None:

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    # django-ninja's own templates and static files: the API docs load Swagger UI from here, no CDN.
+    "ninja",
     "stromal.accounts",
     "stromal.audit",
     "stromal.calculator",
@@ -103,6 +105,8 @@ INSTALLED_APPS = [
     "stromal.charts",
     "stromal.outcomes",
     "stromal.exports",
+    "stromal.api",
+    "stromal.fhir",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,9 @@
 """URL map. Each app mounts its own ``urls.py`` under a prefix."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from stromal import views
+from stromal.api import api as rest_api
 from stromal.audit import views as audit_views
 from stromal.staff import views as staff_views
 
@@ -29,6 +30,10 @@ urlpatterns = [
     path("pathway/", include("stromal.pathway.urls")),
     path("outcomes/", include("stromal.outcomes.urls")),
     path("exports/", include("stromal.exports.urls")),
+    path("api/v1/", include((rest_api.urlpatterns(), "api-v1"), namespace="api-v1")),
+    re_path(r"^api/v1/(?P<rest>.*)$", rest_api.not_found),
+    path("api/tokens/", include("stromal.api.urls")),
+    path("fhir/", include("stromal.fhir.urls")),
 ]
 
 handler403 = "stromal.views.forbidden"

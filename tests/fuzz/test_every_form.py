@@ -113,6 +113,14 @@ KWARG_KINDS = {
     "encounter_pk": "encounter",
     "user_id": "user",
     "site_id": "site",
+    # The REST API and FHIR name their ids after the record.
+    "patient_id": "patient",
+    "encounter_id": "encounter",
+    "plan_id": "plan",
+    "lot_id": "lot",
+    "session_id": "session",
+    "event_id": "adverse_event",
+    "visit_id": "visit",
 }
 PK_KINDS = {
     "products": "lot",
@@ -126,6 +134,7 @@ PK_KINDS = {
     "pathway": "patient",
     "monitoring": "patient",
     "exports": "export",
+    "api_tokens": "token",
 }
 PK_KINDS_BY_NAME = {
     "administrations:ae_detail": "adverse_event",
@@ -136,7 +145,7 @@ PK_KINDS_BY_NAME = {
     "monitoring:query": "query",
 }
 # Kinds the world does not build (their pages answer 404 here; their own tests cover them).
-NOT_BUILT = {"visit", "query", "export"}
+NOT_BUILT = {"visit", "query", "export", "token"}
 
 
 # The crawl must reach at least these apps' forms for each role (a guard against a crawl that

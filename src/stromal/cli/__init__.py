@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "stromal.cli.export",
         "export the registry (CSV, SPSS .sav, CDISC ODM), pseudonymised unless --identified",
     ),
+    "api-token": ("stromal.cli.api_token", "issue (printed once), revoke and list per-user API tokens"),
     "backup": ("stromal.cli.backup", "back the database up, verified (SQLite backup API / pg_dump)"),
     "restore": ("stromal.cli.restore", "restore a backup into an empty database and verify it"),
     "simulate": ("stromal.cli.simulate", "simulate one virtual patient or a cohort"),
