@@ -11,18 +11,16 @@ Two functions:
   ``grade``, ``phq9`` / ``total``...).
 * ``deaths(site_ids=...)``: the date each patient who died is known to have died.
 
-TODAY (before the follow-up instrument responses are in the data model) they read what
-the registry holds: the lung-function, walk and dyspnoea observations of examination
+They read the follow-up instrument responses (every entered answer and derived score,
+with the scoring's name and version; deaths from the vital-status instrument), and also
+what examinations recorded before the instruments existed: the lung-function, walk and dyspnoea observations of examination
 encounters (``fvc_l``, ``fvc_pct_predicted``, ``dlco_pct_predicted``,
 ``six_minute_walk_m`` with its % predicted from the stored assessment, ``mmrc_grade``),
 each placed at the follow-up visit whose window holds its date; and deaths from fatal
 adverse events (outcome fatal or CTCAE grade 5).
 
-TO PLUG IN the instrument responses: add their rows to ``instrument_values`` (for example
-from ``followup.selectors.outcome_series``) with the same instrument / item names, and the
-vital-status instrument's date of death to ``deaths``. Nothing else in ``outcomes`` or
-``exports`` needs to change: the trajectories page, ``observations_long.csv`` and the
-survival analysis read only these two functions.
+The analytics and exports read only these two functions: the trajectories page,
+``observations_long.csv`` and the survival analysis.
 """
 
 from __future__ import annotations
@@ -38,8 +36,9 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
 from stromal.administrations.models import AdverseEvent, Outcome
+from stromal.clinical.instruments import INSTRUMENTS
 from stromal.examinations.models import Assessment, EncounterKind, Observation
-from stromal.followup.models import FollowUpVisit
+from stromal.followup.models import FollowUpVisit, InstrumentResponse
 
 #: Examination observation keys that are follow-up outcomes today: key -> (instrument, item).
 OBSERVATION_OUTCOMES: dict[str, tuple[str, str]] = {
@@ -147,18 +146,72 @@ def _chunk_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
                     pid, day, event, instrument, "percent_predicted", pct, "", "% predicted", version
                 )
             )
+    rows.extend(_response_values(ids))
     rows.sort(key=lambda r: (r.patient_id, r.on, r.instrument, r.item))
     yield from rows
+
+
+def _number_of(value: object) -> float | None:
+    """A JSON answer or score as a number (booleans and text are not numbers here)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _response_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
+    """The follow-up instrument responses of ``ids``: every entered answer (with its item's unit) and
+    every derived score (named as the scoring function names it, with the scoring's name and version),
+    dated at the visit's completion date (its target date when none)."""
+    units = {code: {item.name: item.unit for item in inst.items} for code, inst in INSTRUMENTS.items()}
+    for pid, code, completed_on, target, instrument, answers, scores, scoring, scoring_version in (
+        InstrumentResponse.objects.filter(visit__patient_id__in=ids)
+        .order_by("visit__patient_id", "visit__target_date", "id")
+        .values_list(
+            "visit__patient_id",
+            "visit__code",
+            "visit__completed_on",
+            "visit__target_date",
+            "instrument_code",
+            "answers",
+            "scores",
+            "scoring_name",
+            "scoring_version",
+        )
+    ):
+        on = completed_on or target
+        version = f"{scoring} {scoring_version}".strip()
+        item_units = units.get(instrument, {})
+        for item, value in sorted((answers or {}).items()):
+            number = _number_of(value)
+            text = "" if number is not None or value is None else str(value)
+            yield InstrumentValue(pid, on, code, instrument, item, number, text, item_units.get(item, ""), "")
+        for item, value in sorted((scores or {}).items()):
+            if item in (answers or {}):
+                continue  # an entered value repeated by the scoring: exported once, as entered
+            number = _number_of(value)
+            text = "" if number is not None or value is None else str(value)
+            unit = "% predicted" if item.endswith("percent_predicted") else ""
+            yield InstrumentValue(pid, on, code, instrument, item, number, text, unit, version)
 
 
 def deaths(*, site_ids: frozenset[int] | None) -> dict[int, Death]:
     """The earliest known date of death of each patient of the sites ``site_ids`` (None: every site).
 
-    Today the registry records no date of death as such: a fatal adverse event (outcome
-    fatal, or CTCAE grade 5) gives its onset date, the last day the patient is known to
-    have been alive with the event that killed them.
+    A date of death recorded with the vital-status instrument at a follow-up visit; else a
+    fatal adverse event (outcome fatal, or CTCAE grade 5) gives its onset date, the last day
+    the patient is known to have been alive with the event that killed them.
     """
     found: dict[int, Death] = {}
+    recorded = InstrumentResponse.objects.filter(instrument_code="vital_status", answers__vital_status="dead")
+    if site_ids is not None:
+        recorded = recorded.filter(visit__patient__site_id__in=site_ids)
+    for pid, answers in recorded.values_list("visit__patient_id", "answers"):
+        try:
+            day = dt.date.fromisoformat(str(answers.get("date_of_death", "")))
+        except ValueError:
+            continue  # the vital-status instrument requires the date; an old row without one is skipped
+        if pid not in found or day < found[pid].on:
+            found[pid] = Death(day, "vital status at follow-up")
     zones: dict[str, ZoneInfo] = {}
     fatal = AdverseEvent.objects.filter(Q(outcome=Outcome.FATAL) | Q(ctcae_grade=5))
     if site_ids is not None:
