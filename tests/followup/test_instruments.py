@@ -288,7 +288,7 @@ def test_an_instrument_not_done_is_later_recorded_by_a_correction(cast: Any) -> 
 def test_a_death_leaves_only_vital_status_due_and_closes_the_later_visits(cast: Any) -> None:
     plan = discharged(cast, days_ago=400)
     y1 = visit_of(plan, "y1")
-    died = (timezone.localdate() - dt.timedelta(days=20)).isoformat()
+    died = timezone.localdate().isoformat()  # the factories discharge today
     _record(
         y1,
         cast.cora,
@@ -320,7 +320,7 @@ def test_a_death_leaves_only_vital_status_due_and_closes_the_later_visits(cast: 
 def test_a_death_recorded_without_the_other_instruments_completes_the_visit(cast: Any) -> None:
     plan = discharged(cast, days_ago=400)
     y1 = visit_of(plan, "y1")
-    died = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    died = timezone.localdate().isoformat()
     entries = {**excused(y1, ""), "vital_status": services.InstrumentEntry({**DEAD, "date_of_death": died})}
     entries["phq9"] = services.InstrumentEntry(ANSWERS["phq9"])
     with pytest.raises(ValidationError) as err:
@@ -366,3 +366,17 @@ def test_the_weight_of_a_walk_test_is_corrected_with_a_reason_and_rescored(cast:
     assert AuditEvent.objects.filter(
         action="followup_amend", object_id=str(visit.pk), reason="Scale read in pounds"
     ).exists()
+
+
+def test_a_date_of_death_before_the_discharge_is_refused(cast: Any) -> None:
+    visit = visit_of(discharged(cast), "m6")
+    before_discharge = (timezone.localdate() - dt.timedelta(days=2)).isoformat()
+    with pytest.raises(ValidationError) as err:
+        _record(
+            visit,
+            cast.cora,
+            {"vital_status": services.InstrumentEntry({**DEAD, "date_of_death": before_discharge})},
+            complete=False,
+        )
+    assert "cannot be before the discharge" in err.value.message_dict["vital_status-date_of_death"][0]
+    assert death_of(patient_id=visit.patient_id) is None

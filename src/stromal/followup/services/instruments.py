@@ -34,6 +34,7 @@ from stromal.clinical.validation import ClinicalInputError, plain_message
 from stromal.followup.due import scoring_of, subject_for
 from stromal.followup.models import (
     WEIGHT_KG_RANGE,
+    Discharge,
     FollowUpVisit,
     InstrumentNotDone,
     InstrumentResponse,
@@ -71,6 +72,9 @@ AE_BEFORE_TREATMENT = (
     "No administration was given in this course; adverse events are reported after the first administration."
 )
 
+DEATH_BEFORE_DISCHARGE = (
+    "Date of death {value} cannot be before the discharge ({alive}), when the patient was alive."
+)
 DIED = "the patient died on {date} (recorded at the {visit} visit)"
 NOT_DUE_NOTE = "Not due: " + DIED + "."
 
@@ -124,8 +128,12 @@ def _score(
     on: dt.date,
     weight_kg: float | None,
     errors: dict[str, list[str]],
+    alive_on: dt.date | None = None,
 ) -> _Scored | None:
     """Validate and score one instrument's answers; refusals go to ``errors`` (None returned).
+
+    ``alive_on`` is a day the patient is known to have been alive (the discharge): a date of
+    death before it is refused.
 
     A valid response that its equation cannot score (an age outside the reference
     population) is kept with the reason in ``scoring_problem``: entered values are never lost.
@@ -145,6 +153,12 @@ def _score(
         errors.setdefault("weight_kg", []).append(WEIGHT_NEEDED)
         return None
     clean = instrument.validate(raw, today=today)
+    died = clean.get("date_of_death")
+    if isinstance(died, dt.date) and alive_on is not None and died < alive_on:
+        errors.setdefault(f"{instrument.code}-date_of_death", []).append(
+            DEATH_BEFORE_DISCHARGE.format(value=died.isoformat(), alive=alive_on.isoformat())
+        )
+        return None
     subject = subject_for(patient, on, weight_kg)
     try:
         scores = instrument.score(raw, subject, today=today)
@@ -166,6 +180,13 @@ def _score(
             "weight_kg": subject.weight_kg,
         },
     )
+
+
+def _discharged_on(visit: FollowUpVisit) -> dt.date | None:
+    """The local date of the course's discharge (the patient was alive then), if recorded."""
+    course = [p.pk for p in plan_lineage(visit.plan)]
+    at = Discharge.objects.filter(plan_id__in=course).values_list("discharged_at", flat=True).first()
+    return timezone.localdate(at) if at is not None else None
 
 
 def _check_weight(weight_kg: float | None, errors: dict[str, list[str]]) -> None:
@@ -254,7 +275,13 @@ def visit_record(
             planned_reasons[code] = reason
             continue
         scored = _score(
-            slot.instrument, given, patient=visit.patient, on=on, weight_kg=weight_kg, errors=errors
+            slot.instrument,
+            given,
+            patient=visit.patient,
+            on=on,
+            weight_kg=weight_kg,
+            errors=errors,
+            alive_on=_discharged_on(visit),
         )
         if scored is not None:
             planned_responses[code] = scored
@@ -370,7 +397,13 @@ def instrument_correct(
             raise ValidationError({f"{code}-not_done_reason": NO_WITHDRAWAL.format(title=instrument.title)})
         on = _measured_on(record, visit)
         scored = _score(
-            instrument, given, patient=visit.patient, on=on, weight_kg=visit.weight_kg, errors=errors
+            instrument,
+            given,
+            patient=visit.patient,
+            on=on,
+            weight_kg=visit.weight_kg,
+            errors=errors,
+            alive_on=_discharged_on(visit),
         )
         if errors or scored is None:
             raise ValidationError(errors)
@@ -387,7 +420,13 @@ def instrument_correct(
         if given:
             on = visit.completed_on or timezone.localdate()
             scored = _score(
-                instrument, given, patient=visit.patient, on=on, weight_kg=visit.weight_kg, errors=errors
+                instrument,
+                given,
+                patient=visit.patient,
+                on=on,
+                weight_kg=visit.weight_kg,
+                errors=errors,
+                alive_on=_discharged_on(visit),
             )
             if errors or scored is None:
                 raise ValidationError(errors)
