@@ -14,6 +14,7 @@ from stromal.followup.models import FollowUpVisit
 from stromal.patients.models import Patient
 from stromal.plans.models import TreatmentPlan
 from tests.administrations.factories import ready_plan, running_session
+from tests.followup.factories import entries_for
 
 
 def full_course(cast: Any, mrn: str = "MRN-0001") -> Patient:
@@ -60,8 +61,14 @@ def full_course(cast: Any, mrn: str = "MRN-0001") -> Patient:
         summary="Two UC-MSC infusions.",
     )
     first, second = FollowUpVisit.objects.filter(plan=plan).order_by("target_date")[:2]
-    followup_services.visit_complete(
-        visit=first, user=cast.cora, version=first.version, completed_on=first.target_date
+    followup_services.visit_record(
+        visit=first,
+        user=cast.nina,
+        version=first.version,
+        entries=entries_for(first),
+        completed_on=first.target_date,
+        weight_kg=70.0,
+        complete=True,
     )
     followup_services.visit_mark_missed(
         visit=second, user=cast.cora, version=second.version, reason="Not reachable after three calls"

@@ -15,7 +15,7 @@ from django.utils import timezone
 from stromal.administrations.models import AdverseEvent
 from stromal.followup import services
 from stromal.followup.models import InstrumentResponse, VisitStatus
-from stromal.submissions.middleware import TOKEN_FIELD
+from stromal.submissions.middleware import TOKEN_FIELD, new_token
 from tests.followup.factories import ANSWERS, DEAD, discharged, visit_of
 
 pytestmark = pytest.mark.django_db
@@ -52,9 +52,8 @@ def _client(user: Any) -> Client:
 
 
 def _post(client: Client, url: str, data: dict[str, str]) -> Any:
-    import secrets
 
-    return client.post(url, {**data, TOKEN_FIELD: secrets.token_urlsafe(32)})
+    return client.post(url, {**data, TOKEN_FIELD: new_token()})
 
 
 def test_the_record_page_shows_each_due_instrument_as_a_fieldset(cast: Any) -> None:
