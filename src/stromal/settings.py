@@ -8,7 +8,6 @@ variables at all. ``STROMAL_ENV=production`` demands an explicit
 from __future__ import annotations
 
 import secrets
-from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -263,9 +262,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # Created up front: whitenoise warns about a missing root before collectstatic runs.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-# Plotly.js from the installed plotly package (no CDN), served as static/vendor/plotly/plotly.min.js.
-PLOTLY_JS_DIR = Path(str(getattr(find_spec("plotly"), "origin", ""))).resolve().parent / "package_data"
-STATICFILES_DIRS: list[Any] = [PACKAGE_DIR / "static", ("vendor/plotly", PLOTLY_JS_DIR)]
+STATICFILES_DIRS: list[Any] = [PACKAGE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -150,11 +150,11 @@ def test_every_page_hands_its_figures_to_the_script_as_json_and_has_no_inline_sc
         figures = re.findall(r'<script id="(fig-[^"]+)" type="application/json">(.*?)</script>', page, re.S)
         assert figures, url
         for _, body in figures:
-            assert set(json.loads(body)) == {"data", "layout"}
+            assert set(json.loads(body)) == {"data", "layout", "config"}
         for tag in re.findall(r"<script\b[^>]*>", page):
             assert 'type="application/json"' in tag or "src=" in tag, tag
         assert "onclick" not in page
-        assert "/static/vendor/plotly/plotly.min.js" in page
+        assert "/static/stromal/vendor/plotly.min.js" in page and "/static/stromal/charts.js" in page
 
 
 def test_the_trajectories_page_shows_fvc_by_visit_with_median_and_n(cast: Any) -> None:

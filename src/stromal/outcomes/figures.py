@@ -1,7 +1,9 @@
 """Plotly figures as plain data (pure functions: numbers in, ``{"data", "layout"}`` out).
 
-The pages hand them to the browser through ``json_script``; ``outcomes/figures.js``
-draws them with the Plotly.js of the installed ``plotly`` package (no CDN).
+The pages hand them to the browser through ``json_script``; ``static/stromal/charts.js``
+draws them, as it draws every chart of ``stromal.charts``, with the Plotly.js of the
+installed ``plotly`` package (no CDN; one copy served by ``stromal.charts.finders``) and
+the same mode bar ``config``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stromal.charts.figure import CONFIG
 from stromal.outcomes.tables import numbers
 
 #: A colour-blind-safe qualitative palette (Okabe M, Ito K. Color Universal Design, 2008).
@@ -92,7 +95,7 @@ def survival_figure(curves: Sequence[Curve], title: str) -> dict[str, Any]:
         )
     layout = _layout(title, "Days since enrolment", "Survival probability")
     layout["yaxis"]["range"] = [0, 1.02]
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "config": CONFIG}
 
 
 def bar_figure(
@@ -124,7 +127,7 @@ def bar_figure(
     if horizontal:
         layout["yaxis"]["autorange"] = "reversed"
         layout["margin"]["l"] = 220
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "config": CONFIG}
 
 
 @dataclass(frozen=True)
@@ -211,4 +214,4 @@ def trajectory_figure(
         }
         for ref in references
     ]
-    return {"data": data, "layout": layout}
+    return {"data": data, "layout": layout, "config": CONFIG}

@@ -10,6 +10,7 @@
     var figure = JSON.parse(block.textContent);
     container.hidden = false;  /* hidden until drawn, so no empty box shows without JavaScript */
     window.Plotly.newPlot(container, figure.data, figure.layout, figure.config).then(function () {
+      container.setAttribute("data-drawn", "true");  /* for the browser tests and anyone waiting on it */
       /* The chart is there: its table folds away (one click opens it). */
       var values = container.parentNode.querySelector("details.chart-values");
       if (values) { values.open = false; }
