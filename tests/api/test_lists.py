@@ -9,7 +9,10 @@ import pytest
 from django.utils import timezone
 
 from stromal.examinations.models import Encounter
+from stromal.followup.models import InstrumentResponse
 from tests.api.factories import api_client
+from tests.fhir.factories import full_course
+from tests.followup.factories import complete_without_instruments, discharged, visit_of
 from tests.pathway.factories import make_examination, make_patient
 
 pytestmark = pytest.mark.django_db
@@ -71,3 +74,33 @@ def test_a_method_an_address_does_not_take_is_a_problem(cast: Any) -> None:
     response = api_client(cast.alice).delete("/api/v1/patients")
     assert response.status_code == 405 and response["Content-Type"] == "application/problem+json"
     assert "GET" in response["Allow"]
+
+
+def test_a_follow_up_visit_shows_its_instruments_with_answers_scores_and_scoring(cast: Any) -> None:
+    patient = full_course(cast)
+    body = (
+        api_client(cast.nina).get(f"/api/v1/followup-visits?patient_id={patient.pk}&status=completed").json()
+    )
+    (visit,) = body["items"]
+    items = {i["instrument"]: i for i in visit["sections"]["instruments"]}
+    stored = InstrumentResponse.objects.get(visit_id=visit["id"], instrument_code="phq9")
+    phq9 = items["phq9"]
+    assert phq9["status"] == "done" and phq9["answers"] == stored.answers
+    assert phq9["scores"]["total"] == stored.scores["total"]
+    assert phq9["scoring"] == {"name": stored.scoring_name, "version": stored.scoring_version, "problem": ""}
+    assert phq9["recorded_by"] == "nina" and set(items) == set(
+        InstrumentResponse.objects.filter(visit_id=visit["id"]).values_list("instrument_code", flat=True)
+    )
+
+
+def test_an_instrument_not_done_shows_its_reason(cast: Any) -> None:
+    plan = discharged(cast, days_ago=400)
+    d28 = visit_of(plan, "d28")
+    complete_without_instruments(d28, cast.cora, completed_on=d28.target_date)
+    body = (
+        api_client(cast.nina)
+        .get(f"/api/v1/followup-visits?patient_id={plan.patient_id}&status=completed")
+        .json()
+    )
+    items = body["items"][0]["sections"]["instruments"]
+    assert items and {i["status"] for i in items} == {"not_done"} and items[0]["reason"] == "Test: not done"

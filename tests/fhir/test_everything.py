@@ -8,10 +8,15 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from stromal.fhir.codes import LOINC, OBSERVATION_SYSTEM
+from stromal.fhir.mappers.instruments import INSTRUMENT_SYSTEM
+from stromal.followup import services as followup_services
+from stromal.followup.models import FollowUpVisit, InstrumentResponse
 from tests.api.factories import api_client
 from tests.fhir.factories import full_course
+from tests.followup.factories import DEAD, discharged, entries_for, visit_of
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +194,79 @@ def test_the_bundle_costs_the_same_queries_however_long_the_course(cast: Any) ->
     with CaptureQueriesContext(connection) as longer:
         everything(client, patient.pk)
     assert len(longer.captured_queries) == len(short.captured_queries) <= 30
+
+
+def test_each_instrument_of_a_completed_visit_is_an_observation_of_its_encounter(bundle: Any) -> None:
+    encounter = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"].startswith("visit-"))
+    instruments = [e["resource"] for e in bundle["entry"] if e["resource"]["id"].startswith("ins-")]
+    recorded = InstrumentResponse.objects.filter(visit__status="completed")
+    assert len(instruments) == recorded.count() > 0
+    for resource in instruments:
+        assert resource["encounter"] == {"reference": f"Encounter/{encounter['id']}"}
+        assert resource["code"]["coding"][0]["system"] == INSTRUMENT_SYSTEM
+        assert resource["method"]["text"]  # the scoring equation and its version
+
+
+def test_an_instrument_observation_holds_the_answers_as_entered_and_the_derived_scores(bundle: Any) -> None:
+    phq9 = InstrumentResponse.objects.get(instrument_code="phq9")
+    resource = next(e["resource"] for e in bundle["entry"] if e["resource"]["id"] == f"ins-{phq9.pk}")
+    components = {c["code"]["coding"][-1]["code"]: c for c in resource["component"]}
+    assert components["phq9_1"]["valueInteger"] == phq9.answers["phq9_1"]
+    total = components["phq9.total"]
+    assert total["code"]["coding"][0]["system"] == LOINC and total["code"]["coding"][0]["code"] == "44261-6"
+    assert total["valueInteger"] == phq9.scores["total"]
+    assert resource["category"][0]["coding"][0]["code"] == "survey"
+
+
+def test_a_measured_answer_is_a_quantity_in_ucum_under_its_loinc_code(cast: Any) -> None:
+    plan = discharged(cast, days_ago=400)
+    m6 = visit_of(plan, "m6")
+    followup_services.visit_record(
+        visit=m6,
+        user=cast.nina,
+        version=m6.version,
+        entries=entries_for(m6),
+        completed_on=m6.target_date,
+        weight_kg=70.0,
+        complete=True,
+    )
+    walk = InstrumentResponse.objects.get(visit=m6, instrument_code="six_minute_walk")
+    found = everything(api_client(cast.alice), plan.patient_id, "?_type=Observation")["entry"]
+    resource = next(e["resource"] for e in found if e["resource"]["id"] == f"ins-{walk.pk}")
+    components = {c["code"]["coding"][-1]["code"]: c for c in resource["component"]}
+    distance = components["six_minute_walk_m"]
+    assert distance["code"]["coding"][0] == {
+        "system": LOINC,
+        "code": "64098-7",
+        "display": "Six minute walk test",
+    }
+    assert distance["valueQuantity"] == {
+        "value": walk.answers["six_minute_walk_m"],
+        "unit": "m",
+        "system": "http://unitsofmeasure.org",
+        "code": "m",
+    }
+    predicted = components["six_minute_walk.percent_predicted"]["valueQuantity"]["value"]
+    assert predicted == pytest.approx(walk.scores["percent_predicted"])
+    assert walk.scoring_name in resource["method"]["text"]
+    assert resource["category"][0]["coding"][0]["code"] == "exam"
+    r4b_model("Observation").model_validate(resource)
+
+
+def test_a_death_recorded_at_a_visit_makes_the_patient_deceased_on_that_day(cast: Any) -> None:
+    patient = full_course(cast)
+    visit = FollowUpVisit.objects.filter(patient=patient, status="scheduled").order_by("target_date").first()
+    assert visit is not None
+    died = timezone.localdate()
+    followup_services.visit_record(
+        visit=visit,
+        user=cast.cora,
+        version=visit.version,
+        entries={
+            "vital_status": followup_services.InstrumentEntry({**DEAD, "date_of_death": died.isoformat()})
+        },
+        completed_on=died,
+        complete=True,
+    )
+    bundle = everything(api_client(cast.alice), patient.pk, "?_type=Patient")
+    assert bundle["entry"][0]["resource"]["deceasedDateTime"] == died.isoformat()

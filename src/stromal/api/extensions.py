@@ -1,7 +1,8 @@
 """Extension point: what other apps add to a follow-up visit in the API and in FHIR.
 
-The follow-up app is gaining instruments (questionnaires, tests) answered at
-visits. To show them, it adds one entry to ``VISIT_SECTIONS``: a name (the
+The follow-up app's instruments (questionnaires, tests) answered at visits are
+shown this way (``instruments``, ``stromal.followup.api_sections``). Another kind of
+record adds one entry to ``VISIT_SECTIONS``: a name (the
 key under ``sections`` of every visit in ``/api/v1/followup-visits``) and the
 dotted path of a function that takes the visits of one page and returns, for
 each visit id, a list of JSON-ready items, e.g.::
@@ -29,7 +30,7 @@ from stromal.followup.models import FollowUpVisit
 VisitSection = Callable[[Sequence[FollowUpVisit]], Mapping[int, list[dict[str, Any]]]]
 
 #: section name -> dotted path of its provider (see the module docstring).
-VISIT_SECTIONS: dict[str, str] = {}
+VISIT_SECTIONS: dict[str, str] = {"instruments": "stromal.followup.api_sections.instrument_responses"}
 
 
 def visit_sections(visits: Sequence[FollowUpVisit]) -> dict[int, dict[str, list[dict[str, Any]]]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from stromal.accounts.models import User
 from stromal.administrations.models import AdministrationSession, AdverseEvent, VitalSigns
 from stromal.examinations.models import Assessment, Encounter, Observation
-from stromal.followup.models import Discharge, FollowUpVisit
+from stromal.followup.models import Discharge, FollowUpVisit, InstrumentResponse
 from stromal.patients.models import Patient
 from stromal.plans.models import Consent, PatientDecision, PlanSignature, TreatmentPlan
 from stromal.products.models import ProductLot
@@ -57,6 +57,8 @@ class Course:
     adverse_events: list[AdverseEvent] = field(default_factory=list)
     discharges: list[Discharge] = field(default_factory=list)
     visits: list[FollowUpVisit] = field(default_factory=list)
+    #: visit id -> the follow-up instruments recorded at it
+    responses: dict[int, list[InstrumentResponse]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _by_patient(rows: Iterable[object], courses: dict[int, Course], attr: str) -> None:
@@ -115,9 +117,13 @@ def courses_load(patient_ids: Sequence[int]) -> dict[int, Course]:
     _by_patient(
         Discharge.objects.filter(patient_id__in=ids).order_by("discharged_at", "id"), courses, "discharges"
     )
-    _by_patient(
-        FollowUpVisit.objects.filter(patient_id__in=ids).order_by("target_date", "id"), courses, "visits"
-    )
+    visits = list(FollowUpVisit.objects.filter(patient_id__in=ids).order_by("target_date", "id"))
+    _by_patient(visits, courses, "visits")
+    patient_of_visit = {v.pk: v.patient_id for v in visits}
+    for response in InstrumentResponse.objects.filter(visit__patient_id__in=ids).order_by(
+        "visit_id", "instrument_code", "id"
+    ):
+        courses[patient_of_visit[response.visit_id]].responses[response.visit_id].append(response)
     return courses
 
 

@@ -4,7 +4,7 @@ A mapper takes one patient's ``Course`` and the ``MapContext`` (identified or
 pseudonymised) and yields FHIR R4B resources as plain JSON-ready dicts, in a
 stable order. ``$everything`` chains every mapper for one patient; the bulk
 export writes each resource type to its own NDJSON file. To add resources
-(e.g. follow-up instruments), add a module and one entry here.
+(as ``instruments`` adds the follow-up instruments), add a module and one entry here.
 
 Mappers build plain dicts rather than ``fhir.resources`` models: validating a
 model costs about a millisecond per resource, which would make a
@@ -20,7 +20,16 @@ from typing import Any
 
 from stromal.fhir.context import MapContext
 from stromal.fhir.course import Course
-from stromal.fhir.mappers import administration, assessment, encounter, followup, observation, patient, plan
+from stromal.fhir.mappers import (
+    administration,
+    assessment,
+    encounter,
+    followup,
+    instruments,
+    observation,
+    patient,
+    plan,
+)
 
 Mapper = Callable[[Course, MapContext], Iterator[dict[str, Any]]]
 
@@ -36,6 +45,7 @@ MAPPERS: dict[str, Mapper] = {
     "products": administration.products,
     "adverse_events": administration.adverse_events,
     "followup": followup.resources,
+    "instruments": instruments.resources,
 }
 
 

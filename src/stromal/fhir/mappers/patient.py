@@ -1,4 +1,5 @@
-"""Patient."""
+"""Patient, with ``deceased[x]`` from the follow-up's vital status (the date of death where one was
+recorded) or from a fatal adverse event (``deceasedBoolean``: its onset is not the day of death)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from stromal.fhir.codes import BASE
 from stromal.fhir.context import MapContext, clean
 from stromal.fhir.course import Course
+from stromal.fhir.mappers.instruments import deceased
 
 
 def resources(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
@@ -20,6 +22,7 @@ def resources(course: Course, ctx: MapContext) -> Iterator[dict[str, Any]]:
         # Pseudonymised: the year of birth only (FHIR date allows YYYY).
         "birthDate": p.date_of_birth.isoformat() if ctx.identified else str(p.date_of_birth.year),
         "managingOrganization": {"display": p.site.name},
+        **deceased(course),
     }
     if ctx.identified:
         resource["identifier"] = [
