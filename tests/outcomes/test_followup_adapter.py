@@ -53,3 +53,22 @@ def test_a_death_recorded_with_the_vital_status_instrument_is_a_death_of_the_ana
     found = deaths(site_ids=None)
     assert found[plan.patient.pk].on == died and "vital status" in found[plan.patient.pk].source
     assert plan.patient.pk not in deaths(site_ids=frozenset({plan.patient.site_id + 1000}))
+
+
+def test_asking_for_some_measures_gives_exactly_those_of_all_values(cast: Any) -> None:
+    plan = discharged(cast, days_ago=400)
+    m3 = visit_of(plan, "m3")
+    services.visit_record(
+        visit=m3,
+        user=cast.nina,
+        version=m3.version,
+        entries=entries_for(m3),
+        completed_on=m3.target_date,
+        weight_kg=70.0,
+        complete=True,
+    )
+    only = {("spirometry", "fvc_percent_predicted"), ("phq9", "total")}
+    everything = list(instrument_values(patient_ids=[plan.patient.pk]))
+    some = list(instrument_values(patient_ids=[plan.patient.pk], only=only))
+    assert some == [v for v in everything if (v.instrument, v.item) in only]
+    assert {(v.instrument, v.item) for v in some} == only

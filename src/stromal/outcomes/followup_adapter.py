@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,8 @@ OBSERVATION_OUTCOMES: dict[str, tuple[str, str]] = {
     "six_minute_walk_m": ("six_minute_walk", "distance_m"),
     "mmrc_grade": ("mmrc", "grade"),
 }
+#: The walk distance, whose % predicted lives in the examination's assessment.
+WALK_KEY = "six_minute_walk_m"
 #: Event names of values recorded outside a follow-up visit.
 BASELINE_EVENT = "day1"
 DISCHARGE_EVENT = "discharge"
@@ -97,13 +99,21 @@ def visit_at(visits: Iterable[tuple[str, dt.date, dt.date]], day: dt.date) -> st
     return min(inside, key=lambda v: abs((v[1] + (v[2] - v[1]) / 2 - day).days))[0]
 
 
-def instrument_values(*, patient_ids: Sequence[int]) -> Iterator[InstrumentValue]:
-    """Every outcome value of ``patient_ids``, patient by patient (ordered by patient id, then date)."""
+def instrument_values(
+    *, patient_ids: Sequence[int], only: Collection[tuple[str, str]] | None = None
+) -> Iterator[InstrumentValue]:
+    """Every outcome value of ``patient_ids``, patient by patient (ordered by patient id, then date).
+
+    ``only``: the (instrument, item) pairs wanted (None: all). A page that charts a few measures
+    says which: the responses of other instruments are then not read, nor their values built
+    (a tenth of the work at 10,000 patients).
+    """
+    wanted = None if only is None else frozenset(only)
     for ids in chunked(sorted(patient_ids)):
-        yield from _chunk_values(ids)
+        yield from _chunk_values(ids, wanted)
 
 
-def _chunk_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
+def _chunk_values(ids: Sequence[int], wanted: frozenset[tuple[str, str]] | None) -> Iterator[InstrumentValue]:
     visits: dict[int, list[tuple[str, dt.date, dt.date]]] = defaultdict(list)
     for pid, code, start, end in FollowUpVisit.objects.filter(patient_id__in=ids).values_list(
         "patient_id", "code", "window_start", "window_end"
@@ -119,8 +129,11 @@ def _chunk_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
             walk_pct[enc_id] = (float(pct), version)
     rows: list[InstrumentValue] = []
     zones: dict[str, ZoneInfo] = {}
+    keys = [
+        k for k, pair in OBSERVATION_OUTCOMES.items() if wanted is None or pair in wanted or k == WALK_KEY
+    ]
     for enc_id, pid, kind, when, zone_name, key, number, text, unit in (
-        Observation.objects.filter(encounter__patient_id__in=ids, current=True, key__in=OBSERVATION_OUTCOMES)
+        Observation.objects.filter(encounter__patient_id__in=ids, current=True, key__in=keys)
         .exclude(encounter__status="scheduled")
         .values_list(
             "encounter_id",
@@ -138,15 +151,20 @@ def _chunk_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
         day = when.astimezone(zone).date()
         event = EVENT_OF_KIND.get(kind) or visit_at(visits[pid], day)
         instrument, item = OBSERVATION_OUTCOMES[key]
-        rows.append(InstrumentValue(pid, day, event, instrument, item, number, text, unit, ""))
-        if key == "six_minute_walk_m" and enc_id in walk_pct:
+        if wanted is None or (instrument, item) in wanted:
+            rows.append(InstrumentValue(pid, day, event, instrument, item, number, text, unit, ""))
+        if (
+            key == WALK_KEY
+            and enc_id in walk_pct
+            and (wanted is None or (instrument, "percent_predicted") in wanted)
+        ):
             pct, version = walk_pct[enc_id]
             rows.append(
                 InstrumentValue(
                     pid, day, event, instrument, "percent_predicted", pct, "", "% predicted", version
                 )
             )
-    rows.extend(_response_values(ids))
+    rows.extend(_response_values(ids, wanted))
     rows.sort(key=lambda r: (r.patient_id, r.on, r.instrument, r.item))
     yield from rows
 
@@ -158,35 +176,48 @@ def _number_of(value: object) -> float | None:
     return float(value)
 
 
-def _response_values(ids: Sequence[int]) -> Iterator[InstrumentValue]:
+def _response_values(
+    ids: Sequence[int], wanted: frozenset[tuple[str, str]] | None
+) -> Iterator[InstrumentValue]:
     """The follow-up instrument responses of ``ids``: every entered answer (with its item's unit) and
     every derived score (named as the scoring function names it, with the scoring's name and version),
     dated at the visit's completion date (its target date when none)."""
     units = {code: {item.name: item.unit for item in inst.items} for code, inst in INSTRUMENTS.items()}
-    for pid, code, completed_on, target, instrument, answers, scores, scoring, scoring_version in (
-        InstrumentResponse.objects.filter(visit__patient_id__in=ids)
-        .order_by("visit__patient_id", "visit__target_date", "id")
-        .values_list(
-            "visit__patient_id",
-            "visit__code",
-            "visit__completed_on",
-            "visit__target_date",
-            "instrument_code",
-            "answers",
-            "scores",
-            "scoring_name",
-            "scoring_version",
-        )
+    responses = InstrumentResponse.objects.filter(visit__patient_id__in=ids)
+    if wanted is not None:
+        responses = responses.filter(instrument_code__in={instrument for instrument, _ in wanted})
+    for (
+        pid,
+        code,
+        completed_on,
+        target,
+        instrument,
+        answers,
+        scores,
+        scoring,
+        scoring_version,
+    ) in responses.order_by("visit__patient_id", "visit__target_date", "id").values_list(
+        "visit__patient_id",
+        "visit__code",
+        "visit__completed_on",
+        "visit__target_date",
+        "instrument_code",
+        "answers",
+        "scores",
+        "scoring_name",
+        "scoring_version",
     ):
         on = completed_on or target
         version = f"{scoring} {scoring_version}".strip()
         item_units = units.get(instrument, {})
         for item, value in sorted((answers or {}).items()):
+            if wanted is not None and (instrument, item) not in wanted:
+                continue
             number = _number_of(value)
             text = "" if number is not None or value is None else str(value)
             yield InstrumentValue(pid, on, code, instrument, item, number, text, item_units.get(item, ""), "")
         for item, value in sorted((scores or {}).items()):
-            if item in (answers or {}):
+            if item in (answers or {}) or (wanted is not None and (instrument, item) not in wanted):
                 continue  # an entered value repeated by the scoring: exported once, as entered
             number = _number_of(value)
             text = "" if number is not None or value is None else str(value)

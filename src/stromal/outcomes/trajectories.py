@@ -117,8 +117,8 @@ def trajectories_report(cohort: Cohort, grouping: str = "none") -> Report:
         cohort.scope,
         lambda: [
             v
-            for v in instrument_values(patient_ids=[r.pk for r in scope_rows(cohort.scope)])
-            if (v.instrument, v.item) in wanted and v.value is not None
+            for v in instrument_values(patient_ids=[r.pk for r in scope_rows(cohort.scope)], only=wanted)
+            if v.value is not None
         ],
     )
     for v in scope_values:
