@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -37,7 +38,7 @@ def lab(encounter: Encounter, loinc: str, value: float, unit: str) -> dict[str, 
             "code": {"coding": [{"system": LOINC, "code": loinc}]},
             "subject": {"reference": f"Patient/{encounter.patient_id}"},
             "encounter": {"reference": f"Encounter/enc-{encounter.pk}"},
-            "effectiveDateTime": "2026-01-05T09:30:00+00:00",
+            "effectiveDateTime": (encounter.opened_at or encounter.scheduled_for).isoformat(),
             "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
         }
     }
@@ -187,3 +188,27 @@ def test_a_body_that_is_not_a_bundle_of_observations_is_refused(
     )
     assert response.status_code in (400, 422)
     assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_value_taken_on_another_day_than_its_examination_is_refused_naming_the_field(
+    cast: Any, encounter: Encounter
+) -> None:
+    entry = lab(encounter, "1988-5", 12.0, "mg/L")
+    entry["resource"]["effectiveDateTime"] = "2020-01-05T09:30:00+00:00"
+    response = post(cast.nina, encounter, bundle(entry))
+    assert response.status_code == 422
+    (issue,) = [i for i in response.json()["issue"] if i.get("expression")]
+    assert issue["expression"] == ["Bundle.entry[0].resource.effectiveDateTime"]
+    assert "is not on the day of Encounter/enc-" in issue["diagnostics"]
+    assert not Observation.objects.filter(encounter=encounter, key="crp_mg_l", value_number=12.0).exists()
+
+
+def test_a_value_dated_by_its_day_only_on_the_examination_day_is_taken(
+    cast: Any, encounter: Encounter
+) -> None:
+    entry = lab(encounter, "1988-5", 12.0, "mg/L")
+    zone = ZoneInfo(encounter.patient.site.time_zone)
+    entry["resource"]["effectiveDateTime"] = (
+        (encounter.opened_at or encounter.scheduled_for).astimezone(zone).date().isoformat()
+    )
+    assert post(cast.nina, encounter, bundle(entry)).status_code == 200

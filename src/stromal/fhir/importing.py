@@ -9,15 +9,18 @@ through the examination services exactly as the form's do: the same checks of
 unit and range, results on an open encounter, an amendment (a physician, with
 ``reason``) on a closed one, the audit trail, the casebook lock. Any refusal
 refuses the whole Bundle, naming the entry and the field (FHIRPath); a dry run
-does everything and then rolls it back.
+does everything and then rolls it back. An ``effective[x]`` must fall on the
+encounter's day (the site's time zone): a value is never re-dated silently.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -195,6 +198,55 @@ def _encounter(where: str, patient: Patient, resource: Mapping[str, Any]) -> Enc
     return encounter
 
 
+def _effective(where: str, encounter: Encounter, resource: Mapping[str, Any]) -> None:
+    """A value is recorded at its encounter, at the encounter's time: a sample taken on another day
+    belongs to another encounter. An ``effective[x]`` on another local day (the site's zone) is
+    refused rather than silently re-dated; none at all is taken as the encounter's time."""
+    field_name, text = next(
+        (
+            (name, str(value))
+            for name, value in (
+                ("effectiveDateTime", resource.get("effectiveDateTime")),
+                ("effectiveInstant", resource.get("effectiveInstant")),
+                ("effectivePeriod.start", (resource.get("effectivePeriod") or {}).get("start")),
+            )
+            if value
+        ),
+        ("", ""),
+    )
+    if not field_name:
+        return
+    zone = ZoneInfo(encounter.patient.site.time_zone)
+    day_of_encounter = (encounter.opened_at or encounter.scheduled_for).astimezone(zone).date()
+    try:
+        day = (
+            dt.date.fromisoformat(text)
+            if len(text) == len("YYYY-MM-DD")
+            else dt.datetime.fromisoformat(text).astimezone(zone).date()
+        )
+    except ValueError:
+        raise ImportRefusedError(
+            [
+                Issue(
+                    f"{field_name} must give the day (YYYY-MM-DD or a date-time); got {text!r}",
+                    expression=f"{where}.{field_name}",
+                )
+            ]
+        ) from None
+    if day != day_of_encounter:
+        raise ImportRefusedError(
+            [
+                Issue(
+                    f"{field_name} {text} is not on the day of Encounter/{ENCOUNTER_PREFIX}{encounter.pk} "
+                    f"({day_of_encounter.isoformat()}, {zone.key}): a value is recorded at the "
+                    "examination of its day; send it to that encounter",
+                    code="business-rule",
+                    expression=f"{where}.{field_name}",
+                )
+            ]
+        )
+
+
 def _subject(where: str, patient: Patient, resource: Mapping[str, Any]) -> None:
     reference = (resource.get("subject") or {}).get("reference")
     if reference is not None and reference != f"Patient/{patient.pk}":
@@ -240,6 +292,7 @@ def _read(patient: Patient, bundle: Mapping[str, Any]) -> list[Value]:
                 )
             _subject(where, patient, resource)
             encounter = _encounter(where, patient, resource)
+            _effective(where, encounter, resource)
             key = _key(where, resource)
             if (encounter.pk, key) in seen:
                 raise ImportRefusedError(

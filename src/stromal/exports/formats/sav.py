@@ -117,7 +117,8 @@ class SavWriter(Writer):
         import pyreadstat
 
         path = self.out_dir / f"{table.name}.sav"
-        frame = pd.DataFrame({c.variable.name: c.series() for c in columns})
+        # copy=False: the columns are not consolidated into one block (a copy of every number).
+        frame = pd.DataFrame({c.variable.name: c.series() for c in columns}, copy=False)
         labels = {c.variable.name: c.value_labels() for c in columns}
         pyreadstat.write_sav(
             frame,
