@@ -14,7 +14,7 @@ from stromal.followup.models import FollowUpVisit
 from stromal.patients.models import Patient
 from stromal.plans.models import TreatmentPlan
 from tests.administrations.factories import ready_plan, running_session
-from tests.followup.factories import entries_for
+from tests.followup.factories import complete_with_instruments
 
 
 def full_course(cast: Any, mrn: str = "MRN-0001") -> Patient:
@@ -61,15 +61,7 @@ def full_course(cast: Any, mrn: str = "MRN-0001") -> Patient:
         summary="Two UC-MSC infusions.",
     )
     first, second = FollowUpVisit.objects.filter(plan=plan).order_by("target_date")[:2]
-    followup_services.visit_record(
-        visit=first,
-        user=cast.nina,
-        version=first.version,
-        entries=entries_for(first),
-        completed_on=first.target_date,
-        weight_kg=70.0,
-        complete=True,
-    )
+    complete_with_instruments(first, cast.nina)
     followup_services.visit_mark_missed(
         visit=second, user=cast.cora, version=second.version, reason="Not reachable after three calls"
     )

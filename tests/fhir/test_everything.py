@@ -16,7 +16,7 @@ from stromal.followup import services as followup_services
 from stromal.followup.models import FollowUpVisit, InstrumentResponse
 from tests.api.factories import api_client
 from tests.fhir.factories import full_course
-from tests.followup.factories import DEAD, discharged, entries_for, visit_of
+from tests.followup.factories import DEAD, complete_with_instruments, discharged, visit_of
 
 pytestmark = pytest.mark.django_db
 
@@ -221,15 +221,7 @@ def test_an_instrument_observation_holds_the_answers_as_entered_and_the_derived_
 def test_a_measured_answer_is_a_quantity_in_ucum_under_its_loinc_code(cast: Any) -> None:
     plan = discharged(cast, days_ago=400)
     m6 = visit_of(plan, "m6")
-    followup_services.visit_record(
-        visit=m6,
-        user=cast.nina,
-        version=m6.version,
-        entries=entries_for(m6),
-        completed_on=m6.target_date,
-        weight_kg=70.0,
-        complete=True,
-    )
+    complete_with_instruments(m6, cast.nina)
     walk = InstrumentResponse.objects.get(visit=m6, instrument_code="six_minute_walk")
     found = everything(api_client(cast.alice), plan.patient_id, "?_type=Observation")["entry"]
     resource = next(e["resource"] for e in found if e["resource"]["id"] == f"ins-{walk.pk}")

@@ -111,3 +111,16 @@ def complete_without_instruments(
         notes=notes,
         complete=True,
     )
+
+
+def complete_with_instruments(visit: FollowUpVisit, user: Any, **overrides: dict[str, Any]) -> FollowUpVisit:
+    """Complete ``visit`` on its target day (70 kg) with every due instrument answered (``entries_for``)."""
+    return services.visit_record(
+        visit=visit,
+        user=user,
+        version=visit.version,
+        entries=entries_for(visit, **overrides),
+        completed_on=visit.target_date,
+        weight_kg=70.0,
+        complete=True,
+    )

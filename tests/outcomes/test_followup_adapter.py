@@ -11,7 +11,7 @@ from django.utils import timezone
 from stromal.followup import services
 from stromal.followup.models import InstrumentResponse
 from stromal.outcomes.followup_adapter import deaths, instrument_values
-from tests.followup.factories import DEAD, discharged, entries_for, visit_of
+from tests.followup.factories import DEAD, complete_with_instruments, discharged, visit_of
 
 pytestmark = pytest.mark.django_db
 
@@ -19,15 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_a_recorded_visit_gives_its_answers_and_scores_with_the_scoring_version(cast: Any) -> None:
     plan = discharged(cast, days_ago=400)
     m3 = visit_of(plan, "m3")
-    services.visit_record(
-        visit=m3,
-        user=cast.nina,
-        version=m3.version,
-        entries=entries_for(m3, spirometry={"fev1_l": 1.9, "fvc_l": 2.3}),
-        completed_on=m3.target_date,
-        weight_kg=70.0,
-        complete=True,
-    )
+    complete_with_instruments(m3, cast.nina, spirometry={"fev1_l": 1.9, "fvc_l": 2.3})
     values = {(v.event, v.instrument, v.item): v for v in instrument_values(patient_ids=[plan.patient.pk])}
     entered = values[("m3", "spirometry", "fvc_l")]
     assert entered.value == 2.3 and entered.unit == "L" and entered.on == m3.target_date
@@ -58,15 +50,7 @@ def test_a_death_recorded_with_the_vital_status_instrument_is_a_death_of_the_ana
 def test_asking_for_some_measures_gives_exactly_those_of_all_values(cast: Any) -> None:
     plan = discharged(cast, days_ago=400)
     m3 = visit_of(plan, "m3")
-    services.visit_record(
-        visit=m3,
-        user=cast.nina,
-        version=m3.version,
-        entries=entries_for(m3),
-        completed_on=m3.target_date,
-        weight_kg=70.0,
-        complete=True,
-    )
+    complete_with_instruments(m3, cast.nina)
     only = {("spirometry", "fvc_percent_predicted"), ("phq9", "total")}
     everything = list(instrument_values(patient_ids=[plan.patient.pk]))
     some = list(instrument_values(patient_ids=[plan.patient.pk], only=only))
