@@ -169,6 +169,8 @@ class TrialTally:
     all_rows: dict[str, list[int]] = field(default_factory=dict)  # arm -> [n ok, deaths by day 28]
     paired: dict[str, PairedTally] = field(default_factory=dict)
     subgroups: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    #: arm -> posterior set -> [allocated patients followed 28 days, deaths by day 28]
+    draws: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     rows: int = 0
     failed_rows: int = 0
     enrolled: int = 0
@@ -217,10 +219,24 @@ class TrialTally:
             self.arms[name].add({c: v[mine] for c, v in columns.items()})
             self.all_rows[name][0] += int((rows & ok).sum())
             self.all_rows[name][1] += int(np.nansum(columns["died_28d"][rows & ok]))
+            if "posterior_draw" in columns:
+                self._add_draws(name, columns, rows & assigned & ok)
             if self.reference is not None and name != self.reference:
                 self._add_subgroups(name, columns, ok & assigned, arm)
         for name, paired in self.paired.items():
             self._add_paired(paired, name, columns, arm)
+
+    def _add_draws(self, name: str, columns: dict[str, Any], keep: Any) -> None:
+        died = columns["died_28d"][keep]
+        measured = np.isfinite(died)
+        draw = columns["posterior_draw"][keep][measured]
+        died = died[measured]
+        cells = self.draws.setdefault(name, {})
+        for k in np.unique(draw):
+            cell = cells.setdefault(int(k), [0, 0])
+            at = draw == k
+            cell[0] += int(at.sum())
+            cell[1] += int(died[at].sum())
 
     def _add_subgroups(self, name: str, columns: dict[str, Any], keep: Any, arm: Any) -> None:
         for variable in self.subgroup_variables:
