@@ -231,6 +231,10 @@ def sample_posterior(
         "acceptance_fraction": float(np.mean(sampler.acceptance_fraction)),
         "autocorrelation_time_steps": [None if not np.isfinite(t) else float(t) for t in tau],
         "effective_sample_size": dict(zip(names, ess, strict=True)),
+        # emcee: tau is trustworthy only from chains longer than 50 tau (autocorr.integrated_time).
+        "effective_sample_size_reliable": bool(
+            all(np.isfinite(t) for t in tau) and (ran - ran // 2) >= 50 * float(np.nanmax(tau))
+        ),
         "targets": [
             {
                 "name": t.name,
@@ -297,6 +301,14 @@ def posterior_markdown(report: Mapping[str, Any]) -> str:
         f"({report['burn_in_steps']} burn-in), {report['evaluations']} model evaluations in "
         f"{report['seconds']} s; mean acceptance fraction {report['acceptance_fraction']:.2f}; "
         f"{len(report['draws'])} draws kept. Likelihood: {report['likelihood']}.",
+        "",
+        "Effective sample sizes "
+        + (
+            "are estimated from a chain long enough (> 50 autocorrelation times)."
+            if report.get("effective_sample_size_reliable")
+            else "are NOT reliable: the chain is shorter than 50 autocorrelation times, so tau is underestimated and ESS "
+            "overestimated; read them as upper bounds."
+        ),
         "",
         "| parameter | prior median | posterior median (95 % CrI) | x prior | prior SDs | ESS |",
         "|---|---|---|---|---|---|",
