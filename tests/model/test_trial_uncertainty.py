@@ -125,3 +125,23 @@ def test_a_posterior_of_another_model_version_is_refused(
     monkeypatch.setattr(post, "posterior_file", lambda: stale)
     use = posterior_for(_config())
     assert use.draws == () and "sampled for model 0.0.1" in use.reason
+
+
+@pytest.mark.slow
+def test_a_paired_trial_takes_the_between_set_variance_from_its_twins(tmp_path: Path) -> None:
+    raw = dict(_config(n_per_arm=40).raw)
+    raw["analysis"] = {**raw["analysis"], "paired": True}
+    summary = run_trial(trial_config_from_dict(raw), tmp_path)
+    outcomes = read_outcomes(tmp_path / "outcomes")
+    ok = outcomes[outcomes["status"] == 0]
+    twins = ok.pivot(index="patient_id", columns="arm", values="died_28d").dropna()
+    draw = ok.drop_duplicates("patient_id").set_index("patient_id").loc[twins.index, "posterior_draw"]
+    cells = []
+    for k in sorted(draw.unique()):
+        t, c = twins.loc[draw == k, "msc"] > 0.5, twins.loc[draw == k, "control"] > 0.5
+        cells.append((int((t & c).sum()), int((t & ~c).sum()), int((~t & c).sum())))
+    pooled = st.paired_risk_ratio_across_draws(*zip(*cells, strict=True))
+    (c,) = summary["comparisons"]
+    assert c["risk_ratio_28d_ui_method"] == "paired digital twins per posterior set"
+    assert pooled is not None
+    assert c["log_risk_ratio_between_draw_variance"] == pytest.approx(pooled.tau2, abs=1e-12)

@@ -72,8 +72,9 @@ UI_NOTE = (
     "risk_ratio_28d_ci95 is the Monte-Carlo (sampling) interval of this simulated trial at the "
     "calibrated parameters' spread of patients; risk_ratio_28d_ui95 also includes parameter "
     "uncertainty: patients are drawn across posterior parameter sets (stromal calibrate --posterior), "
-    "one risk ratio per set; the Katz interval is widened by their DerSimonian-Laird between-set "
-    "variance. It is null, with the reason, when no posterior was used."
+    "one risk ratio per set (from the digital twins when the design is paired, which are far less "
+    "noisy, else from the randomised patients); the Katz interval is widened by their "
+    "DerSimonian-Laird between-set variance. It is null, with the reason, when no posterior was used."
 )
 
 
@@ -85,18 +86,24 @@ def uncertainty(tally: TrialTally, arm: str, reference: str, reason: str) -> dic
     is centred on ``risk_ratio_28d`` and never narrower than
     ``risk_ratio_28d_ci95``.
     """
+    twins = tally.paired_draws.get(arm, {})
     treated, control = tally.draws.get(arm, {}), tally.draws.get(reference, {})
-    keys = sorted(set(treated) | set(control))
-    pooled = (
-        st.risk_ratio_across_draws(
+    keys = sorted(twins) if twins else sorted(set(treated) | set(control))
+    method = "paired digital twins per posterior set" if twins else "randomised patients per posterior set"
+    pooled: st.UncertaintyInterval | None
+    if not keys:
+        pooled = None
+    elif twins:
+        pooled = st.paired_risk_ratio_across_draws(
+            [twins[k][0] for k in keys], [twins[k][1] for k in keys], [twins[k][2] for k in keys]
+        )
+    else:
+        pooled = st.risk_ratio_across_draws(
             [treated.get(k, [0, 0])[1] for k in keys],
             [treated.get(k, [0, 0])[0] for k in keys],
             [control.get(k, [0, 0])[1] for k in keys],
             [control.get(k, [0, 0])[0] for k in keys],
         )
-        if keys
-        else None
-    )
     if pooled is None:
         why = reason if not keys else "fewer than 2 posterior sets had patients and deaths in both arms"
         return {
@@ -105,6 +112,7 @@ def uncertainty(tally: TrialTally, arm: str, reference: str, reason: str) -> dic
             "risk_ratio_28d_across_draws": None,
             "risk_ratio_28d_ui_draws": 0,
             "log_risk_ratio_between_draw_variance": None,
+            "risk_ratio_28d_ui_method": None,
         }
     t_arm, c_arm = tally.arms[arm], tally.arms[reference]
     a, n1 = t_arm.deaths_by.get(28, 0), t_arm.measured_by.get(28, 0)
@@ -116,6 +124,7 @@ def uncertainty(tally: TrialTally, arm: str, reference: str, reason: str) -> dic
         "risk_ratio_28d_across_draws": _num(pooled.value),
         "risk_ratio_28d_ui_draws": pooled.draws,
         "log_risk_ratio_between_draw_variance": _num(pooled.tau2),
+        "risk_ratio_28d_ui_method": method,
     }
 
 

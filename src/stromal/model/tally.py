@@ -171,6 +171,8 @@ class TrialTally:
     subgroups: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
     #: arm -> posterior set -> [allocated patients followed 28 days, deaths by day 28]
     draws: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    #: treated arm -> posterior set -> [twins dying under both arms, treated only, reference only]
+    paired_draws: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     rows: int = 0
     failed_rows: int = 0
     enrolled: int = 0
@@ -264,6 +266,16 @@ class TrialTally:
         paired.deaths_treated += int(np.nansum(died_t))
         paired.deaths_reference += int(np.nansum(died_c))
         paired.difference.add(died_t - died_c)
+        if "posterior_draw" in columns:
+            draw = columns["posterior_draw"][treated][it][both]
+            cells = self.paired_draws.setdefault(name, {})
+            for k in np.unique(draw):
+                at = draw == k
+                t_k, c_k = died_t[at] > 0.5, died_c[at] > 0.5
+                cell = cells.setdefault(int(k), [0, 0, 0])
+                cell[0] += int((t_k & c_k).sum())
+                cell[1] += int((t_k & ~c_k).sum())
+                cell[2] += int((~t_k & c_k).sum())
 
     def add_all(self, chunks: Iterable[pd.DataFrame]) -> TrialTally:
         for outcomes in chunks:
