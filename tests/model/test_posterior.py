@@ -112,3 +112,10 @@ def test_draws_that_disagree_widen_the_interval_beyond_the_katz_ci() -> None:
 def test_fewer_than_two_usable_draws_give_no_interval() -> None:
     assert st.risk_ratio_across_draws([3], [10], [4], [10]) is None
     assert st.risk_ratio_across_draws([0, 3], [10, 0], [0, 4], [10, 10]) is None
+
+
+def test_stromal_calibrate_posterior_refuses_too_few_walkers(capsys: pytest.CaptureFixture[str]) -> None:
+    from stromal.cli import main
+
+    assert main(["calibrate", "--posterior", "--walkers", "4"]) == 2
+    assert "--walkers" in capsys.readouterr().err

@@ -113,6 +113,7 @@ def uncertainty(tally: TrialTally, arm: str, reference: str, reason: str) -> dic
             "risk_ratio_28d_ui_draws": 0,
             "log_risk_ratio_between_draw_variance": None,
             "risk_ratio_28d_ui_method": None,
+            "risk_ratio_28d_ui_note": None,
         }
     t_arm, c_arm = tally.arms[arm], tally.arms[reference]
     a, n1 = t_arm.deaths_by.get(28, 0), t_arm.measured_by.get(28, 0)
@@ -125,6 +126,13 @@ def uncertainty(tally: TrialTally, arm: str, reference: str, reason: str) -> dic
         "risk_ratio_28d_ui_draws": pooled.draws,
         "log_risk_ratio_between_draw_variance": _num(pooled.tau2),
         "risk_ratio_28d_ui_method": method,
+        "risk_ratio_28d_ui_note": (
+            f"the between-set variance is estimated at 0 from {pooled.draws} posterior sets: at this number "
+            "of patients per set the parameter uncertainty is not detectable beyond Monte-Carlo error, so the "
+            "UI equals the CI; more patients per arm resolve it"
+            if pooled.tau2 == 0.0
+            else None
+        ),
     }
 
 
@@ -404,9 +412,9 @@ def _ui_text(c: dict[str, Any]) -> str:
     ui = c.get("risk_ratio_28d_ui95")
     if not ui:
         return "none: " + html.escape(str(c.get("risk_ratio_28d_ui_reason", "")))
-    return (
-        f"{_fmt(c.get('risk_ratio_28d_across_draws'))} ({_fmt(ui[0])}–{_fmt(ui[1])}; "
-        f"{c.get('risk_ratio_28d_ui_draws')} posterior sets)"
+    note = c.get("risk_ratio_28d_ui_note")
+    return f"{_fmt(ui[0])}–{_fmt(ui[1])} ({c.get('risk_ratio_28d_ui_draws')} posterior sets)" + (
+        f"; {html.escape(note)}" if note else ""
     )
 
 

@@ -197,6 +197,7 @@ def validate_trial(
             "ui95": ui,
             "ui_reason": comparison["risk_ratio_28d_ui_reason"],
             "between_draw_variance_log_rr": comparison["log_risk_ratio_between_draw_variance"],
+            "ui_note": comparison.get("risk_ratio_28d_ui_note"),
         }
     else:
         outcomes = read_outcomes(out / "outcomes")
@@ -296,6 +297,8 @@ def validation_markdown(report: Mapping[str, Any]) -> str:
         p, q = r["published"], r["predicted"]
         digits = 2 if r["quantity"] == "risk_ratio_28d" else 1
         ui = _interval(q["ui95"], digits) if q.get("ui95") else f"none ({q.get('ui_reason')})"
+        if q.get("between_draw_variance_log_rr") == 0.0:
+            ui += " (between-set variance 0: equals the CI)"
         z = "" if r["z"] is None else f" ({r['z']:+.2f})"
         lines.append(
             f"| {r['trial']} | {r['design']} | {r['quantity']} | {p['value']:g} ({p['ci95'][0]:g}–{p['ci95'][1]:g}) "
