@@ -40,6 +40,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "stromal.cli.calibrate",
         "fit free model parameters and write a calibration report",
     ),
+    "validate": (
+        "stromal.cli.validate",
+        "simulate held-out published MSC trials and compare with their results",
+    ),
     "export-sbml": (
         "stromal.cli.export_sbml",
         "export the model (and a protocol's doses) as SBML Level 3",

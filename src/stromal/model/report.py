@@ -68,6 +68,74 @@ def arm_summary(arm: ArmTally, name: str) -> dict[str, Any]:
     return out
 
 
+UI_NOTE = (
+    "risk_ratio_28d_ci95 is the Monte-Carlo (sampling) interval of this simulated trial at the "
+    "calibrated parameters' spread of patients; risk_ratio_28d_ui95 also includes parameter "
+    "uncertainty: patients are drawn across posterior parameter sets (stromal calibrate --posterior), "
+    "one risk ratio per set (from the digital twins when the design is paired, which are far less "
+    "noisy, else from the randomised patients); the Katz interval is widened by their "
+    "DerSimonian-Laird between-set variance. It is null, with the reason, when no posterior was used."
+)
+
+
+def uncertainty(tally: TrialTally, arm: str, reference: str, reason: str) -> dict[str, Any]:
+    """``risk_ratio_28d_ui95`` and its companions for one comparison (null with a reason when absent).
+
+    The UI is the trial's Katz interval widened by the between-draw variance
+    τ² of log RR (:func:`stromal.model.statistics.widened_interval`), so it
+    is centred on ``risk_ratio_28d`` and never narrower than
+    ``risk_ratio_28d_ci95``.
+    """
+    twins = tally.paired_draws.get(arm, {})
+    treated, control = tally.draws.get(arm, {}), tally.draws.get(reference, {})
+    keys = sorted(twins) if twins else sorted(set(treated) | set(control))
+    method = "paired digital twins per posterior set" if twins else "randomised patients per posterior set"
+    pooled: st.UncertaintyInterval | None
+    if not keys:
+        pooled = None
+    elif twins:
+        pooled = st.paired_risk_ratio_across_draws(
+            [twins[k][0] for k in keys], [twins[k][1] for k in keys], [twins[k][2] for k in keys]
+        )
+    else:
+        pooled = st.risk_ratio_across_draws(
+            [treated.get(k, [0, 0])[1] for k in keys],
+            [treated.get(k, [0, 0])[0] for k in keys],
+            [control.get(k, [0, 0])[1] for k in keys],
+            [control.get(k, [0, 0])[0] for k in keys],
+        )
+    if pooled is None:
+        why = reason if not keys else "fewer than 2 posterior sets had patients and deaths in both arms"
+        return {
+            "risk_ratio_28d_ui95": None,
+            "risk_ratio_28d_ui_reason": why,
+            "risk_ratio_28d_across_draws": None,
+            "risk_ratio_28d_ui_draws": 0,
+            "log_risk_ratio_between_draw_variance": None,
+            "risk_ratio_28d_ui_method": None,
+            "risk_ratio_28d_ui_note": None,
+        }
+    t_arm, c_arm = tally.arms[arm], tally.arms[reference]
+    a, n1 = t_arm.deaths_by.get(28, 0), t_arm.measured_by.get(28, 0)
+    e, n0 = c_arm.deaths_by.get(28, 0), c_arm.measured_by.get(28, 0)
+    rr = st.risk_ratio(a, n1, e, n0).value
+    return {
+        "risk_ratio_28d_ui95": _ci(st.widened_interval(rr, st.katz_se(a, n1, e, n0), pooled.tau2)),
+        "risk_ratio_28d_ui_reason": None,
+        "risk_ratio_28d_across_draws": _num(pooled.value),
+        "risk_ratio_28d_ui_draws": pooled.draws,
+        "log_risk_ratio_between_draw_variance": _num(pooled.tau2),
+        "risk_ratio_28d_ui_method": method,
+        "risk_ratio_28d_ui_note": (
+            f"the between-set variance is estimated at 0 from {pooled.draws} posterior sets: at this number "
+            "of patients per set the parameter uncertainty is not detectable beyond Monte-Carlo error, so the "
+            "UI equals the CI; more patients per arm resolve it"
+            if pooled.tau2 == 0.0
+            else None
+        ),
+    }
+
+
 def comparison(treated: ArmTally, control: ArmTally, name: str) -> dict[str, Any]:
     """Treated arm vs the reference arm: 28-day risk ratio and difference, log-rank test."""
     a, n1 = treated.deaths_by.get(28, 0), treated.measured_by.get(28, 0)
@@ -97,8 +165,16 @@ def summarise(
     sweep: list[dict[str, Any]] | None = None,
     timing: dict[str, Any] | None = None,
     calibration: dict[str, Any] | None = None,
+    posterior: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything ``summary.json`` holds, computed from the streamed tally."""
+    """Everything ``summary.json`` holds, computed from the streamed tally.
+
+    ``posterior``: ``{"used": bool, "reason": str, ...}`` from
+    :func:`stromal.model.trial.posterior_for`; every comparison carries
+    ``risk_ratio_28d_ui95`` (null with ``risk_ratio_28d_ui_reason`` when no
+    posterior was used) beside the Monte-Carlo ``risk_ratio_28d_ci95``.
+    """
+    posterior = posterior or {"used": False, "reason": "no posterior information was passed to the summary"}
     arms = [arm_summary(tally.arms[a.name], a.name) for a in config.arms]
     reference = config.reference
     comparisons: list[dict[str, Any]] = []
@@ -110,7 +186,10 @@ def summarise(
         for arm in config.arms:
             if arm.name == reference.name:
                 continue
-            comparisons.append(comparison(tally.arms[arm.name], ref, arm.name))
+            comparisons.append(
+                comparison(tally.arms[arm.name], ref, arm.name)
+                | uncertainty(tally, arm.name, reference.name, str(posterior.get("reason", "")))
+            )
             if arm.name in tally.paired:
                 paired.append(_paired(tally.paired[arm.name], arm.name))
             if config.analysis.paired:
@@ -189,9 +268,16 @@ def summarise(
         },
         "failure_rate": _num(tally.failed_rows / tally.rows) if tally.rows else None,
         "calibration": calibration,
+        "posterior": posterior,
         "uncertainty": (
             "95 % CIs are sampling (Monte-Carlo) intervals over virtual patients: they shrink with n and do not "
             "include structural model uncertainty or prior sensitivity. "
+            + UI_NOTE
+            + (
+                " Parameter uncertainty was propagated: " + str(posterior.get("reason")) + ". "
+                if posterior.get("used")
+                else " Parameter uncertainty was NOT propagated: " + str(posterior.get("reason")) + ". "
+            )
             + (
                 "Calibrated parameters were used (see calibration). "
                 if calibration.get("used")
@@ -289,6 +375,7 @@ def render_html(summary: dict[str, Any], tally: TrialTally, config: TrialConfig)
     )
     comps = "".join(
         f"<tr><td>{html.escape(c['arm'])}</td><td>{_fmt(c['risk_ratio_28d'])} ({_fmt(c['risk_ratio_28d_ci95'][0])}–{_fmt(c['risk_ratio_28d_ci95'][1])})</td>"
+        f"<td>{_ui_text(c)}</td>"
         f"<td>{_fmt(c['risk_difference_28d'])}</td><td>{_fmt(c['logrank_p'], 3)}</td></tr>"
         for c in summary["comparisons"]
     )
@@ -310,13 +397,25 @@ def render_html(summary: dict[str, Any], tally: TrialTally, config: TrialConfig)
 <p>Parameters: {html.escape(_calibration_text(summary["calibration"]))}</p>
 <p>Enrolled {pop["enrolled"]} of {pop["target"]} targeted from {pop["candidates"]} candidates (acceptance {_fmt(pop["acceptance_rate"], 3)}); solver failure rate {_fmt(summary["failure_rate"], 4)}. Shortfall: {html.escape(json.dumps(pop["shortfall"]))}.</p>
 <h2>Arms (randomised allocation)</h2><table><tr><th>arm</th><th>n</th><th>28-day mortality (95 % CI)</th><th>90-day mortality</th><th>VFD to day 28 (mean)</th><th>P/F day 7 (median)</th><th>failed</th></tr>{rows}</table>
-<h2>Comparisons with the reference arm</h2><table><tr><th>arm</th><th>risk ratio 28 d (95 % CI, Katz)</th><th>risk difference</th><th>log-rank p</th></tr>{comps}</table>
+<h2>Comparisons with the reference arm</h2><table><tr><th>arm</th><th>risk ratio 28 d (95 % CI, Katz: Monte-Carlo only)</th><th>95 % uncertainty interval (with parameter uncertainty)</th><th>risk difference</th><th>log-rank p</th></tr>{comps}</table>
+<p>{html.escape(UI_NOTE)}</p>
 <h2>Paired digital twins</h2><table><tr><th>arm</th><th>patients</th><th>risk difference 28 d vs reference (95 % CI)</th></tr>{paired}</table>
 <h2>Power</h2><p>{html.escape(summary["power_method"])}</p><table><tr><th>arm</th><th>patients (arm vs reference)</th><th>power (95 % Monte-Carlo CI)</th></tr>{power}</table>
 <h2>Uncertainty</h2><p>{html.escape(summary["uncertainty"])}</p><p>{html.escape(summary["precision"]["note"])}</p>
 {"".join(parts)}
 <h2>Configuration</h2><pre>{html.escape(json.dumps(summary["config"], indent=2))}</pre>
 </body></html>"""
+
+
+def _ui_text(c: dict[str, Any]) -> str:
+    """The UI cell: the interval, or why there is none."""
+    ui = c.get("risk_ratio_28d_ui95")
+    if not ui:
+        return "none: " + html.escape(str(c.get("risk_ratio_28d_ui_reason", "")))
+    note = c.get("risk_ratio_28d_ui_note")
+    return f"{_fmt(ui[0])}–{_fmt(ui[1])} ({c.get('risk_ratio_28d_ui_draws')} posterior sets)" + (
+        f"; {html.escape(note)}" if note else ""
+    )
 
 
 def _extrapolation_html(extrapolated: list[dict[str, Any]]) -> str:

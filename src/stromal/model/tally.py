@@ -169,6 +169,10 @@ class TrialTally:
     all_rows: dict[str, list[int]] = field(default_factory=dict)  # arm -> [n ok, deaths by day 28]
     paired: dict[str, PairedTally] = field(default_factory=dict)
     subgroups: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    #: arm -> posterior set -> [allocated patients followed 28 days, deaths by day 28]
+    draws: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    #: treated arm -> posterior set -> [twins dying under both arms, treated only, reference only]
+    paired_draws: dict[str, dict[int, list[int]]] = field(default_factory=dict)
     rows: int = 0
     failed_rows: int = 0
     enrolled: int = 0
@@ -217,10 +221,24 @@ class TrialTally:
             self.arms[name].add({c: v[mine] for c, v in columns.items()})
             self.all_rows[name][0] += int((rows & ok).sum())
             self.all_rows[name][1] += int(np.nansum(columns["died_28d"][rows & ok]))
+            if "posterior_draw" in columns:
+                self._add_draws(name, columns, rows & assigned & ok)
             if self.reference is not None and name != self.reference:
                 self._add_subgroups(name, columns, ok & assigned, arm)
         for name, paired in self.paired.items():
             self._add_paired(paired, name, columns, arm)
+
+    def _add_draws(self, name: str, columns: dict[str, Any], keep: Any) -> None:
+        died = columns["died_28d"][keep]
+        measured = np.isfinite(died)
+        draw = columns["posterior_draw"][keep][measured]
+        died = died[measured]
+        cells = self.draws.setdefault(name, {})
+        for k in np.unique(draw):
+            cell = cells.setdefault(int(k), [0, 0])
+            at = draw == k
+            cell[0] += int(at.sum())
+            cell[1] += int(died[at].sum())
 
     def _add_subgroups(self, name: str, columns: dict[str, Any], keep: Any, arm: Any) -> None:
         for variable in self.subgroup_variables:
@@ -248,6 +266,16 @@ class TrialTally:
         paired.deaths_treated += int(np.nansum(died_t))
         paired.deaths_reference += int(np.nansum(died_c))
         paired.difference.add(died_t - died_c)
+        if "posterior_draw" in columns:
+            draw = columns["posterior_draw"][treated][it][both]
+            cells = self.paired_draws.setdefault(name, {})
+            for k in np.unique(draw):
+                at = draw == k
+                t_k, c_k = died_t[at] > 0.5, died_c[at] > 0.5
+                cell = cells.setdefault(int(k), [0, 0, 0])
+                cell[0] += int((t_k & c_k).sum())
+                cell[1] += int((t_k & ~c_k).sum())
+                cell[2] += int((~t_k & c_k).sum())
 
     def add_all(self, chunks: Iterable[pd.DataFrame]) -> TrialTally:
         for outcomes in chunks:

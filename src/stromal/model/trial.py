@@ -16,6 +16,13 @@ Design (stated in every report):
   parameters and the same death threshold (common random numbers). The
   randomised estimate uses only each patient's allocated arm, as a real
   trial would; the paired estimate uses every patient under every arm.
+* Parameter uncertainty: with a calibrated population and an installed
+  posterior ensemble (``posterior.json``, ``stromal calibrate --posterior
+  --install``) of the same model version, each enrolled patient is drawn
+  under one of the first ``POSTERIOR_DRAWS_PER_TRIAL`` posterior parameter
+  sets (column ``posterior_draw``): enrolment screening and every arm use
+  that set. The summary's ``risk_ratio_28d_ui95`` pools the per-draw risk
+  ratios (:func:`stromal.model.statistics.risk_ratio_across_draws`).
 * Per-patient outcomes are written chunk by chunk as Parquet files and
   folded into a :class:`~stromal.model.tally.TrialTally` (sufficient
   statistics), from which the summary and report are computed; nothing reads
@@ -28,7 +35,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +56,141 @@ FloatArray = npt.NDArray[np.float64]
 
 PF_DAYS = ep.PF_DAYS
 MORTALITY_DAYS = (28, 60, 90)
+
+#: Posterior parameter sets a trial spreads its patients over (the first K of
+#: ``posterior.json``'s draws, which are stored in random order). More sets
+#: describe the posterior better; fewer leave more patients per set, so each
+#: set's risk ratio is less noisy. 20 keeps at least 50 patients per set and
+#: arm in a trial of 1,000 per arm.
+POSTERIOR_DRAWS_PER_TRIAL = 20
+
+#: ``SeedSequence([seed, chunk, POSTERIOR_STREAM])`` draws each patient's
+#: posterior set, apart from the chunk's population, allocation and death streams.
+POSTERIOR_STREAM = 7
+
+
+@dataclass(frozen=True)
+class PosteriorUse:
+    """The posterior draws a trial uses (empty when none), and why, for every report."""
+
+    draws: tuple[dict[str, float], ...]
+    reason: str
+    provenance: dict[str, Any]
+
+
+def posterior_for(config: TrialConfig) -> PosteriorUse:
+    """The posterior draws ``config`` uses: none unless the population is calibrated and a
+    ``posterior.json`` of this model version is installed."""
+    from stromal.model.definition import MODEL_VERSION
+    from stromal.model.posterior import load_posterior
+
+    if not config.population.calibrated:
+        return PosteriorUse((), "population.calibrated = false: no posterior draws (uncalibrated priors)", {})
+    data = load_posterior()
+    if data is None:
+        return PosteriorUse(
+            (),
+            "no posterior.json is installed (run `stromal calibrate --posterior --install`): "
+            "parameter uncertainty is not propagated",
+            {},
+        )
+    if data.get("model_version") != MODEL_VERSION:
+        return PosteriorUse(
+            (),
+            f"posterior.json was sampled for model {data.get('model_version')}, this is model {MODEL_VERSION}: "
+            "rerun `stromal calibrate --posterior --install`",
+            {},
+        )
+    draws = tuple(dict(d) for d in data["draws"][:POSTERIOR_DRAWS_PER_TRIAL])
+    if len(draws) < 2:
+        return PosteriorUse((), "posterior.json holds fewer than 2 draws", {})
+    provenance = {
+        "file": "stromal/model/posterior.json",
+        "created": data.get("created"),
+        "command": data.get("command"),
+        "model_version": data.get("model_version"),
+        "draws_in_file": len(data["draws"]),
+        "draws_used": len(draws),
+        "acceptance_fraction": data.get("acceptance_fraction"),
+        "pinned": data.get("pinned", []),
+    }
+    return PosteriorUse(draws, f"patients drawn across {len(draws)} posterior parameter sets", provenance)
+
+
+def _scaled_engine(engine: Engine, ratios: dict[int, float]) -> Engine:
+    """``engine`` with parameter columns multiplied by ``ratios`` (column -> factor) before solving."""
+
+    def simulate(params: FloatArray, t_h: FloatArray, **kwargs: Any) -> Any:
+        scaled = params.copy()
+        for j, r in ratios.items():
+            scaled[:, j] *= r
+        return engine.simulate(scaled, t_h, **kwargs)
+
+    return Engine(simulate, engine.dose_events_for_arm, engine.no_doses)
+
+
+def population_across_draws(
+    n: int,
+    config: TrialConfig,
+    rng: np.random.Generator,
+    draw_rng: np.random.Generator,
+    draws: Sequence[dict[str, float]],
+    engine: Engine,
+) -> tuple[VirtualPopulation, npt.NDArray[np.intp]]:
+    """Enrol ``n`` patients, each under a posterior set drawn uniformly; (population, set index).
+
+    Each set's patients are screened and enrolled with that set's parameter
+    values (a draw moves the population, as the point fit does: the column
+    is scaled by draw / calibrated value), then the sets are interleaved in
+    a random enrolment order.
+    """
+    from stromal.model.parameters import PARAMETER_INDEX, PARAMETERS, calibrated_values
+
+    base = calibrated_values()
+    slots = draw_rng.integers(len(draws), size=n)
+    parts: list[tuple[int, VirtualPopulation]] = []
+    for k, draw in enumerate(draws):
+        m = int((slots == k).sum())
+        if m == 0:
+            continue
+        ratios = {
+            PARAMETER_INDEX[name]: value / base.get(name, PARAMETERS[PARAMETER_INDEX[name]].value)
+            for name, value in draw.items()
+        }
+        pop = generate_population(
+            m, config.population, rng, engine=_scaled_engine(engine, ratios), batch_min=16
+        )
+        params = pop.params.copy()
+        for j, r in ratios.items():
+            params[:, j] *= r
+        parts.append((k, replace(pop, params=params)))
+    pops = [p for _, p in parts if p.n > 0]
+    every = [p for _, p in parts]
+    if not pops:  # nobody enrolled under any set: the empty population, with its counts
+        return replace(parts[0][1], n_candidates=sum(p.n_candidates for p in every)), np.empty(0, np.intp)
+    index = np.concatenate([np.full(p.n, k, dtype=np.intp) for k, p in parts if p.n > 0])
+    order = draw_rng.permutation(len(index))
+
+    def merged(counts: list[Any]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in counts:
+            for key, value in c.items():
+                out[key] = out.get(key, 0) + int(value)
+        return out
+
+    population = VirtualPopulation(
+        params=np.vstack([p.params for p in pops])[order],
+        y0=np.vstack([p.y0 for p in pops])[order],
+        aetiology=np.concatenate([p.aetiology for p in pops])[order],
+        severity=np.concatenate([p.severity for p in pops])[order],
+        pf_enrolment_mmhg=np.concatenate([p.pf_enrolment_mmhg for p in pops])[order],
+        onset_h=np.concatenate([p.onset_h for p in pops])[order],
+        n_candidates=sum(p.n_candidates for p in every),
+        n_failed=sum(p.n_failed for p in every),
+        rejected=merged([p.rejected for p in every]),
+        shortfall=merged([p.shortfall for p in every]),
+    )
+    return population, index[order]
 
 
 def chunk_size_for(config: TrialConfig) -> int:
@@ -155,7 +297,15 @@ def run_chunk(
     arms = tuple(arms) if arms is not None else config.arms
     paired = config.analysis.paired if paired is None else paired
     pop_rng, alloc_rng, death_rng = chunk_rngs(config.seed, chunk_index)
-    population = generate_population(n, config.population, pop_rng, engine=engine)
+    posterior = posterior_for(config)
+    draw_index: npt.NDArray[np.intp] | None = None
+    if posterior.draws:
+        draw_rng = np.random.default_rng(np.random.SeedSequence([config.seed, chunk_index, POSTERIOR_STREAM]))
+        population, draw_index = population_across_draws(
+            n, config, pop_rng, draw_rng, posterior.draws, engine
+        )
+    else:
+        population = generate_population(n, config.population, pop_rng, engine=engine)
     m = population.n
     allocation = allocate(population.severity, config.weights, alloc_rng)
     threshold = death_rng.exponential(1.0, m)
@@ -167,6 +317,8 @@ def run_chunk(
         rows = np.arange(m) if paired else np.nonzero(assigned)[0]
         frame = simulate_arm(config, arm, population, rows, t_h, threshold, engine)
         frame.insert(0, "assigned", assigned[rows])
+        if draw_index is not None:
+            frame.insert(len(frame.columns), "posterior_draw", draw_index[rows].astype(np.int16))
         frames.append(frame)
     import pandas as pd  # after the first simulation: start-up does not wait for it
 
@@ -424,6 +576,11 @@ def run_sweep(
     return rows
 
 
+def _posterior_summary(config: TrialConfig) -> dict[str, Any]:
+    use = posterior_for(config)
+    return {"used": bool(use.draws), "reason": use.reason, **use.provenance}
+
+
 def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
 
@@ -520,6 +677,7 @@ def run_trial(
         sweep=sweep,
         timing=timing,
         calibration=calibration_provenance(config.population.calibrated),
+        posterior=_posterior_summary(config),
     )
     out.mkdir(parents=True, exist_ok=True)
     write_summary(summary, out / "summary.json")
