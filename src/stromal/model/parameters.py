@@ -621,7 +621,11 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         50.0,
         "1e6 cells",
         "lung viable MSC at half-maximal secretome effect",
-        FREE,
+        FREE + "; prior median = lung MSC after about 1e6 cells/kg (80 kg x 90 % viable x 80 % "
+        "first pass = 58e6 cells), so that the benefit is about 90 % of its maximum by 1e7 cells/kg "
+        "(assumed: the highest dose studied in ARDS, Wilson JG et al., Lancet Respir Med 2015;3:24-32, "
+        "doi:10.1016/S2213-2600(14)70291-7, phase 1 escalation 1e6-1e7 cells/kg); above it the "
+        "benefit saturates while the microthrombus harm keeps growing with the cell number",
         LogNormal(50.0, 0.5),
         free=True,
     ),
