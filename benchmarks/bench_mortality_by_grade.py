@@ -34,7 +34,7 @@ def control_outcomes(n_per_grade: int, seed: int, *, long_term: bool) -> Any:
     from stromal.model.trial import iter_chunks
     from stromal.model.trial_config import trial_config_from_dict
 
-    frames = []
+    frames: list[pd.DataFrame] = []
     for grade in ("mild", "moderate", "severe"):
         config = trial_config_from_dict(
             {
@@ -51,7 +51,7 @@ def control_outcomes(n_per_grade: int, seed: int, *, long_term: bool) -> Any:
             }
         )
         frames.extend(c.outcomes for c in iter_chunks(config))
-    o = pd.concat(frames, ignore_index=True)
+    o: pd.DataFrame = pd.concat(frames, ignore_index=True)
     return o[o["status"] == 0]
 
 
