@@ -169,9 +169,10 @@ def test_long_term_outcomes_with_the_real_engine_are_of_survivors_and_match_the_
                 survivors["weight_kg"].to_numpy(),
                 survivors["sex_male"].to_numpy().astype(np.float64),
             )
-            assert survivors[f"six_mwd_m_{label}"].to_numpy() == pytest.approx(
-                predicted * 0.76 * np.sqrt(np.clip(dlco, 0, 100) / 100)
-            )
+            # 6MWD = predicted x walking capacity left by ICU weakness (0-1) x sqrt(DLCO/100).
+            walk = survivors[f"six_mwd_m_{label}"].to_numpy()
+            assert np.all(walk > 0)
+            assert np.all(walk <= predicted * np.sqrt(np.clip(dlco, 0, 100) / 100) + 1e-9)
 
 
 # --- Endpoint boundaries on a stub engine whose trajectories are known exactly ----------------

@@ -18,6 +18,12 @@ Change log: 0.2.0 added the systemic-damage term (Reynolds D) to the death
 hazard. Without it a patient in the persistent inflammatory state with a
 tolerant lung had no excess risk, so mild ARDS mortality could not exceed
 ~10 % against Berlin's 27 % (see docs/calibration/calibration.md).
+0.3.0 added four states: non-pulmonary organ dysfunction (driven by systemic
+inflammation, with a per-patient, per-aetiology susceptibility), so that mild
+ARDS dies of organ failure as it does clinically; pulmonary microthrombi from
+the tissue-factor activity of IV MSC (Moll 2012), so that treatment can harm;
+residual lung injury and ICU-acquired weakness, so that survivors' DLCO and
+6-minute walk recover over months to years (Herridge 2003, 2011).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import sympy as sp
 
 from stromal.model.parameters import PARAMETERS, ParameterSpec
 
-MODEL_VERSION = "0.2.0"
+MODEL_VERSION = "0.3.0"
 
 
 @dataclass(frozen=True)
@@ -223,6 +229,14 @@ _EXTENSION_STATES = (
     ("exosome_airway_1e8_particles", "1e8 particles", "exosomes deposited in the airway"),
     ("arterial_po2", "mmHg", "arterial PO2 at the patient's FiO2 (fast, quasi-steady)"),
     ("cumulative_death_hazard", "dimensionless", "integrated death hazard; survival = exp(-H)"),
+    (
+        "organ_dysfunction",
+        "fraction",
+        "non-pulmonary organ dysfunction (normalised non-respiratory SOFA proxy)",
+    ),
+    ("microthrombi", "fraction", "pulmonary microvasculature occluded by MSC-induced microthrombi"),
+    ("lung_remodelling", "fraction", "residual parenchymal/microvascular lung injury after ARDS"),
+    ("icu_weakness", "fraction", "walking capacity lost to ICU-acquired weakness"),
 )
 
 
@@ -340,6 +354,21 @@ def _full_definition() -> ModelDefinition:
     initial_pao2 = ellis_pao2_expr(s_low)
     pao2 = PA
 
+    # Non-pulmonary organ dysfunction driven by systemic inflammation (Reynolds D).
+    OD, T, R, W = x["organ_dysfunction"], x["microthrombi"], x["lung_remodelling"], x["icu_weakness"]
+    dOD = (
+        k["organ_injury_per_h"] * k["organ_susceptibility"] * D / (D + k["organ_damage_half"]) * (1 - OD)
+        - k["organ_recovery_per_h"] * OD
+    )
+    # Harm: tissue-factor activity of lung-entrapped IV MSC forms microthrombi (Moll 2012).
+    dT = (
+        k["msc_procoagulant_per_h"] * k["msc_tissue_factor_activity"] * MSC * (1 - T)
+        - k["thrombus_lysis_per_h"] * T
+    )
+    # Slow after-effects: residual lung injury (DLCO) and ICU-acquired weakness (6MWD).
+    dR = k["remodelling_per_h"] * B * (1 - R) - k["remodelling_resolution_per_h"] * R
+    dW = k["weakness_gain_per_h"] * (OD + B) * (1 - W) - k["weakness_recovery_per_h"] * W
+
     age = k["age_years"] - k["hazard_reference_age_years"]
     hypox = a(
         "hypoxaemia_index",
@@ -357,12 +386,14 @@ def _full_definition() -> ModelDefinition:
             hypox
             + k["hazard_barrier_weight"] * B**4 / (B**4 + k["hazard_barrier_half"] ** 4)
             + k["hazard_damage_weight"] * D**4 / (D**4 + k["hazard_damage_half"] ** 4)
+            + k["hazard_organ_weight"] * OD**4 / (OD**4 + k["hazard_organ_half"] ** 4)
+            + k["hazard_thrombus_weight"] * T**2 / (T**2 + k["hazard_thrombus_half"] ** 2)
         )
         + k["background_hazard_per_h"] * sp.exp(k["gompertz_per_year"] * age),
     )
     dH = hazard
 
-    compact_rhs = (dP, dN, dD, dCA, dIL6, dB, dE, dM, dF, dMSC, dEV, dPA, dH)
+    compact_rhs = (dP, dN, dD, dCA, dIL6, dB, dE, dM, dF, dMSC, dEV, dPA, dH, dOD, dT, dR, dW)
     rhs = tuple(sp.sympify(e).xreplace(subs) for e in compact_rhs)
 
     def obs(name: str, unit: str, desc: str, compact: sp.Expr) -> ObservableSpec:
@@ -386,13 +417,21 @@ def _full_definition() -> ModelDefinition:
             "fvc_pct_predicted",
             "% predicted",
             "forced vital capacity",
-            k["fvc_reference_pct"] * (1 - k["fvc_fibrosis_loss"] * F),
+            k["fvc_reference_pct"] * (1 - k["fvc_fibrosis_loss"] * F) * (1 - k["fvc_remodelling_loss"] * R),
         ),
         obs(
             "dlco_pct_predicted",
             "% predicted",
             "diffusing capacity",
-            k["dlco_reference_pct"] * (1 - k["dlco_fibrosis_loss"] * F - k["dlco_barrier_loss"] * B),
+            k["dlco_reference_pct"]
+            * (1 - k["dlco_fibrosis_loss"] * F - k["dlco_barrier_loss"] * B)
+            * (1 - k["dlco_remodelling_loss"] * R),
+        ),
+        obs(
+            "walk_capacity_fraction",
+            "fraction",
+            "share of predicted 6-minute walk left by weakness (lung limits apart)",
+            (1 - k["walk_persistent_deficit"]) * (1 - W),
         ),
         obs("death_hazard_per_h", "1/h", "instantaneous death hazard", hazard),
         obs("survival_probability", "fraction", "exp(-cumulative hazard)", sp.exp(-H)),
@@ -404,6 +443,7 @@ def _full_definition() -> ModelDefinition:
         "tissue_damage": k["initial_damage_d0"],
         "anti_inflammatory": k["s_c"] / k["mu_c"],
         "il6": k["il6_baseline_pg_ml"],
+        "organ_dysfunction": k["organ_dysfunction_initial"],
         # A lower bound of the root (Sc*Ca/Cc bounds the arterial saturation from
         # below); the fast state reaches the root within minutes.
         "arterial_po2": initial_pao2.xreplace(subs).xreplace({E: 0}),

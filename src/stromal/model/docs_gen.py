@@ -52,17 +52,32 @@ ASSUMPTIONS = """\
 - **Fibrosis**: the macrophage–myofibroblast circuit keeps the structure of
   Adler et al. 2020 (mutual growth-factor support, bistable healing vs
   fibrosis) with growth factors at quasi-steady state and rates assumed;
-  long-term FVC and DLCO fall with the myofibroblast burden. 6MWD (trial
-  endpoint, `stromal.model.endpoints.six_minute_walk_m`) is an assumed
-  mapping: Enright predicted × 0.76 × sqrt(DLCO %/100), anchored to the
-  5-year 76 % of predicted of Herridge 2011.
+  long-term FVC and DLCO fall with the myofibroblast burden.
+- **Residual lung injury and ICU-acquired weakness** (0.3.0): a slow state
+  accrues with barrier injury and resolves with a half-life of about 16
+  months, lowering DLCO (60 % at most) far more than FVC (15 %), because
+  survivors' spirometry was normal by 6 months while DLCO stayed low through
+  the first year and lung function was near-normal at 5 years (Herridge MS
+  et al., N Engl J Med 2003;348:683-93 and 2011;364:1293-304). A weakness
+  state accrues with organ dysfunction and lung injury and recovers with a
+  half-life of about 1.6 years on top of a persistent per-patient deficit
+  (mean 15 %); 6MWD (trial endpoint,
+  `stromal.model.endpoints.six_minute_walk_m`) is Enright predicted ×
+  walking capacity × sqrt(DLCO %/100). Rates were tuned by hand to
+  `calibration_targets/long_term.toml` (6MWD 63 / 66 / 76 % of predicted at
+  6 months, 1 and 5 years; Chan KS et al., Thorax 2017;72:884-92 for 6
+  months).
 - **MSC and exosome effects have no quantitative human data.** Secretome
   effects are Emax functions of one exposure (lung viable MSC and airway
   exosomes, each in units of its EC50); their potencies are free parameters
   with modest nominal values. Product viability scales the dose.
-- **Population priors** are assumptions: aetiology shifts only the insult
+- **Population priors** are assumptions: aetiology shifts the insult
   parameters (`AETIOLOGY_PRIORS`: viral k_pg 0.28 /h, P(0) 0.7; sepsis
-  k_pg 0.35 /h, P(0) 0.5; trauma P(0) 0.1 with sterile damage D(0) 1). They
+  k_pg 0.35 /h, P(0) 0.5; trauma P(0) 0.1 with sterile damage D(0) 1) and
+  the non-pulmonary organ risk (organ dysfunction at the insult, mean 0.25 /
+  0.40 / 0.15, and organ susceptibility, median 1 / 1.8 / 0.5 for viral /
+  sepsis / trauma, after Sheu 2010: sepsis-related ARDS 38.2 % vs 22.6 %
+  60-day mortality, and Calfee 2007: trauma ARDS dies less). They
   sit mostly below the Reynolds threshold (P(0) ~1 at k_pg 0.3), so most ARDS
   resolves and a minority stays in the persistent "aseptic"/"septic" states;
   lung susceptibility (CV 1) spreads the Berlin grade.
@@ -72,12 +87,29 @@ ASSUMPTIONS = """\
   barrier repair, MSC EC50 and anti-inflammatory potency) by
   the multipliers in `calibrated.toml`; trials apply them by default; the
   report with every target and its misses is `docs/calibration/`.
-- **Death hazard** (changed in 0.2.0): hypoxaemia, barrier failure and
-  persistent systemic tissue damage (Reynolds D above ~5, a stand-in for
-  multi-organ failure, which is not modelled as such). Without the damage
-  term mild ARDS mortality could not rise above ~10 %; even with it, deaths
-  in mild ARDS come only from patients who slide into persistent
-  inflammation.
+- **Death hazard** (changed in 0.3.0): hypoxaemia, non-pulmonary organ
+  failure and MSC-induced microthrombosis, each a saturating term scaled by
+  a per-patient frailty and by age. Organ dysfunction is a state (a
+  normalised non-respiratory SOFA proxy) present at the insult (shock,
+  comorbid organ failure) and fed by systemic inflammation (Reynolds D)
+  through a per-patient susceptibility independent of the lung, so that mild
+  ARDS dies mostly of non-pulmonary organ failure, as it does clinically
+  (Montgomery 1985; LUNG SAFE mild ARDS: Pham T et al., Anesthesiology
+  2019;130:263-83). The barrier-failure and systemic-damage terms of 0.2.0
+  remain with weight 0: they made the mortality gradient across Berlin
+  grades too steep (mild 16 %, severe 53 %). Control 60-day mortality by
+  grade is printed by `benchmarks/bench_mortality_by_grade.py`.
+- **Harm** (0.3.0): intravenous MSC carry tissue factor and trigger the
+  instant blood-mediated inflammatory reaction, dose-, donor- and
+  passage-dependently (Moll G et al., Stem Cells 2012;30:1565-74; Moll 2019,
+  Trends Mol Med 25:149-63). Lung-entrapped MSC form microthrombi at a rate
+  proportional to the cells and to a per-patient tissue-factor activity
+  (log-normal, CV about 1); fibrinolysis clears them (half-life about 12 h);
+  the burden adds to the death hazard. At 1e6 cells/kg the effect is minor
+  (as Moll 2012 observed at 1-3e6/kg); at 1e8-1e9 cells/kg it outweighs the
+  saturated benefit, so a virtual patient can die under treatment who
+  survives untreated (`benchmarks/bench_dose_response.py`). The size of the
+  harm is an assumption: no human dose-toxicity curve exists.
 - **Ventilation** is not a state: liberation is P/F >= 250 mmHg at the
   patient's FiO2 sustained 48 h (`stromal.model.endpoints.ventilation_days`).
 """

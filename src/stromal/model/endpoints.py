@@ -176,17 +176,23 @@ def six_minute_walk_predicted_m(
 SURVIVOR_WALK_FRACTION = 0.76
 
 
-def six_minute_walk_m(predicted_m: FloatArray, dlco_pct_predicted: FloatArray) -> FloatArray:
-    """Modelled 6-minute walk distance (m) of an ARDS survivor.
+def six_minute_walk_m(
+    predicted_m: FloatArray, dlco_pct_predicted: FloatArray, capacity_fraction: FloatArray | None = None
+) -> FloatArray:
+    """Modelled 6-minute walk distance (m) of an ARDS survivor, shape of the inputs.
 
-    predicted (Enright) × 0.76 × sqrt(min(DLCO %, 100) / 100). An assumption
-    of this model, anchored to Herridge 2011: with normal gas transfer a
-    survivor walks 76 % of predicted (the non-pulmonary limit: ICU-acquired
-    weakness, which the model does not simulate); a DLCO deficit lowers it
-    with an assumed square-root elasticity. With DLCO about 70 % at 6 months
-    and 80 % at 1 year it gives 64 % and 68 % of predicted, close to the
-    same cohort's 1-year 66 % (Herridge MS et al., N Engl J Med
-    2003;348:683-93, doi:10.1056/NEJMoa022450) - a consistency check, not a fit.
+    predicted (Enright) × capacity × sqrt(min(DLCO %, 100) / 100). The
+    capacity is the model observable ``walk_capacity_fraction``: what
+    ICU-acquired weakness leaves of the predicted distance (a persistent
+    deficit times a slowly recovering one; survivors were limited by muscle
+    weakness and fatigue rather than by the lung: Herridge MS et al., N Engl J
+    Med 2003;348:683-93, doi:10.1056/NEJMoa022450, and 2011;364:1293-304,
+    doi:10.1056/NEJMoa1011802, 6MWD 76 % of predicted at 5 years with
+    near-normal lung function). Without it the 5-year fraction
+    ``SURVIVOR_WALK_FRACTION`` is used. A DLCO deficit lowers the distance
+    with an assumed square-root elasticity. The targets it is checked against
+    are in ``stromal/model/calibration_targets/long_term.toml``.
     """
     gas_transfer = np.sqrt(np.clip(dlco_pct_predicted, 0.0, 100.0) / 100.0)
-    return np.asarray(predicted_m * SURVIVOR_WALK_FRACTION * gas_transfer, dtype=np.float64)
+    capacity = SURVIVOR_WALK_FRACTION if capacity_fraction is None else np.clip(capacity_fraction, 0.0, 1.0)
+    return np.asarray(predicted_m * capacity * gas_transfer, dtype=np.float64)

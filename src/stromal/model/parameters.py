@@ -59,6 +59,43 @@ ADLER = (
 LEE = "Lee RH et al., Cell Stem Cell 2009;5:54-63, doi:10.1016/j.stem.2009.05.003 (mouse)"
 WEST = "West JB, Respiratory Physiology: The Essentials (alveolar gas and shunt equations)"
 FREE = "assumed: no published value; fitted by `stromal calibrate`"
+TUNED = (
+    "assumed: no published value; tuned by hand with benchmarks/bench_mortality_by_grade.py "
+    "to the Berlin mortality by grade (Ranieri VM et al., JAMA 2012;307:2526-33, doi:10.1001/jama.2012.5669)"
+)
+MONTGOMERY = (
+    "Montgomery AB et al., Am Rev Respir Dis 1985;132:485-9, doi:10.1164/arrd.1985.132.3.485 "
+    "(most ARDS deaths from sepsis and multi-organ failure, few from refractory hypoxaemia)"
+)
+PHAM = (
+    "Pham T et al., Anesthesiology 2019;130:263-83, doi:10.1097/ALN.0000000000002508 "
+    "(LUNG SAFE mild ARDS: hospital mortality 30 %, 10 % even in those who improved by day 2)"
+)
+SHEU = (
+    "Sheu CC et al., Chest 2010;138:559-67, doi:10.1378/chest.09-2933 "
+    "(60-day mortality 38.2 % sepsis-related vs 22.6 % non-sepsis-related ARDS)"
+)
+CALFEE = (
+    "Calfee CS et al., Crit Care Med 2007;35:2243-50, doi:10.1097/01.CCM.0000280434.33451.87 "
+    "(trauma-associated lung injury: lower mortality than other causes)"
+)
+MOLL2012 = (
+    "Moll G et al., Stem Cells 2012;30:1565-74, doi:10.1002/stem.1111 (IV MSC carry tissue factor and "
+    "trigger the instant blood-mediated inflammatory reaction, dose-, donor- and passage-dependent; "
+    "only minor systemic effects at 1-3e6 cells/kg)"
+)
+MOLL2019 = (
+    "Moll G et al., Trends Mol Med 2019;25:149-63, doi:10.1016/j.molmed.2018.12.006 "
+    "(pro-coagulant tissue factor activity differs widely between MSC products)"
+)
+HERRIDGE2003 = (
+    "Herridge MS et al., N Engl J Med 2003;348:683-93, doi:10.1056/NEJMoa022450 (lung volumes and "
+    "spirometry normal by 6 months, DLCO low throughout 12 months; limitation from muscle weakness)"
+)
+HERRIDGE2011 = (
+    "Herridge MS et al., N Engl J Med 2011;364:1293-304, doi:10.1056/NEJMoa1011802 (5 years: "
+    "6MWD 76 % of predicted, lung function normal to near-normal)"
+)
 
 _P = ParameterSpec
 
@@ -374,6 +411,144 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         "assumed: DLCO stays reduced while the barrier repairs (Herridge 2011)",
         Fixed(0.3),
     ),
+    # Post-ARDS remodelling (slow): residual parenchymal and microvascular injury
+    # that lowers DLCO for months to years after the barrier has closed.
+    _P(
+        "remodelling_per_h",
+        0.02,
+        "1/h",
+        "accrual of residual lung injury per unit barrier damage",
+        "assumed: scaled so survivors' DLCO sits near 70-80 % predicted at 6-12 months; " + HERRIDGE2003,
+        LogNormal(0.02, 0.5),
+    ),
+    _P(
+        "remodelling_resolution_per_h",
+        6.0e-5,
+        "1/h",
+        "resolution of residual lung injury (half-life about 16 months)",
+        "assumed: DLCO low at 1 year, near-normal lung function at 5 years; " + HERRIDGE2011,
+        LogNormal(6.0e-5, 0.5),
+    ),
+    _P(
+        "fvc_remodelling_loss",
+        0.15,
+        "fraction",
+        "fraction of FVC lost with complete residual lung injury",
+        "assumed: spirometry is nearly normal by 6 months while DLCO is not; " + HERRIDGE2003,
+        Fixed(0.15),
+    ),
+    _P(
+        "dlco_remodelling_loss",
+        0.6,
+        "fraction",
+        "fraction of DLCO lost with complete residual lung injury",
+        "assumed: " + HERRIDGE2003,
+        Fixed(0.6),
+    ),
+    # ICU-acquired weakness: the non-pulmonary limit on exercise after ARDS.
+    _P(
+        "weakness_gain_per_h",
+        0.0005,
+        "1/h",
+        "loss of walking capacity per hour of critical illness (organ dysfunction + lung injury)",
+        "assumed: muscle weakness and fatigue limit survivors (18 % body weight lost by ICU discharge); "
+        + HERRIDGE2003,
+        LogNormal(0.0005, 0.5),
+    ),
+    _P(
+        "weakness_recovery_per_h",
+        5.0e-5,
+        "1/h",
+        "recovery of walking capacity (half-life about 1.6 years)",
+        "assumed: 6MWD 66 % of predicted at 1 year (Herridge 2003) and 76 % at 5 years; " + HERRIDGE2011,
+        LogNormal(5.0e-5, 0.5),
+    ),
+    _P(
+        "walk_persistent_deficit",
+        0.15,
+        "fraction",
+        "walking capacity that does not return (6MWD below predicted at 5 years)",
+        "assumed: neither younger nor older survivors returned to predicted physical function; "
+        + HERRIDGE2011,
+        Normal(0.15, 0.09, 0.0, 0.6),
+    ),
+    # Non-pulmonary organ dysfunction (shock, kidney, liver, coagulation): a
+    # normalised non-respiratory SOFA proxy driven by systemic inflammation.
+    _P(
+        "organ_injury_per_h",
+        0.0002,
+        "1/h",
+        "maximal rate of non-pulmonary organ injury from systemic inflammation",
+        TUNED + "; " + MONTGOMERY,
+        Fixed(0.0002),
+    ),
+    _P(
+        "organ_susceptibility",
+        1.0,
+        "dimensionless",
+        "patient's non-pulmonary organ vulnerability (comorbidity, shock)",
+        "assumed: independent of lung susceptibility, so mild ARDS carries non-pulmonary risk ("
+        + PHAM
+        + "); per-aetiology priors in AETIOLOGY_PRIORS after "
+        + SHEU
+        + " and "
+        + CALFEE,
+        LogNormal(1.0, 1.0),
+    ),
+    _P(
+        "organ_dysfunction_initial",
+        0.25,
+        "fraction",
+        "non-pulmonary organ dysfunction at the insult (shock, comorbid organ failure)",
+        "assumed: present before and independent of the lung injury, so that mild ARDS dies of "
+        "non-pulmonary organ failure (" + PHAM + "; " + MONTGOMERY + "); per-aetiology priors in "
+        "AETIOLOGY_PRIORS",
+        Normal(0.25, 0.2, 0.0, 0.95),
+    ),
+    _P(
+        "organ_damage_half",
+        1.0,
+        "damage index",
+        "tissue damage D at half-maximal organ injury",
+        "assumed: below the peaks of resolving courses, so a transient systemic response injures organs too",
+        Fixed(1.0),
+    ),
+    _P(
+        "organ_recovery_per_h",
+        0.002,
+        "1/h",
+        "organ recovery rate (half-life about 2 weeks)",
+        TUNED + "; organ support in ARDS survivors lasts days to weeks",
+        LogNormal(0.002, 0.3),
+    ),
+    # Harm: pro-coagulant (tissue factor) activity of intravenous MSC entrapped in the lung.
+    _P(
+        "msc_procoagulant_per_h",
+        6.0e-6,
+        "1/(1e6 cells h)",
+        "microthrombus formation per lung MSC per hour at unit tissue-factor activity",
+        "assumed: scaled so that 1e6 cells/kg causes minor microthrombosis and 1e8-1e9 cells/kg "
+        "widespread occlusion; " + MOLL2012,
+        Fixed(6.0e-6),
+    ),
+    _P(
+        "msc_tissue_factor_activity",
+        1.0,
+        "dimensionless",
+        "relative pro-coagulant (tissue factor) activity of the infused product in this patient",
+        "assumed spread (CV about 1): " + MOLL2019,
+        LogNormal(1.0, 1.0),
+    ),
+    _P(
+        "thrombus_lysis_per_h",
+        0.06,
+        "1/h",
+        "microthrombus clearance by fibrinolysis (half-life about 12 h)",
+        "assumed: "
+        + "Tatsumi K et al., Biochem Biophys Res Commun 2013;431:203-9, doi:10.1016/j.bbrc.2012.12.134 "
+        + "(MSC-induced pulmonary thromboembolism in mice, tissue-factor dependent)",
+        LogNormal(0.06, 0.3),
+    ),
     # MSC after IV infusion.
     _P(
         "msc_first_pass_fraction",
@@ -446,7 +621,11 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         50.0,
         "1e6 cells",
         "lung viable MSC at half-maximal secretome effect",
-        FREE,
+        FREE + "; prior median = lung MSC after about 1e6 cells/kg (80 kg x 90 % viable x 80 % "
+        "first pass = 58e6 cells), so that the benefit is about 90 % of its maximum by 1e7 cells/kg "
+        "(assumed: the highest dose studied in ARDS, Wilson JG et al., Lancet Respir Med 2015;3:24-32, "
+        "doi:10.1016/S2213-2600(14)70291-7, phase 1 escalation 1e6-1e7 cells/kg); above it the "
+        "benefit saturates while the microthrombus harm keeps growing with the cell number",
         LogNormal(50.0, 0.5),
         free=True,
     ),
@@ -498,11 +677,11 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
     # Death hazard: mortality is an outcome.
     _P(
         "hazard_scale_per_h",
-        0.002,
+        0.0007,
         "1/h",
         "death hazard at complete hypoxaemia and barrier failure",
         FREE + "; spread assumed (CV 0.8): between-patient frailty (comorbidity, age beyond the age term)",
-        LogNormal(0.002, 0.8),
+        LogNormal(0.0007, 0.8),
         free=True,
     ),
     _P(
@@ -516,11 +695,13 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
     _P("hazard_pao2_hill", 6.0, "dimensionless", "steepness of the hypoxaemia hazard", "assumed", Fixed(6.0)),
     _P(
         "hazard_barrier_weight",
-        0.5,
+        0.0,
         "dimensionless",
         "weight of barrier failure relative to hypoxaemia",
-        FREE,
-        Fixed(0.5),
+        "assumed: 0 since model 0.3.0 - a lung-severity term made the mortality gradient across "
+        "Berlin grades too steep (mild 16 %, severe 53 % against 27 % and 45 %); lung deaths now come "
+        "from hypoxaemia alone",
+        Fixed(0.0),
         free=True,
     ),
     _P(
@@ -535,13 +716,14 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
     ),
     _P(
         "hazard_damage_weight",
-        1.0,
+        0.0,
         "dimensionless",
         "weight of persistent systemic tissue damage (Reynolds D) relative to hypoxaemia",
         "assumed: most ARDS deaths come from sepsis and multi-organ failure, few from refractory "
         "hypoxaemia (Montgomery AB et al., Am Rev Respir Dis 1985;132:485-9, "
-        "doi:10.1164/arrd.1985.132.3.485); fitted by `stromal calibrate`",
-        Fixed(1.0),
+        "doi:10.1164/arrd.1985.132.3.485); 0 since model 0.3.0: systemic damage kills through the "
+        "organ-dysfunction state, which spreads that risk across Berlin grades",
+        Fixed(0.0),
         free=True,
     ),
     _P(
@@ -552,6 +734,39 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         "assumed: between the peaks of resolving courses (D < ~3.5) and the persistent plateau "
         "(D ~17.4, Reynolds 2006), so the term marks persistent systemic inflammation",
         Fixed(5.0),
+    ),
+    _P(
+        "hazard_organ_weight",
+        2.1,
+        "dimensionless",
+        "weight of non-pulmonary organ failure relative to hypoxaemia",
+        TUNED + "; " + MONTGOMERY,
+        Fixed(2.1),
+    ),
+    _P(
+        "hazard_organ_half",
+        0.2,
+        "fraction",
+        "organ dysfunction at half-maximal organ-failure hazard",
+        TUNED,
+        Fixed(0.2),
+    ),
+    _P(
+        "hazard_thrombus_weight",
+        2.0,
+        "dimensionless",
+        "weight of MSC-induced pulmonary microthrombosis relative to hypoxaemia",
+        "assumed: " + MOLL2012 + "; fatal thromboembolism after stem-cell infusion reported "
+        "(Cyranoski D, Nature 2010;468:485, doi:10.1038/468485a)",
+        Fixed(2.0),
+    ),
+    _P(
+        "hazard_thrombus_half",
+        0.15,
+        "fraction",
+        "microthrombus burden at half-maximal thrombosis hazard",
+        "assumed",
+        Fixed(0.15),
     ),
     _P(
         "hazard_age_log_per_year",
@@ -630,22 +845,33 @@ if len(PARAMETER_INDEX) != len(PARAMETERS):
 #: before calibration) has persistent inflammation:
 #: viral pneumonia = slow growth, moderate load; sepsis = faster growth
 #: (towards Reynolds' septic range), smaller load; trauma = sterile damage
-#: (small pathogen load, initial damage D(0) > 0).
+#: (small pathogen load, initial damage D(0) > 0). Non-pulmonary organ
+#: susceptibility (assumed medians 1.8 / 1 / 0.5): sepsis-related ARDS dies more
+#: often than non-septic ARDS (Sheu CC et al., Chest 2010;138:559-67,
+#: doi:10.1378/chest.09-2933: 60-day mortality 38.2 % vs 22.6 %) and
+#: trauma-associated ARDS less often (Calfee CS et al., Crit Care Med
+#: 2007;35:2243-50, doi:10.1097/01.CCM.0000280434.33451.87).
 AETIOLOGY_PRIORS: dict[str, dict[str, Distribution]] = {
     "viral": {
         "k_pg": LogNormal(0.28, 0.15),
         "insult_p0": LogNormal(0.7, 0.5),
         "initial_damage_d0": Fixed(0.0),
+        "organ_susceptibility": LogNormal(1.0, 1.0),
+        "organ_dysfunction_initial": Normal(0.25, 0.2, 0.0, 0.95),
     },
     "sepsis": {
         "k_pg": LogNormal(0.35, 0.2),
         "insult_p0": LogNormal(0.5, 0.6),
         "initial_damage_d0": Fixed(0.0),
+        "organ_susceptibility": LogNormal(1.8, 1.0),
+        "organ_dysfunction_initial": Normal(0.4, 0.2, 0.0, 0.95),
     },
     "trauma": {
         "k_pg": LogNormal(0.3, 0.15),
         "insult_p0": LogNormal(0.1, 0.6),
         "initial_damage_d0": LogNormal(1.0, 0.5),
+        "organ_susceptibility": LogNormal(0.5, 1.0),
+        "organ_dysfunction_initial": Normal(0.15, 0.15, 0.0, 0.95),
     },
 }
 AETIOLOGIES: tuple[str, ...] = tuple(AETIOLOGY_PRIORS)

@@ -69,6 +69,7 @@ UNIT_DEFINITIONS: dict[str, tuple[tuple[str, int, float], ...]] = {
     "million_cells_per_ml": (("item", 1, 1e6), ("litre", -1, 1e-3)),
     "per_million_cells_per_ml": (("item", -1, 1e6), ("litre", 1, 1e-3)),
     "per_million_cells_per_ml_per_hour": (("item", -1, 1e6), ("litre", 1, 1e-3), ("second", -1, _HOUR_S)),
+    "per_million_cells_per_hour": (("item", -1, 1e6), ("second", -1, _HOUR_S)),
 }
 
 #: The model's unit strings (parameters, states, auxiliaries, observables) -> SBML unit id.
@@ -93,6 +94,7 @@ UNITS: dict[str, str] = {
     "/(1e6 cells/cc)": "per_million_cells_per_ml",
     "N*-units/(1e6 cells/cc)": "per_million_cells_per_ml",
     "/(1e6 cells/cc h)": "per_million_cells_per_ml_per_hour",
+    "1/(1e6 cells h)": "per_million_cells_per_hour",
     # Physical units.
     "h": "hour",
     "1/h": "per_hour",

@@ -411,13 +411,18 @@ def simulate_arm(
         alive = np.where(np.isfinite(death_day), 0.0, np.inf)
         fvc = ep.value_at_days(t_h, np.asarray(result.observables["fvc_pct_predicted"]), visits, alive)
         dlco = ep.value_at_days(t_h, np.asarray(result.observables["dlco_pct_predicted"]), visits, alive)
+        capacity = (
+            ep.value_at_days(t_h, np.asarray(result.observables["walk_capacity_fraction"]), visits, alive)
+            if "walk_capacity_fraction" in result.observables
+            else np.full_like(dlco, ep.SURVIVOR_WALK_FRACTION)
+        )
         walk_pred = ep.six_minute_walk_predicted_m(
             col["age_years"], col["height_cm"], col["weight_kg"], col["sex_male"]
         )
         for j, label in enumerate(ep.LONG_TERM_DAYS):
             data[f"fvc_pct_{label}"] = fvc[:, j]
             data[f"dlco_pct_{label}"] = dlco[:, j]
-            data[f"six_mwd_m_{label}"] = ep.six_minute_walk_m(walk_pred, dlco[:, j])
+            data[f"six_mwd_m_{label}"] = ep.six_minute_walk_m(walk_pred, dlco[:, j], capacity[:, j])
     # A failed solve has no outcomes: keep the row and its status, blank the results.
     for key, value in data.items():
         if key.startswith(("death", "follow", "died", "vent", "pf_day", "fvc", "dlco", "six")):
