@@ -13,13 +13,16 @@ from typing import Any
 import pandas as pd
 import pyreadstat
 import pytest
+from django.utils import timezone
 
 from stromal.exports.formats.odm import ODM_NAMESPACE
 from stromal.exports.services import export_write
 from stromal.exports.tables import TABLES
+from stromal.followup import services
 from stromal.outcomes.cohort import CohortFilter, cohort_build
 from stromal.outcomes.scope import Scope
 from stromal.outcomes.survival import kaplan_meier, survival_by
+from tests.followup.factories import DEAD, complete_with_instruments, discharged, visit_of
 from tests.outcomes.factories import KM_COURSES, TODAY, Course, make_cohort
 from tests.pathway.factories import START
 
@@ -253,3 +256,62 @@ def test_chunks_do_not_change_what_is_written(cast: Any, tmp_path: Path) -> None
     stamped = re.compile(r'(CreationDateTime|FileOID)="[^"]*"')
     one, whole = (stamped.sub("", (tmp_path / d / "odm.xml").read_text()) for d in ("one", "all"))
     assert one == whole and "SubjectData" in one
+
+
+def _died_at_one_year(cast: Any) -> tuple[Any, dt.date]:
+    plan = discharged(cast, days_ago=400)
+    y1 = visit_of(plan, "y1")
+    died = timezone.localdate()  # the factories discharge today; a death before it is refused
+    entry = {
+        **DEAD,
+        "date_of_death": died.isoformat(),
+        "cause_of_death_detail": "Told by Ms Quillfeather, the niece",
+    }
+    services.visit_record(
+        visit=y1,
+        user=cast.cora,
+        version=y1.version,
+        entries={"vital_status": services.InstrumentEntry(entry)},
+        completed_on=died,
+        complete=True,
+    )
+    return plan, died
+
+
+def test_a_pseudonymised_export_gives_instrument_dates_as_days_and_leaves_their_free_text_out(
+    cast: Any, tmp_path: Path
+) -> None:
+    plan, died = _died_at_one_year(cast)
+    cohort = cohort_build(scope=Scope(None), filters=CohortFilter())
+    export_write(cohort=cohort, out_dir=tmp_path, formats=["csv", "sav", "odm"], identified=False)
+    # The day of death is today (the files' own creation stamps hold today too): read the data only.
+    text = "\n".join(p.read_text(encoding="utf-8") for p in tmp_path.glob("*.csv"))
+    text += "\n".join(
+        e.get("Value", "") for e in ET.parse(tmp_path / "odm.xml").iter(f"{{{ODM_NAMESPACE}}}ItemData")
+    )
+    assert died.isoformat() not in text and "Quillfeather" not in text
+    sav, _ = pyreadstat.read_sav(str(tmp_path / "observations_long.sav"))
+    assert not sav["value_text"].astype(str).str.contains("Quillfeather|" + died.isoformat()).any()
+    rows = _csv(tmp_path / "observations_long.csv")
+    death = rows[(rows["instrument"] == "vital_status") & (rows["item"] == "date_of_death")].iloc[0]
+    enrolment = cohort.by_id[plan.patient_id].enrolment
+    assert death["value"] == (died - enrolment).days and death["unit"] == "days since enrolment"
+
+
+def test_an_identified_export_keeps_the_instrument_dates_and_free_text(cast: Any, tmp_path: Path) -> None:
+    _, died = _died_at_one_year(cast)
+    cohort = cohort_build(scope=Scope(None), filters=CohortFilter())
+    export_write(cohort=cohort, out_dir=tmp_path, formats=["csv"], identified=True)
+    text = (tmp_path / "observations_long.csv").read_text(encoding="utf-8")
+    assert died.isoformat() in text and "Quillfeather" in text
+
+
+def test_yes_no_answers_are_numbers_1_and_0_not_text(cast: Any, tmp_path: Path) -> None:
+    plan = discharged(cast, days_ago=400)
+    complete_with_instruments(visit_of(plan, "m6"), cast.nina)
+    cohort = cohort_build(scope=Scope(None), filters=CohortFilter())
+    export_write(cohort=cohort, out_dir=tmp_path, formats=["csv"], identified=False)
+    rows = _csv(tmp_path / "observations_long.csv")
+    oxygen = rows[rows["item"] == "oxygen_used"].iloc[0]
+    assert oxygen["value"] == 0 and pd.isna(oxygen["value_text"])
+    assert not rows["value_text"].isin(["True", "False", "null"]).any()

@@ -30,6 +30,8 @@ from stromal.administrations.models import (
     SessionStatus,
     VitalSigns,
 )
+from stromal.clinical.instruments import INSTRUMENTS
+from stromal.clinical.instruments.base import ItemKind
 from stromal.examinations.fields import SECTIONS
 from stromal.examinations.models import Assessment, Encounter, EncounterStatus, Observation
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
@@ -307,7 +309,11 @@ ADMINISTRATION_VARIABLES = (
     Variable("route", "Route", VarType.CHOICE, choices=(("iv", "Intravenous"), ("inhaled", "Inhaled"))),
     Variable("status", "Status", VarType.CHOICE, choices=_choices(SessionStatus.choices)),
     Variable("product_type", "Product type", VarType.CHOICE, choices=_choices(ProductType.choices)),
-    Variable("unit_din", "Unit (ISBT 128 donation identification number and check character)"),
+    # The donation number is on the unit's label and in the clinic's records: it links back to the
+    # donation and the recipient, so it is identifying (the pseudonymised FHIR export drops it too).
+    Variable(
+        "unit_din", "Unit (ISBT 128 donation identification number and check character)", identifying=True
+    ),
     Variable("donor_code", "Donor (pseudonymous code)"),
     Variable("viability_pct", "Viability of the unit", VarType.NUMBER, "%", minimum=0, maximum=100),
     Variable("volume_given_ml", "Volume given", VarType.NUMBER, "mL"),
@@ -485,19 +491,32 @@ ASSESSMENT_ITEMS: dict[str, tuple[str, str]] = {
 
 def _value(value: Any) -> tuple[float | None, str]:
     """(number, text) of a stored value: booleans as 1/0, numbers as numbers, the rest as text."""
-    if value is None or value == "":
+    if value is None or value == "" or value == "null":  # "null": a JSON null read as text
         return None, ""
     if isinstance(value, bool):
         return float(value), ""
     if isinstance(value, int | float):
         return float(value), ""
     text = str(value)
-    if text in ("true", "false"):
-        return float(text == "true"), ""
+    if text.lower() in ("true", "false"):
+        return float(text.lower() == "true"), ""
     try:
         return float(text), ""
     except ValueError:
         return None, text
+
+
+#: (instrument, item) -> the item's kind, for what a pseudonymised export must not carry as entered.
+INSTRUMENT_ITEM_KINDS: dict[tuple[str, str], ItemKind] = {
+    (code, item.name): item.kind for code, instrument in INSTRUMENTS.items() for item in instrument.items
+}
+
+
+def _date_or_none(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
 
 
 def _observations(chunk: Chunk) -> Iterator[tuple[int, list[Any]]]:
@@ -582,13 +601,21 @@ def _observations(chunk: Chunk) -> Iterator[tuple[int, list[Any]]]:
                     minute,
                 )
     for v in instrument_values(patient_ids=ids):
+        answer: Any = v.value if v.value is not None else v.value_text
+        answer_unit = v.unit
+        item_kind = INSTRUMENT_ITEM_KINDS.get((v.instrument, v.item))
+        if not chunk.identified and item_kind is ItemKind.TEXT:
+            continue  # free text may name people: identified exports only
+        if not chunk.identified and item_kind is ItemKind.DATE:
+            # A calendar date (of death, of a CT, of the return to work) as days since enrolment.
+            answer, answer_unit = chunk.by_id[v.patient_id].day(_date_or_none(answer)), DAY
         add(
             v.patient_id,
             v.event,
             v.instrument,
             v.item,
-            v.value if v.value is not None else v.value_text,
-            v.unit,
+            answer,
+            answer_unit,
             chunk.by_id[v.patient_id].day(v.on),
             version=v.version,
         )
