@@ -42,17 +42,18 @@ from stromal.model.trial_config import TrialConfig, trial_config_from_dict
 
 #: Free parameters fitted, in two stages. Stage 1 fits the control population
 #: to the Berlin targets (control arm only, so each evaluation is cheap):
-#: hazard_scale_per_h - mortality level; hazard_barrier_half and
-#: hazard_damage_weight - mortality gradient across Berlin grades (lung vs
-#: systemic deaths); insult_p0 - share of persistent
+#: hazard_scale_per_h - mortality level; hazard_organ_weight - the weight of
+#: non-pulmonary organ dysfunction in the death hazard, which sets the mortality
+#: gradient across Berlin grades (mild ARDS dies mostly of organ failure; model
+#: 0.3.0 gives the older barrier and systemic-damage terms weight 0, so they are
+#: no longer fitted); insult_p0 - share of persistent
 #: inflammation; lung_susceptibility - severity mix and depth of hypoxaemia;
 #: barrier_repair_per_h - ventilation days. Stage 2 keeps those and fits MSC
 #: potency (EC50 and the maximal anti-inflammatory secretome effect) to the
 #: MSC trial targets; control outcomes do not depend on them.
 CONTROL_FITTED = (
     "hazard_scale_per_h",
-    "hazard_barrier_half",
-    "hazard_damage_weight",
+    "hazard_organ_weight",
     "insult_p0",
     "lung_susceptibility",
     "barrier_repair_per_h",
@@ -68,8 +69,7 @@ FITTED = CONTROL_FITTED + MSC_FITTED
 #: clinically, where most survivors recover.
 BOUNDS = {
     "hazard_scale_per_h": (0.05, 5.0),
-    "hazard_barrier_half": (0.1, 1.4),
-    "hazard_damage_weight": (0.1, 10.0),
+    "hazard_organ_weight": (0.2, 5.0),
     "insult_p0": (0.5, 1.25),
     "lung_susceptibility": (0.3, 5.0),
     "barrier_repair_per_h": (0.3, 3.0),

@@ -740,8 +740,9 @@ _EXTENSIONS: tuple[ParameterSpec, ...] = (
         2.1,
         "dimensionless",
         "weight of non-pulmonary organ failure relative to hypoxaemia",
-        TUNED + "; " + MONTGOMERY,
+        FREE + " (from the hand-tuned 2.1); " + MONTGOMERY,
         Fixed(2.1),
+        free=True,
     ),
     _P(
         "hazard_organ_half",
