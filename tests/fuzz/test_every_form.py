@@ -134,6 +134,7 @@ PK_KINDS = {
     "pathway": "patient",
     "monitoring": "patient",
     "exports": "export",
+    "insilico": "trial_run",
     "api_tokens": "token",
 }
 PK_KINDS_BY_NAME = {
@@ -145,7 +146,7 @@ PK_KINDS_BY_NAME = {
     "monitoring:query": "query",
 }
 # Kinds the world does not build (their pages answer 404 here; their own tests cover them).
-NOT_BUILT = {"visit", "query", "export", "token"}
+NOT_BUILT = {"visit", "query", "export", "token", "trial_run"}
 
 
 # The crawl must reach at least these apps' forms for each role (a guard against a crawl that

@@ -1,0 +1,12 @@
+"""The background task of a web trial run (django-tasks; run by ``stromal worker``, the database-backed worker)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def run_trial_task(run_id: int) -> None:
+    from stromal.insilico.services import trial_run_execute
+
+    trial_run_execute(run_id=run_id)

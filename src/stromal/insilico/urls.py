@@ -1,0 +1,15 @@
+from django.urls import path
+
+from stromal.insilico import views
+
+app_name = "insilico"
+
+urlpatterns = [
+    path("trials/", views.trial_list, name="trial_list"),
+    path("trials/new/", views.trial_new, name="trial_new"),
+    path("trials/<int:pk>/", views.trial_detail, name="trial_detail"),
+    path("trials/<int:pk>/status.json", views.trial_status, name="trial_status"),
+    path("trials/<int:pk>/cancel/", views.trial_cancel, name="trial_cancel"),
+    path("trials/<int:pk>/report/", views.trial_report, name="trial_report"),
+    path("trials/<int:pk>/files/<str:name>", views.trial_download, name="trial_download"),
+]
