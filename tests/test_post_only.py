@@ -99,6 +99,10 @@ def test_a_get_of_every_post_only_url_redirects_to_the_page_with_its_form(client
         "products:release": ({"pk": lot.pk}, reverse("products:detail", args=[lot.pk])),
         "products:discard": ({"pk": lot.pk}, reverse("products:detail", args=[lot.pk])),
         "accounts:logout": ({}, reverse("accounts:login")),
+        "insilico:forecast_request": (
+            {"plan_pk": session.plan_id},
+            reverse("plans:detail", args=[session.plan_id]),
+        ),
         **{
             f"administrations:{name}": (
                 {"pk": session.pk},

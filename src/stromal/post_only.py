@@ -61,6 +61,7 @@ FORM_PAGES: dict[str, FormPage] = {
     "products:release": _same_key("products:detail"),
     "products:discard": _same_key("products:detail"),
     "insilico:trial_cancel": _same_key("insilico:trial_detail"),
+    "insilico:forecast_request": lambda kwargs: reverse("plans:detail", kwargs={"pk": kwargs["plan_pk"]}),
 }
 
 

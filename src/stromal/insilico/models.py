@@ -70,3 +70,41 @@ class TrialRun(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+
+class PlanForecast(models.Model):
+    """The model's forecast for a plan's patient, from one version of the closed Day-1 examination.
+
+    Cached per (plan, examination, examination version): an amended examination gets a new forecast.
+    ``result`` is ``stromal.model.forecast.Forecast.as_dict()`` plus the values it was conditioned on.
+    """
+
+    plan = models.ForeignKey("plans.TreatmentPlan", on_delete=models.PROTECT, related_name="+")
+    encounter = models.ForeignKey("examinations.Encounter", on_delete=models.PROTECT, related_name="+")
+    encounter_version = models.PositiveIntegerField()
+    arm_name = models.CharField(max_length=60)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    model_version = models.CharField(max_length=40, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "encounter", "encounter_version"],
+                name="forecast_once_per_examination_version",
+            ),
+            models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="forecast_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Forecast #{self.pk} (plan {self.plan_id}, examination {self.encounter_id} v{self.encounter_version})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED

@@ -10,3 +10,10 @@ def run_trial_task(run_id: int) -> None:
     from stromal.insilico.services import trial_run_execute
 
     trial_run_execute(run_id=run_id)
+
+
+@task()
+def run_forecast_task(forecast_id: int) -> None:
+    from stromal.insilico.forecasts import forecast_execute
+
+    forecast_execute(forecast_id=forecast_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stromal.insilico import views
+from stromal.insilico import forecast_views, views
 
 app_name = "insilico"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("trials/<int:pk>/cancel/", views.trial_cancel, name="trial_cancel"),
     path("trials/<int:pk>/report/", views.trial_report, name="trial_report"),
     path("trials/<int:pk>/files/<str:name>", views.trial_download, name="trial_download"),
+    path("forecasts/plan/<int:plan_pk>/", forecast_views.forecast_request, name="forecast_request"),
+    path("forecasts/plan/<int:plan_pk>/status.json", forecast_views.forecast_status, name="forecast_status"),
 ]

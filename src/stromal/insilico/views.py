@@ -63,12 +63,13 @@ def trial_list(request: HttpRequest) -> HttpResponse:
 def trial_new(request: HttpRequest) -> HttpResponse:
     user = request_user(request)
     posted = request.POST if request.method == "POST" else None
-    which = posted.get("design", "") if posted is not None else ""
+    # Two forms on one page; anything but the designer's own "arms" is the TOML form.
+    which = ("arms" if posted.get("design") == "arms" else "toml") if posted is not None else ""
     arms_form = ArmsTrialForm(posted if which == "arms" else None, prefix="arms")
     toml_form = TomlTrialForm(posted if which == "toml" else None)
     if posted is not None:
         form: ArmsTrialForm | TomlTrialForm = arms_form if which == "arms" else toml_form
-        if which in ("arms", "toml") and form.is_valid():
+        if form.is_valid():
             try:
                 if isinstance(form, ArmsTrialForm):
                     from stromal.model import trial_config_from_dict
@@ -83,8 +84,6 @@ def trial_new(request: HttpRequest) -> HttpResponse:
                 form.show_config_error(exc)
             else:
                 return redirect("insilico:trial_detail", pk=run.pk)
-        elif which not in ("arms", "toml"):
-            toml_form.add_error(None, "Choose one of the two designs.")
     context = {
         "arms_form": arms_form,
         "toml_form": toml_form,
