@@ -14,8 +14,9 @@ doi:10.1093/genetics/162.4.2025):
    clinically unimportant difference or a repeat-measurement spread; they are not taken from a
    publication. A value the patient lacks is not used (and the forecast says so).
 3. The effective sample size ``ESS = (Σw)² / Σw²`` (Kish) says how many virtual patients the
-   forecast really rests on. Below :data:`MIN_ESS` the model has no comparable virtual patients
-   and no number is given.
+   forecast really rests on, and ``Σw`` (weights are 1 for an exact match) how many are close at
+   all. Below :data:`MIN_ESS` or :data:`MIN_NEIGHBOURS` the model has no comparable virtual
+   patients and no number is given.
 4. :data:`N_DRAWS` patients are drawn with probability ∝ w (systematic resampling) and simulated
    from enrolment with and without the arm, with the same parameters (a paired comparison).
 
@@ -54,6 +55,9 @@ BANDWIDTHS: Mapping[str, float] = {
 }
 #: Below this effective sample size the forecast gives no number.
 MIN_ESS = 20.0
+#: ... nor below this many exact-match equivalents (:func:`neighbour_count`). Both thresholds are
+#: a choice of this module (about the fewest virtual patients a band of 5-95 % can rest on).
+MIN_NEIGHBOURS = 2.0
 #: Virtual patients drawn (∝ weight) and simulated under each arm.
 N_DRAWS = 120
 #: Reference population size and seed (fixed: every forecast of a model version uses the same one).
@@ -126,6 +130,7 @@ class Forecast:
     """A forecast for one patient: per arm name, P/F, survival, FVC and DLCO bands."""
 
     ess: float
+    neighbours: float
     n_reference: int
     comparable: bool
     used: tuple[str, ...]
@@ -136,6 +141,8 @@ class Forecast:
     def as_dict(self) -> dict[str, Any]:
         return {
             "ess": round(self.ess, 1),
+            "neighbours": round(self.neighbours, 2),
+            "min_neighbours": MIN_NEIGHBOURS,
             "n_reference": self.n_reference,
             "comparable": self.comparable,
             "used": list(self.used),
@@ -220,9 +227,9 @@ def importance_weights(
     else:
         not_used.append("aetiology")
     not_used.append("crp_mg_l (not a quantity of the model)")
-    top = np.max(log_w)
-    weights = np.exp(log_w - top) if np.isfinite(top) else np.zeros_like(log_w)
-    return weights, tuple(used), tuple(not_used)
+    # Not rescaled to the best match: a kernel weight of 1 is an exact match, so the sum of the
+    # weights counts the close virtual patients (see :func:`neighbour_count`).
+    return np.exp(log_w), tuple(used), tuple(not_used)
 
 
 def effective_sample_size(weights: FloatArray) -> float:
@@ -230,6 +237,15 @@ def effective_sample_size(weights: FloatArray) -> float:
     total = float(np.sum(weights))
     squares = float(np.sum(weights * weights))
     return total * total / squares if squares > 0 else 0.0
+
+
+def neighbour_count(weights: FloatArray) -> float:
+    """``Σw`` of unscaled kernel weights: how many virtual patients are as close as an exact match.
+
+    The ESS alone cannot see a patient far from every virtual patient when several are about
+    equally far (their weights are alike); this count can.
+    """
+    return float(np.sum(weights))
 
 
 def systematic_draws(weights: FloatArray, n: int, rng: np.random.Generator) -> npt.NDArray[np.intp]:
@@ -265,12 +281,13 @@ def forecast_patient(
     """Condition ``reference`` on ``patient`` and simulate the drawn virtual patients under each arm.
 
     ``arms``: the arms to compare (a control arm, no route, for "without"). Outside the
-    population's support (ESS < :data:`MIN_ESS`) nothing is simulated and ``comparable`` is False.
+    population's support (ESS < :data:`MIN_ESS` or fewer than :data:`MIN_NEIGHBOURS`) nothing is simulated and ``comparable`` is False.
     """
     weights, used, not_used = importance_weights(patient, reference)
     ess = effective_sample_size(weights)
-    base = Forecast(ess, reference.population.n, False, used, not_used, reference.model_version)
-    if ess < MIN_ESS:
+    neighbours = neighbour_count(weights)
+    base = Forecast(ess, neighbours, reference.population.n, False, used, not_used, reference.model_version)
+    if ess < MIN_ESS or neighbours < MIN_NEIGHBOURS:
         return base
     rng = np.random.default_rng(seed)
     rows = systematic_draws(weights, n_draws, rng)
@@ -280,7 +297,7 @@ def forecast_patient(
     for arm in arms:
         bands, version = _simulate_arm(arm, reference.population, rows, bootstrap)
         out[arm.name] = bands
-    return Forecast(ess, reference.population.n, True, used, not_used, version, out)
+    return Forecast(ess, neighbours, reference.population.n, True, used, not_used, version, out)
 
 
 def _simulate_arm(
