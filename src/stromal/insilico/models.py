@@ -108,3 +108,36 @@ class PlanForecast(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+
+class RegistryCheck(models.Model):
+    """The registry cohort against the model: observed and expected 90-day mortality (one request).
+
+    ``site_ids`` is the requester's scope when asking (null: every site); ``filters`` the cohort
+    builder's choices. ``result`` holds O/E, the calibration groups and the patients left out.
+    """
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    site_ids = models.JSONField(null=True, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    model_version = models.CharField(max_length=40, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="registrycheck_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Registry check #{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED

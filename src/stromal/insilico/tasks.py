@@ -17,3 +17,10 @@ def run_forecast_task(forecast_id: int) -> None:
     from stromal.insilico.forecasts import forecast_execute
 
     forecast_execute(forecast_id=forecast_id)
+
+
+@task()
+def run_registry_check_task(check_id: int) -> None:
+    from stromal.insilico.registry import registry_check_execute
+
+    registry_check_execute(check_id=check_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from stromal.insilico import forecast_views, views
+from stromal.insilico import forecast_views, registry_views, views
 
 app_name = "insilico"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     path("trials/<int:pk>/files/<str:name>", views.trial_download, name="trial_download"),
     path("forecasts/plan/<int:plan_pk>/", forecast_views.forecast_request, name="forecast_request"),
     path("forecasts/plan/<int:plan_pk>/status.json", forecast_views.forecast_status, name="forecast_status"),
+    path("registry/", registry_views.registry_page, name="registry"),
+    path("registry/<int:pk>/status.json", registry_views.registry_status, name="registry_status"),
 ]

@@ -348,3 +348,46 @@ def _simulate_arm(
             values = np.asarray(result.observables[name], dtype=np.float64)[:, year]
             bands[key] = _band((ONE_YEAR_DAYS,), [_weighted_quantiles(values, alive)])
     return bands, str(result.model_version)
+
+
+#: The day the registry check compares mortality at.
+CHECK_DAY = 90
+
+
+def reference_mortality(reference: ReferencePopulation, arm: Arm, *, day: int = CHECK_DAY) -> FloatArray:
+    """(n,) each reference patient's probability of death by ``day`` under ``arm`` (NaN: failed solve)."""
+    from stromal.model.dosing import dose_events_for_arm, no_doses  # type: ignore[import-untyped,unused-ignore]
+    from stromal.model.engine import simulate_cohort
+    from stromal.model.parameters import PARAMETER_INDEX
+
+    population = reference.population
+    params = population.params
+    t_h = np.array([0.0, day * 24.0])
+    if arm.is_control:
+        doses = no_doses(population.n)
+    else:
+        doses = dose_events_for_arm(
+            arm,
+            weight_kg=params[:, PARAMETER_INDEX["weight_kg"]],
+            height_cm=params[:, PARAMETER_INDEX["height_cm"]],
+            sex_male=params[:, PARAMETER_INDEX["sex_male"]],
+            params=params,
+            enrolment_h=0.0,
+        )
+    result = simulate_cohort(params, t_h, doses=doses, y0=population.y0)
+    hazard = np.asarray(result.state("cumulative_death_hazard"), dtype=np.float64)
+    risk = 1.0 - np.exp(-(hazard[:, 1] - hazard[:, 0]))
+    return np.where(np.asarray(result.status) == 0, risk, np.nan)
+
+
+def predicted_risk(
+    patient: PatientValues, reference: ReferencePopulation, mortality: FloatArray
+) -> tuple[float | None, float, float]:
+    """(predicted risk of death, ESS, close matches) for ``patient``; risk None outside the support."""
+    weights, _, _ = importance_weights(patient, reference)
+    weights = np.where(np.isfinite(mortality), weights, 0.0)
+    ess, neighbours = effective_sample_size(weights), neighbour_count(weights)
+    if ess < MIN_ESS or neighbours < MIN_NEIGHBOURS:
+        return None, ess, neighbours
+    risk = float(np.sum(weights * np.nan_to_num(mortality)) / np.sum(weights))
+    return risk, ess, neighbours

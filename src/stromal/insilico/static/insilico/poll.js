@@ -1,12 +1,12 @@
-// The plan page's forecast: while the worker computes it, poll its status and reload the page
-// (at the forecast) when it has finished. No inline script: the URL is a data attribute.
+// Pages waiting on a background task (the plan's forecast, the registry check): poll the element's
+// data-poll-url until the task has finished, then reload the page. No inline script.
 (function () {
   "use strict";
-  var state = document.getElementById("forecast-state");
-  if (!state) {
+  var waiting = document.querySelector("[data-poll-url]");
+  if (!waiting) {
     return;
   }
-  var url = state.getAttribute("data-status-url");
+  var url = waiting.getAttribute("data-poll-url");
   function poll() {
     fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
@@ -14,7 +14,6 @@
       })
       .then(function (status) {
         if (status.finished) {
-          window.location.hash = "forecast";
           window.location.reload();
           return;
         }
