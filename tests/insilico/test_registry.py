@@ -47,7 +47,8 @@ def test_the_cohort_is_compared_with_the_model_on_the_worker_and_shows_o_over_e(
             Course("R-2", old, last_contact_day=200),
             Course("R-3", old, last_contact_day=150),
             Course("R-4", old, arm=None, last_contact_day=150),  # no plan: nothing to condition on
-            Course("R-5", TODAY - dt.timedelta(days=30), discharge_day=None),  # alive, followed for less than 90 days
+            # Alive and followed for less than 90 days: the outcome is not known yet.
+            Course("R-5", TODAY - dt.timedelta(days=30), discharge_day=None),
         ],
     )
     ivan = Client()
