@@ -28,6 +28,7 @@ URLS = [
     ("get", "/insilico/trials/{run}/files/summary.json", True, 200),
     ("get", "/insilico/trials/{run}/files/outcomes.parquet", True, 200),
     ("get", "/insilico/trials/{run}/files/report.html", True, 200),
+    ("get", "/insilico/trials/{run}/files/analyses.json", True, 200),
     ("post", "/insilico/trials/{queued}/cancel/", True, 302),
 ]
 

@@ -50,7 +50,12 @@ def test_a_queued_run_completes_through_stromal_worker_burst_and_matches_the_cli
     assert _without_timing(web_summary) == _without_timing(cli_summary)
     assert web_summary["model_version"] == run.model_version and web_summary["seed"] == 7
 
+    assert run.analyses is not None and run.analyses["reference"] == "control"
+    comparison = run.analyses["comparisons"][0]
+    assert comparison["arm"] == "msc_iv" and comparison["hazard_ratio_cox"]["value"] is not None
+    assert comparison["paired_risk_difference_28d"]["n_pairs"] == 24
     page = client.get(f"/insilico/trials/{run.pk}/").content.decode()
+    assert 'id="trial-analyses"' in page and 'id="trial-boundaries"' in page
     assert 'id="trial-report"' in page and 'sandbox="allow-scripts"' in page
     assert "2 of 2" in page and run.model_version in page
     for name in services.DOWNLOADS:

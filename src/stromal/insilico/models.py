@@ -44,6 +44,8 @@ class TrialRun(models.Model):
     model_version = models.CharField(max_length=40, blank=True)
     calibration = models.JSONField(null=True, blank=True)
     summary = models.JSONField(null=True, blank=True)
+    # Trialists' designs and analyses beside the summary (``stromal.model.design.trial_analyses``).
+    analyses = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)

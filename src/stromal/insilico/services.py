@@ -10,6 +10,7 @@ belong to ``stromal trial`` on a machine of their own.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import tomllib
 import traceback
@@ -45,6 +46,7 @@ DOWNLOADS: dict[str, str] = {
     "summary.json": "application/json",
     "outcomes.parquet": "application/vnd.apache.parquet",
     "report.html": "text/html; charset=utf-8",
+    "analyses.json": "application/json",
 }
 
 
@@ -171,11 +173,13 @@ def trial_run_execute(*, run_id: int) -> TrialRun:
         _write_outcomes_file(target)
         # The row keeps summary.json as written (JSON-safe: the engine writes no NaN there).
         summary = json.loads((target / "summary.json").read_text(encoding="utf-8"))
+        analyses = _analyses(config, target)
         with transaction.atomic():
             TrialRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.DONE,
                 chunks_done=run.chunks_total,
                 summary=summary,
+                analyses=analyses,
                 model_version=str(summary.get("model_version", "")),
                 calibration=summary.get("calibration"),
                 finished_at=timezone.now(),
@@ -207,6 +211,42 @@ def trial_run_execute(*, run_id: int) -> TrialRun:
             )
     run.refresh_from_db()
     return run
+
+
+def _analyses(config: TrialConfig, folder: Path) -> dict[str, Any] | None:
+    """The trialists' analyses of the finished trial, also written as ``analyses.json``."""
+    from stromal.model import read_outcomes
+    from stromal.model.design import trial_analyses
+
+    reference = config.reference
+    if reference is None:
+        return None
+    data = trial_analyses(
+        read_outcomes(folder / "outcomes"),
+        reference=reference.name,
+        arms=[a.name for a in config.arms],
+        subgroups=config.analysis.subgroups,
+        seed=config.seed,
+    )
+    text = json.dumps(_no_nan(data), default=_json_default, allow_nan=False)
+    (folder / "analyses.json").write_text(text, encoding="utf-8")
+    return dict(json.loads(text))
+
+
+def _no_nan(value: Any) -> Any:
+    """Non-finite numbers as None, so the JSON is valid everywhere (PostgreSQL's jsonb refuses NaN)."""
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _json_default(value: Any) -> Any:
+    """NumPy numbers as Python numbers (NaN never reaches here: the analyses return None instead)."""
+    return value.item() if hasattr(value, "item") else str(value)
 
 
 def _write_outcomes_file(folder: Path) -> None:

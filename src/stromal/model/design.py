@@ -61,7 +61,7 @@ def normal_sample_size(
     numerator = z_a * math.sqrt(2 * p_bar * (1 - p_bar)) + z_b * math.sqrt(
         p_treated * (1 - p_treated) + p_control * (1 - p_control)
     )
-    return int(math.ceil(float(numerator / (p_treated - p_control)) ** 2))
+    return math.ceil(float(numerator / (p_treated - p_control)) ** 2)
 
 
 def sample_size_search(
@@ -340,3 +340,68 @@ def subgroup_interactions(
         running = max(running, min(1.0, (m - rank) * (inter.p_interaction or 0.0)))
         adjusted[inter.subgrouping] = running
     return [Interaction(i.subgrouping, i.levels, i.p_interaction, adjusted.get(i.subgrouping)) for i in found]
+
+
+#: Interim looks of the group-sequential designs shown beside a trial (two interim, one final).
+LOOKS = 3
+
+
+def trial_analyses(
+    outcomes: pd.DataFrame, *, reference: str, arms: Sequence[str], subgroups: Sequence[str], seed: int
+) -> dict[str, Any]:
+    """The designs and analyses above for every arm against ``reference``, as JSON-ready data.
+
+    ``outcomes``: ``stromal.model.read_outcomes`` of a finished trial. Randomised analyses use the
+    allocated rows; the paired one every patient's twin under both arms (when simulated).
+    """
+    from dataclasses import asdict
+
+    out: dict[str, Any] = {
+        "reference": reference,
+        "comparisons": [],
+        "boundaries": [
+            asdict(group_sequential_boundaries(LOOKS, method=m)) for m in ("obrien_fleming", "pocock")
+        ],
+        "subgroups_used": [s for s in subgroups if s in outcomes.columns],
+        "subgroups_not_available": [s for s in subgroups if s not in outcomes.columns],
+    }
+    assigned = outcomes[outcomes["assigned"].astype(bool)]
+    ref = assigned[assigned["arm"] == reference]
+    for arm in arms:
+        if arm == reference:
+            continue
+        treated = assigned[assigned["arm"] == arm]
+        both = pd_concat([treated, ref])
+        died_t = treated["died_28d"].dropna()
+        died_c = ref["died_28d"].dropna()
+        e_t, n_t, e_c, n_c = int(died_t.sum()), len(died_t), int(died_c.sum()), len(died_c)
+        twins_t = outcomes[outcomes["arm"] == arm].set_index("patient_id")["died_28d"]
+        twins_c = outcomes[outcomes["arm"] == reference].set_index("patient_id")["died_28d"]
+        common = twins_t.index.intersection(twins_c.index)
+        paired = paired_difference(twins_t.loc[common].to_numpy(), twins_c.loc[common].to_numpy())
+        out["comparisons"].append(
+            {
+                "arm": arm,
+                "hazard_ratio_cox": asdict(
+                    cox_hazard_ratio(both["follow_up_days"], both["died"] > 0.5, both["arm"] == arm)
+                ),
+                "odds_ratio_28d": asdict(odds_ratio(e_t, n_t, e_c, n_c)),
+                "ventilator_free_days": asdict(
+                    ventilator_free_days_test(
+                        treated["ventilator_free_days_28d"], ref["ventilator_free_days_28d"]
+                    )
+                ),
+                "paired_risk_difference_28d": asdict(paired) if len(common) > len(treated) else None,
+                "sample_size": asdict(sample_size_search(e_t, n_t, e_c, n_c, seed=seed)),
+                "subgroups": [
+                    asdict(i) for i in subgroup_interactions(outcomes, arm, reference, out["subgroups_used"])
+                ],
+            }
+        )
+    return out
+
+
+def pd_concat(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.concat(list(frames), ignore_index=True)
