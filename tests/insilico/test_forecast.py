@@ -52,15 +52,16 @@ def _client(user: Any) -> Client:
     return client
 
 
+# The worker closes a connection found inside a transaction (PostgreSQL): run it outside one.
+@pytest.mark.django_db(transaction=True)
 def test_a_forecast_asked_for_on_the_plan_page_has_bands_and_states_its_effective_sample_size(
-    cast: Any, django_capture_on_commit_callbacks: Any
+    cast: Any,
 ) -> None:
     plan = _plan(cast)
     alice = _client(cast.alice)
     page = alice.get(f"/plans/{plan.pk}/").content.decode()
     assert "Compute the model&#x27;s forecast" in page or "Compute the model's forecast" in page
-    with django_capture_on_commit_callbacks(execute=True):
-        response = alice.post(f"/insilico/forecasts/plan/{plan.pk}/")
+    response = alice.post(f"/insilico/forecasts/plan/{plan.pk}/")
     assert response["Location"] == f"/plans/{plan.pk}/#forecast"
     assert alice.get(f"/insilico/forecasts/plan/{plan.pk}/status.json").json()["status"] == "queued"
 

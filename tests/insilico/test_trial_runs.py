@@ -22,13 +22,14 @@ def _without_timing(summary: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in summary.items() if k != "timing"}
 
 
+# The worker closes a connection found inside a transaction (PostgreSQL): run it outside one.
+@pytest.mark.django_db(transaction=True)
 def test_a_queued_run_completes_through_stromal_worker_burst_and_matches_the_cli(
-    cast: Any, tmp_path: Path, django_capture_on_commit_callbacks: Any
+    cast: Any, tmp_path: Path
 ) -> None:
     client = Client()
     client.force_login(cast.ivan)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/insilico/trials/new/", {"design": "toml", "config_toml": TINY_TOML})
+    response = client.post("/insilico/trials/new/", {"design": "toml", "config_toml": TINY_TOML})
     run = TrialRun.objects.get()
     assert response["Location"] == f"/insilico/trials/{run.pk}/"
     assert run.status == RunStatus.QUEUED and run.chunks_total == 2 and run.seed == 7
