@@ -21,9 +21,10 @@ def test_a_forecast_for_a_demo_patient_has_bands_and_states_its_effective_sample
 ) -> None:
     settings.VAR_DIR = tmp_path
     load_demo()
+    every_plan = TreatmentPlan.objects.select_related("encounter", "protocol_version", "patient")
     plans = [
         p
-        for p in TreatmentPlan.objects.select_related("encounter", "protocol_version", "patient").order_by("pk")
+        for p in every_plan.order_by("pk")
         if p.encounter.status == "closed" and p.encounter.kind == "examination"
     ]
     assert plans
