@@ -116,9 +116,13 @@ def forecast_request(*, plan: TreatmentPlan, user: User, enqueue: bool = True) -
             actor=user,
             action="forecast_requested",
             instance=forecast,
-            changes={"encounter_version": [None, forecast.encounter_version]},
+            changes={
+                "plan": [None, plan.pk],
+                "encounter": [None, plan.encounter_id],
+                "encounter_version": [None, forecast.encounter_version],
+            },
+            # Not a change to the patient's record (no patient_id): a locked casebook can still be forecast.
             site_id=plan.patient.site_id,
-            patient_id=plan.patient_id,
         )
         if enqueue:
             from stromal.insilico.tasks import run_forecast_task
