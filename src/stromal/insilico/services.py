@@ -102,9 +102,15 @@ def trial_run_request(
         PermissionDenied: a user without a site.
     """
     web_limits(config)
+    from stromal.model import MODEL_VERSION
+    from stromal.model.population import calibration_provenance
     from stromal.model.trial import chunk_plan
 
+    # Known at the request, so a run that fails or is cancelled keeps them too; the finished
+    # run's summary (what the engine reports it used) replaces them.
     run = TrialRun.objects.create(
+        model_version=str(MODEL_VERSION),
+        calibration=_no_nan(calibration_provenance(config.population.calibrated)),
         requested_by=user,
         site_id=site_id_of(user),
         title=config.title,
