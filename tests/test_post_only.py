@@ -68,6 +68,18 @@ def test_every_post_only_url_names_the_page_that_holds_its_form() -> None:
     assert _post_only_urls() == set(FORM_PAGES)
 
 
+INVESTIGATOR_CASES = ("insilico:trial_cancel",)
+
+
+def _investigator_cases(cast: Any) -> dict[str, tuple[dict[str, int], str]]:
+    from stromal.insilico import services
+    from tests.insilico.conftest import TINY_TOML
+
+    config = services.trial_config_from_toml(TINY_TOML)
+    run = services.trial_run_request(user=cast.ivan, config=config, source="toml", enqueue=False)
+    return {"insilico:trial_cancel": ({"pk": run.pk}, reverse("insilico:trial_detail", args=[run.pk]))}
+
+
 @pytest.mark.django_db
 def test_a_get_of_every_post_only_url_redirects_to_the_page_with_its_form(client: Any, cast: Any) -> None:
     encounter = make_examination(cast, make_patient(cast.cora, "MRN-9"))
@@ -87,6 +99,10 @@ def test_a_get_of_every_post_only_url_redirects_to_the_page_with_its_form(client
         "products:release": ({"pk": lot.pk}, reverse("products:detail", args=[lot.pk])),
         "products:discard": ({"pk": lot.pk}, reverse("products:detail", args=[lot.pk])),
         "accounts:logout": ({}, reverse("accounts:login")),
+        "insilico:forecast_request": (
+            {"plan_pk": session.plan_id},
+            reverse("plans:detail", args=[session.plan_id]),
+        ),
         **{
             f"administrations:{name}": (
                 {"pk": session.pk},
@@ -95,9 +111,16 @@ def test_a_get_of_every_post_only_url_redirects_to_the_page_with_its_form(client
             for name in ("prepare", "interrupt", "resume", "confirm_stop", "off_schedule")
         },
     }
-    assert set(cases) == set(FORM_PAGES)
+    assert set(cases) | set(INVESTIGATOR_CASES) == set(FORM_PAGES)
     client.force_login(cast.alice)
     for name, (kwargs, page) in cases.items():
+        response = client.get(reverse(name, kwargs=kwargs))
+        assert (name, response.status_code, response.get("Location")) == (name, 302, page)
+        landed = client.get(page)
+        assert landed.status_code == 200, name
+        assert POST_ONLY_REDIRECTED in landed.content.decode(), name
+    client.force_login(cast.ivan)
+    for name, (kwargs, page) in _investigator_cases(cast).items():
         response = client.get(reverse(name, kwargs=kwargs))
         assert (name, response.status_code, response.get("Location")) == (name, 302, page)
         landed = client.get(page)

@@ -60,6 +60,8 @@ FORM_PAGES: dict[str, FormPage] = {
     "administrations:off_schedule": _same_key("administrations:detail"),
     "products:release": _same_key("products:detail"),
     "products:discard": _same_key("products:detail"),
+    "insilico:trial_cancel": _same_key("insilico:trial_detail"),
+    "insilico:forecast_request": lambda kwargs: reverse("plans:detail", kwargs={"pk": kwargs["plan_pk"]}),
 }
 
 

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "stromal.charts",
     "stromal.outcomes",
     "stromal.exports",
+    "stromal.insilico",
     "stromal.api",
     "stromal.fhir",
 ]

@@ -30,6 +30,7 @@ urlpatterns = [
     path("pathway/", include("stromal.pathway.urls")),
     path("outcomes/", include("stromal.outcomes.urls")),
     path("exports/", include("stromal.exports.urls")),
+    path("insilico/", include("stromal.insilico.urls")),
     path("api/v1/", include((rest_api.urlpatterns(), "api-v1"), namespace="api-v1")),
     re_path(r"^api/v1/(?P<rest>.*)$", rest_api.not_found),
     path("api/tokens/", include("stromal.api.urls")),

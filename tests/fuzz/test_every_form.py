@@ -134,6 +134,7 @@ PK_KINDS = {
     "pathway": "patient",
     "monitoring": "patient",
     "exports": "export",
+    "insilico": "trial_run",
     "api_tokens": "token",
 }
 PK_KINDS_BY_NAME = {
@@ -143,9 +144,10 @@ PK_KINDS_BY_NAME = {
     "plans:consent_print": "consent",
     "patient_audit": "patient",
     "monitoring:query": "query",
+    "insilico:registry_status": "registry_check",
 }
 # Kinds the world does not build (their pages answer 404 here; their own tests cover them).
-NOT_BUILT = {"visit", "query", "export", "token"}
+NOT_BUILT = {"visit", "query", "export", "token", "trial_run", "registry_check"}
 
 
 # The crawl must reach at least these apps' forms for each role (a guard against a crawl that

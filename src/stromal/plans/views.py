@@ -19,6 +19,7 @@ from stromal.accounts.zones import format_when
 from stromal.audit.selectors import record_history
 from stromal.examinations.selectors import encounter_get
 from stromal.forms_clinical import add_service_errors
+from stromal.insilico.forecast_views import forecast_panel
 from stromal.patients.guards import request_user, require_role
 from stromal.plans.forms import (
     ConsentForm,
@@ -186,6 +187,7 @@ def _plan_context(request: HttpRequest, plan: TreatmentPlan) -> dict[str, Any]:
         "can_decide": me.has_role(*DECISION_RECORDERS),
         "signed_by_me": any(s.signer_id == request_user(request).pk for s in signatures),
         "drafted_by_me": drafter_excluded(plan, me),
+        "forecast": forecast_panel(plan, me),
     }
 
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class InsilicoConfig(AppConfig):
+    name = "stromal.insilico"
+    label = "insilico"
+    verbose_name = "In silico"
