@@ -16,6 +16,7 @@ from stromal.audit.models import AuditEvent
 from stromal.exports import services
 from stromal.exports.models import ExportRun, ExportStatus
 from stromal.outcomes.cohort import CohortFilter
+from stromal.submissions.middleware import new_token
 from tests.outcomes.factories import TODAY, Course, make_cohort
 
 pytestmark = pytest.mark.django_db
@@ -86,6 +87,9 @@ def test_someone_elses_export_looks_like_no_export_at_all(cast: Any) -> None:
         assert mona.get(f"/exports/{runs['ivan'].pk}/{suffix}").status_code == 404
 
 
+# Outside a test transaction: django-tasks-db's worker closes the connection it ran on, which ends
+# the test's transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_an_export_asked_for_on_the_page_runs_on_the_worker_and_downloads(
     cast: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -166,3 +170,18 @@ def test_a_failed_export_is_kept_with_its_error_and_audited(
     status = _client(cast, "ivan").get(f"/exports/{run.pk}/status.json").json()
     assert status["status"] == "failed" and status["download_url"] is None
     assert AuditEvent.objects.filter(action="export_failed", object_id=str(run.pk)).exists()
+
+
+def test_the_same_export_asked_for_again_is_a_new_export_of_the_registry_as_it_is_now(cast: Any) -> None:
+    make_cohort(cast, [Course("R-1", TODAY.replace(year=2025))])
+    ivan = _client(cast, "ivan")
+    first = ivan.post("/exports/", {"formats": ["csv"], "submission_token": new_token()})
+    make_cohort(cast, [Course("R-2", TODAY.replace(year=2025))])
+    second = ivan.post("/exports/", {"formats": ["csv"], "submission_token": new_token()})
+    runs = list(ExportRun.objects.order_by("pk"))
+    assert len(runs) == 2 and first["Location"] != second["Location"]
+    # The same page sent twice (one token) is still one export.
+    token = new_token()
+    ivan.post("/exports/", {"formats": ["csv"], "submission_token": token})
+    ivan.post("/exports/", {"formats": ["csv"], "submission_token": token})
+    assert ExportRun.objects.count() == 3

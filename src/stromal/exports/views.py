@@ -18,6 +18,7 @@ from stromal.outcomes.scope import ANALYTICS_ROLES, reader_scope
 from stromal.outcomes.selectors import cohort_from_query
 from stromal.outcomes.views import PAGES, cohort_query
 from stromal.patients.guards import request_user
+from stromal.submissions.middleware import repeatable
 
 RECENT = 10
 
@@ -28,6 +29,7 @@ def _own_run(user: User, pk: int) -> ExportRun:
     return get_object_or_404(ExportRun, pk=pk, requested_by=user)
 
 
+@repeatable  # an export reads the registry as it is now: the same filters later are a new export
 @require_http_methods(["GET", "POST"])
 @role_required(*ANALYTICS_ROLES)
 def export_index(request: HttpRequest) -> HttpResponse:

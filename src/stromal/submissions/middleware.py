@@ -14,12 +14,14 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib import messages
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from stromal.submissions.models import TOKEN_MAX_LENGTH, Submission
@@ -64,6 +66,7 @@ SAME_VALUES_REPEATED = (
 )
 
 GetResponse = Callable[[HttpRequest], HttpResponse]
+ViewFunction = TypeVar("ViewFunction", bound=Callable[..., Any])
 
 
 def _refused(request: HttpRequest, message: str) -> HttpResponse:
@@ -98,7 +101,7 @@ class SubmissionTokenMiddleware:
             except IntegrityError:
                 # Claimed by an earlier request; a concurrent one waited above until it committed.
                 return _repeat(request, Submission.objects.get(token=token))
-            earlier = _same_values_recently(fingerprint, exclude=claim)
+            earlier = None if _repeatable(request) else _same_values_recently(fingerprint, exclude=claim)
             if earlier is not None:
                 claim.delete()
                 messages.info(request, SAME_VALUES_REPEATED.format(minutes=_window_minutes()))
@@ -172,6 +175,22 @@ def _same_values_recently(fingerprint: str, *, exclude: Submission) -> Submissio
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+def repeatable(view: ViewFunction) -> ViewFunction:
+    """Mark a view whose form reads rather than records (an export of the registry as it is now):
+    the same values sent again are a new request, not a repeat. The one-time token still holds
+    (a double click or a resent page gives the first result)."""
+    view.submission_repeatable = True  # type: ignore[attr-defined]
+    return view
+
+
+def _repeatable(request: HttpRequest) -> bool:
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "submission_repeatable", False))
 
 
 def _window_minutes() -> int:
