@@ -10,6 +10,7 @@ import pytest
 
 from stromal.audit.models import AuditEvent
 from stromal.cli import main
+from stromal.protocols.models import ProtocolVersion
 from tests.outcomes.factories import TODAY, Course, make_cohort
 from tests.pathway.factories import START
 
@@ -38,6 +39,12 @@ def test_protocol_keeps_only_that_protocols_patients(cohort: None, tmp_path: Pat
     assert list(pd.read_csv(tmp_path / "patients.csv")["protocol"]) == [START]
 
 
+def test_protocol_takes_a_version_as_the_analytics_pages_write_it(cohort: None, tmp_path: Path) -> None:
+    version = ProtocolVersion.objects.filter(code=START).latest("created_at").version
+    assert main(["export", "--out", str(tmp_path), "--protocol", f"{START}@{version}"]) == 0
+    assert list(pd.read_csv(tmp_path / "patients.csv")["protocol"]) == [START]
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -46,6 +53,8 @@ def test_protocol_keeps_only_that_protocols_patients(cohort: None, tmp_path: Pat
         (["--user", "nobody"], "--user: no active user 'nobody'"),
         (["--user", "mona", "--identified", "--reason", "x"], "refused: Only the site's investigator"),
         (["--user", "alice"], "refused: Your role (physician) may not read the registry's analytics."),
+        (["--protocol", "nosuch"], "--protocol: No protocol has the code 'nosuch'"),
+        (["--protocol", f"{START}@9.9"], f"--protocol: Protocol {START} has no version '9.9'"),
     ],
 )
 def test_bad_options_exit_2_naming_the_option(

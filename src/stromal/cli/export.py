@@ -18,7 +18,7 @@ from stromal.cli._django import setup_django
 
 USAGE_EXIT = 2
 #: A refused field -> the option that set it.
-OPTION = {"formats": "format", "site": "site", "reason": "reason"}
+OPTION = {"formats": "format", "site": "site", "protocol": "protocol", "reason": "reason"}
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -38,7 +38,9 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         help="comma-separated formats: csv, sav, odm (default: csv)",
     )
     parser.add_argument(
-        "--protocol", default="", help="only patients whose current plan follows this protocol code"
+        "--protocol",
+        default="",
+        help="only patients whose current plan follows this protocol: CODE or CODE@VERSION",
     )
     parser.add_argument("--site", default="", help="only this site (its code)")
     parser.add_argument(
@@ -67,7 +69,9 @@ def run(args: argparse.Namespace) -> int:
         if user is None:
             print(f"stromal export: --user: no active user {args.user!r}", file=sys.stderr)
             return USAGE_EXIT
-    filters = CohortFilter(protocol_code=args.protocol, site_code=args.site)
+    # CODE or CODE@VERSION, as the Analytics pages write a protocol version.
+    code, _, version = args.protocol.partition("@")
+    filters = CohortFilter(protocol_code=code, protocol_version=version, site_code=args.site)
     try:
         run = export_request(
             user=user,

@@ -123,6 +123,24 @@ def _require_identified(user: User | None, scope: Scope, reason: str) -> tuple[S
 
 
 @transaction.atomic
+def _require_known_protocol(filters: CohortFilter) -> None:
+    """An unknown protocol code or version is refused by name (it would export no patient at all)."""
+    from stromal.protocols.models import ProtocolVersion
+
+    if not filters.protocol_code:
+        return
+    versions = ProtocolVersion.objects.filter(code=filters.protocol_code)
+    if not versions.exists():
+        known = ", ".join(sorted(set(ProtocolVersion.objects.values_list("code", flat=True))))
+        raise ValidationError(
+            {"protocol": f"No protocol has the code {filters.protocol_code!r} (known: {known})."}
+        )
+    if filters.protocol_version and not versions.filter(version=filters.protocol_version).exists():
+        raise ValidationError(
+            {"protocol": f"Protocol {filters.protocol_code} has no version {filters.protocol_version!r}."}
+        )
+
+
 def export_request(
     *,
     user: User | None,
@@ -140,7 +158,8 @@ def export_request(
     Raises:
         PermissionDenied: a role that may not export, an identified export by a role or for
             sites that may not have one.
-        ValidationError: no or an unknown format; an identified export without a reason.
+        ValidationError: no or an unknown format; an unknown site or protocol (version); an
+            identified export without a reason.
     """
     chosen = parse_formats(formats)
     scope = scope or (reader_scope(user) if user is not None else Scope(None))
@@ -151,6 +170,7 @@ def export_request(
         if site is None:
             raise ValidationError({"site": f"No site has the code {filters.site_code!r}."})
         scope = scope.narrowed_to(site)
+    _require_known_protocol(filters)
     if identified:
         scope, reason = _require_identified(user, scope, reason)
     run = ExportRun.objects.create(
