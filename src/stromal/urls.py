@@ -38,5 +38,6 @@ urlpatterns = [
 ]
 
 handler403 = "stromal.views.forbidden"
+handler400 = "stromal.views.bad_request"
 handler404 = "stromal.views.not_found"
 handler500 = "stromal.views.server_error"

@@ -63,7 +63,31 @@ def test_an_out_of_range_value_is_refused_naming_the_field_and_the_rule_and_noth
 def test_an_unknown_key_is_refused_by_name(cast: Any, encounter: Encounter) -> None:
     response = post(cast.luke, encounter, {"values": {"serum_magic_mg_dl": 1}})
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "serum_magic_mg_dl"
+    error = response.json()["errors"][0]
+    assert error["field"] == "serum_magic_mg_dl" and error["pointer"] == "#/values/serum_magic_mg_dl"
+    assert error["rule"].startswith("must be an examination value key")
+
+
+def test_a_body_that_is_not_said_to_be_json_is_refused_and_nothing_is_saved(
+    cast: Any, encounter: Encounter
+) -> None:
+    before = Observation.objects.count()
+    response = api_client(cast.luke).post(
+        f"/api/v1/encounters/{encounter.pk}/observations",
+        data=json.dumps({"values": {"crp_mg_l": 12.0}}),
+        content_type="text/plain",
+    )
+    assert response.status_code == 415 and response["Content-Type"] == "application/problem+json"
+    assert Observation.objects.count() == before
+
+
+def test_a_body_too_large_to_read_is_a_problem_not_a_page(
+    cast: Any, encounter: Encounter, settings: Any
+) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = post(cast.luke, encounter, {"values": {"crp_mg_l": 12.0}, "reason": "x" * 2000})
+    assert response.status_code == 400 and response["Content-Type"] == "application/problem+json"
+    assert "larger than this server accepts" in response.json()["detail"]
 
 
 def test_a_body_that_breaks_the_schema_is_refused_naming_the_field(cast: Any, encounter: Encounter) -> None:

@@ -262,3 +262,29 @@ def test_a_death_recorded_at_a_visit_makes_the_patient_deceased_on_that_day(cast
     )
     bundle = everything(api_client(cast.alice), patient.pk, "?_type=Patient")
     assert bundle["entry"][0]["resource"]["deceasedDateTime"] == died.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "words"),
+    [
+        ("?_format=xml", 406, "only JSON is served"),
+        ("?start=2020-01-01", 400, "start: not supported here (supported: _type)"),
+        ("?_count=5", 400, "_count: not supported here"),
+    ],
+)
+def test_what_the_server_cannot_do_is_refused_by_name_not_ignored(
+    cast: Any, query: str, status: int, words: str
+) -> None:
+    patient = full_course(cast)
+    response = api_client(cast.alice).get(f"/fhir/Patient/{patient.pk}/$everything{query}")
+    assert response.status_code == status
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert words in response.json()["issue"][0]["diagnostics"]
+
+
+def test_xml_asked_for_in_accept_is_refused_and_an_unknown_address_is_an_operation_outcome(cast: Any) -> None:
+    client = api_client(cast.alice)
+    assert client.get("/fhir/metadata", HTTP_ACCEPT="application/fhir+xml").status_code == 406
+    missing = client.get("/fhir/Nope")
+    assert missing.status_code == 404 and missing.json()["resourceType"] == "OperationOutcome"
+    assert client.get("/fhir/metadata", HTTP_ACCEPT="application/fhir+json").status_code == 200

@@ -133,6 +133,19 @@ def test_an_unknown_type_is_refused_naming_it(cast: Any, django_capture_on_commi
     assert response.status_code == 400 and "'Medication'" in response.json()["issue"][0]["diagnostics"]
 
 
+def test_a_type_filter_is_refused_unless_lenient_handling_is_asked_for(
+    cast: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    query = "?_typeFilter=Observation%3Fcode%3D1988-5"
+    refused = kick_off(client_of(cast.ivan), query, django_capture_on_commit_callbacks)
+    assert (
+        refused.status_code == 400
+        and "_typeFilter: not supported" in refused.json()["issue"][0]["diagnostics"]
+    )
+    lenient = client_of(cast.ivan).get(f"/fhir/$export{query}", HTTP_PREFER="respond-async, handling=lenient")
+    assert lenient.status_code == 202
+
+
 def test_type_limits_the_files(cast: Any, django_capture_on_commit_callbacks: Any) -> None:
     full_course(cast)
     client = client_of(cast.ivan)

@@ -9,6 +9,7 @@ would call validator.swagger.io, is switched off) and run no inline script.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -178,11 +179,26 @@ def _stale(request: HttpRequest, exc: StaleEditError) -> HttpResponse:
     return problem(request, 409, " ".join(exc.messages), type_=problems.STALE_VERSION)
 
 
+def _nothing_saved(request: HttpRequest) -> str:
+    """A refused write says nothing was saved; a refused read has nothing to save."""
+    return "" if request.method in ("GET", "HEAD", "OPTIONS") else "Nothing was saved. "
+
+
+def _sent_value_keys(request: HttpRequest) -> frozenset[str]:
+    try:
+        values = json.loads(request.body or b"{}").get("values")
+    except (ValueError, AttributeError, RawPostDataException):
+        return frozenset()
+    return frozenset(str(k) for k in values) if isinstance(values, dict) else frozenset()
+
+
 @api.exception_handler(DjangoValidationError)
 def _refused(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
-    errors = problems.field_errors(exc, prefix="/values")
+    errors = problems.field_errors(exc, prefix="/values", prefixed=_sent_value_keys(request))
     detail = "; ".join(e.detail for e in errors)
-    return problem(request, 422, f"Nothing was saved. {detail}", type_=problems.INVALID_INPUT, errors=errors)
+    return problem(
+        request, 422, f"{_nothing_saved(request)}{detail}", type_=problems.INVALID_INPUT, errors=errors
+    )
 
 
 @api.exception_handler(NinjaValidationError)
@@ -199,7 +215,9 @@ def _malformed(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
             )
         )
     detail = "; ".join(f"{e.field}: {e.detail}" for e in errors) or "The request is malformed."
-    return problem(request, 422, f"Nothing was saved. {detail}", type_=problems.INVALID_INPUT, errors=errors)
+    return problem(
+        request, 422, f"{_nothing_saved(request)}{detail}", type_=problems.INVALID_INPUT, errors=errors
+    )
 
 
 def _problem_for_method(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

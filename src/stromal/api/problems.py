@@ -89,18 +89,30 @@ def rule_of(field: str) -> str:
     return spec.rule_text() if spec is not None else "see detail"
 
 
+#: The rule an unknown observation key broke.
+UNKNOWN_KEY_RULE = "must be an examination value key (GET /api/v1/openapi.json lists them)"
+
+
 def field_errors(
-    exc: DjangoValidationError, *, prefix: str = "", fallback: str = "request"
+    exc: DjangoValidationError,
+    *,
+    prefix: str = "",
+    fallback: str = "request",
+    prefixed: frozenset[str] = frozenset(),
 ) -> list[FieldError]:
     """A service's ``ValidationError`` as field errors (a message without a field names ``fallback``).
 
-    ``prefix`` is the JSON Pointer of the object the fields belong to (``/values`` for observations).
+    ``prefix`` is the JSON Pointer of the object the fields belong to (``/values`` for observations):
+    a known value key, or one of ``prefixed`` (the keys the client sent there, unknown ones included),
+    points inside it; any other field (``reason``, ``version``) points at the top level.
     """
     if not hasattr(exc, "error_dict"):
         return [FieldError(fallback, "see detail", " ".join(exc.messages), f"#/{fallback}")]
     errors = []
     for field, messages in exc.message_dict.items():
         name = fallback if field == "__all__" else field
-        pointer = f"#{prefix}/{name}" if name in SPECS else f"#/{name}"
-        errors.append(FieldError(name, rule_of(name), " ".join(messages), pointer))
+        inside = name in SPECS or name in prefixed
+        pointer = f"#{prefix}/{name}" if inside else f"#/{name}"
+        rule = rule_of(name) if name in SPECS or not inside else UNKNOWN_KEY_RULE
+        errors.append(FieldError(name, rule, " ".join(messages), pointer))
     return errors

@@ -9,7 +9,7 @@ site scoping: another site's patient is a 404. Refusals are OperationOutcome.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -43,8 +43,46 @@ JSON_TYPES = ("application/fhir+json", "application/json")
 NDJSON_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
 
 
-def fhir_view(*methods: str) -> Callable[[View], View]:
-    """Authenticate (token or session), require a clinical role, allow ``methods``; refusals as OperationOutcome."""
+#: ``_format`` values and ``Accept`` types that mean JSON (FHIR R4B http.html#mime-type).
+JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json", "application/json+fhir"})
+#: Parameters every interaction takes.
+COMMON_PARAMS = frozenset({"_format", "_pretty"})
+
+
+def _format_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Only JSON is written: an asked-for XML or Turtle is refused (406), never answered with JSON."""
+    asked = request.GET.get("_format", "").strip().lower()
+    if asked and asked not in JSON_FORMATS:
+        return refusal(
+            406, f"_format: only JSON is served (application/fhir+json); got {asked!r}.", code="not-supported"
+        )
+    accept = request.headers.get("Accept", "")
+    types = {part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()}
+    if types and not types & (JSON_FORMATS | {"*/*", "application/*", "application/fhir+ndjson"}):
+        return refusal(
+            406, f"Accept: only JSON is served (application/fhir+json); got {accept!r}.", code="not-supported"
+        )
+    return None
+
+
+def _parameter_refusal(request: HttpRequest, params: frozenset[str]) -> HttpResponse | None:
+    """A parameter this interaction does not support is refused by name rather than ignored
+    (FHIR R4B search.html#errors: a server that ignores one must say so; the Bulk Data IG asks
+    the same for ``_typeFilter`` unless ``Prefer: handling=lenient``)."""
+    lenient = "handling=lenient" in request.headers.get("Prefer", "").replace(" ", "").lower()
+    unknown = sorted(set(request.GET) - params - COMMON_PARAMS)
+    if unknown and not lenient:
+        supported = ", ".join(sorted(params)) or "none"
+        return refusal(
+            400, f"{', '.join(unknown)}: not supported here (supported: {supported}).", code="not-supported"
+        )
+    return None
+
+
+def fhir_view(*methods: str, params: Iterable[str] = ()) -> Callable[[View], View]:
+    """Authenticate (token or session), require a clinical role, allow ``methods`` and the query
+    ``params``; refusals as OperationOutcome."""
+    allowed = frozenset(params)
 
     def decorator(view: View) -> View:
         @csrf_exempt
@@ -68,6 +106,9 @@ def fhir_view(*methods: str) -> Callable[[View], View]:
                     ROLE_REFUSED.format(role=user.role or "none", action="read clinical records"),
                     code="forbidden",
                 )
+            refused = _format_refusal(request) or _parameter_refusal(request, allowed)
+            if refused is not None:
+                return refused
             if any(isinstance(v, int) and v > DB_BIGINT_MAX for v in kwargs.values()):
                 return refusal(404, "No such record at your site.", code="not-found")
             request.user = user
@@ -99,7 +140,7 @@ def patient_read(request: HttpRequest, user: User, patient_id: int) -> HttpRespo
     return fhir_json(next(patient_mapper.resources(course, MapContext(identified=True))))
 
 
-@fhir_view("GET")
+@fhir_view("GET", params=("_type",))
 def patient_everything(request: HttpRequest, user: User, patient_id: int) -> HttpResponse:
     """``$everything``: the patient's whole course (``_type`` limits the resource types)."""
     patient = patient_get(user=user, pk=patient_id)
@@ -118,10 +159,11 @@ def _flag(request: HttpRequest, name: str) -> bool | None:
     return {"true": True, "false": False}.get(value)
 
 
-@fhir_view("GET", "POST")
+@fhir_view("GET", "POST", params=("_type", "_outputFormat", "_since", "identified", "reason"))
 def export_kickoff_view(request: HttpRequest, user: User) -> HttpResponse:
     """Bulk Data kick-off: 202 with ``Content-Location`` (the status address), or an OperationOutcome."""
-    if request.headers.get("Prefer", "").strip().lower() != "respond-async":
+    preferences = {part.strip().lower() for part in request.headers.get("Prefer", "").split(",")}
+    if "respond-async" not in preferences:
         return refusal(
             400, "A bulk export runs in the background: send 'Prefer: respond-async'.", code="required"
         )
@@ -206,7 +248,7 @@ def export_file(request: HttpRequest, user: User, job_id: Any, name: str) -> Htt
     return FileResponse(path.open("rb"), content_type=FHIR_NDJSON)
 
 
-@fhir_view("POST")
+@fhir_view("POST", params=("dryRun", "reason"))
 def lab_import_view(request: HttpRequest, user: User, patient_id: int) -> HttpResponse:
     """``Patient/<id>/$lab-import``: a Bundle of Observations; ``?dryRun=true`` reports without saving."""
     patient = patient_get(user=user, pk=patient_id)

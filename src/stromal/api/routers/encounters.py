@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
+from ninja.errors import HttpError
 
 from stromal.api.common import (
     DB_BIGINT_MAX,
@@ -252,6 +253,9 @@ def observations_post(request: HttpRequest, encounter_id: RecordId, body: Observ
     (unit, range); one refused value refuses the whole request and nothing is saved. The values
     that changed are audited, and the assessments are recomputed with the current rules.
     """
+    if request.content_type != "application/json":
+        # ninja reads any body as JSON; a client that says it sends text must not have it stored.
+        raise HttpError(415, "Send the body as JSON (Content-Type: application/json). Nothing was saved.")
     user = caller(request)
     encounter = encounter_get(user=user, pk=encounter_id)
     version = body.version if body.version is not None else encounter.version
