@@ -6,13 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from stromal.administrations.models import AdverseEvent
 from stromal.demo import load_demo
 from stromal.demo.followup import LONG_TERM
 from stromal.followup.models import FollowUpVisit, InstrumentNotDone, InstrumentResponse, VisitStatus
 from stromal.followup.selectors import death_of, outcome_series, visit_instruments
+from stromal.outcomes.cohort import CohortFilter, cohort_build
+from stromal.outcomes.scope import Scope
 from stromal.patients.models import Patient
+from stromal.plans.models import TreatmentPlan
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +53,16 @@ def test_the_demo_follows_treated_patients_to_five_years(settings: Any, tmp_path
     spirometry = InstrumentResponse.objects.filter(instrument_code="spirometry").first()
     assert spirometry is not None and spirometry.scoring_name == "gli_global_2022"
     assert spirometry.scoring_version.startswith("pyspiro ")
+
+
+def test_every_treated_demo_course_is_enrolled_before_its_first_dose(settings: Any, tmp_path: Any) -> None:
+    """The Day-1 examination (the registry's day 0) comes before the doses, so the analytics count
+    each course from its enrolment, not from the day the demo was loaded."""
+    settings.VAR_DIR = tmp_path
+    load_demo()
+    cohort = cohort_build(scope=Scope(None), filters=CohortFilter())
+    starts = dict(TreatmentPlan.objects.filter(start_date__isnull=False).values_list("pk", "start_date"))
+    treated = [r for r in cohort.rows if r.plan_id in starts]
+    assert treated and all(starts[r.plan_id] >= r.enrolment for r in treated)
+    assert any((starts[r.plan_id] - r.enrolment).days <= 1 for r in treated)
+    assert any((timezone.localdate() - r.enrolment).days > 4 * 365 for r in treated)

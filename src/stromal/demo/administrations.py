@@ -33,6 +33,7 @@ from stromal.audit.services import snapshot
 from stromal.demo.followup import DAY28_PROFILE, LONG_TERM, FollowUpDemo, Profile
 from stromal.demo.pathway import _patient_at
 from stromal.demo.users import SECOND_LAB_USERNAME, demo_username, ensure_demo_site
+from stromal.examinations.models import Encounter, EncounterKind
 from stromal.followup import services as followup
 from stromal.patients.guards import audit_change
 from stromal.plans.models import Consent, PlanMeeting, TreatmentPlan
@@ -228,6 +229,20 @@ def _accepted_patient(
     # The shift is written to the audit trail like any change, so the trail and the
     # records agree (nothing in the database changes unaudited, not even demo data).
     day0 = timezone.localdate() - dt.timedelta(days=day0_days_ago)
+    # The Day-1 examination (the registry's enrolment) the day before day 0, and the registration
+    # before it: else the analytics count every course from today, years after its doses.
+    eve = day0 - dt.timedelta(days=1)
+    _shift(demo, plan.patient, plan.patient, created_at=_local(eve, 7))
+    for exam in Encounter.objects.filter(patient=plan.patient, kind=EncounterKind.EXAMINATION):
+        opened = _local(eve, 10)
+        _shift(
+            demo,
+            exam,
+            plan.patient,
+            scheduled_for=opened,
+            opened_at=opened,
+            closed_at=opened + dt.timedelta(hours=2) if exam.closed_at else None,
+        )
     _shift(demo, plan, plan.patient, start_date=day0)
     for meeting in PlanMeeting.objects.filter(plan=plan):
         _shift(demo, meeting, plan.patient, held_at=_local(day0, 8))
