@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from stromal.outcomes.survival import at_risk, kaplan_meier
-from tests.outcomes.factories import KM_COURSES, make_cohort
+from stromal.outcomes.cohort import CohortFilter, cohort_build
+from stromal.outcomes.scope import Scope
+from stromal.outcomes.survival import at_risk, kaplan_meier, survival_by, survival_report
+from tests.outcomes.factories import KM_COURSES, Course, make_cohort
 
 # Deaths on days 10 and 20; censored on days 15, 30, 30.
 DAYS = [10, 15, 20, 30, 30]
@@ -58,3 +60,15 @@ def test_the_survival_page_shows_the_hand_computed_estimate_of_a_known_cohort(ca
     assert "<td>Allpatients</td><td>20</td><td>3</td><td>1</td><td>0</td><td>0.533</td>" in cells
     assert 'id="cohort-size">5<' in page
     assert "Median follow-up for the whole cohort (reverse Kaplan-Meier): 30 days." in page
+
+
+@pytest.mark.django_db
+def test_a_death_dated_before_the_enrolment_is_left_out_and_named_not_counted_at_day_0(cast: Any) -> None:
+    make_cohort(cast, [*KM_COURSES, Course("ODD-1", KM_COURSES[0].day0, died_day=-30, discharge_day=None)])
+    cohort = cohort_build(scope=Scope(None), filters=CohortFilter())
+    odd = next(r for r in cohort.rows if r.death is not None and r.day(r.death.on) < 0)
+    result = survival_by(cohort, "none")
+    assert result.dated_before_enrolment == [odd.study_id]
+    assert sum(len(d) for d in result.durations.values()) == len(cohort.rows) - 1
+    notes = " ".join(survival_report(cohort, "none").notes)
+    assert "1 patient(s) left out of the survival estimate" in notes and odd.study_id in notes

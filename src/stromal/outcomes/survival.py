@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from stromal.outcomes.cohort import LABELS, Cohort, PatientRow
 from stromal.outcomes.figures import Curve, survival_figure
@@ -131,6 +131,8 @@ class SurvivalResult:
     curves: list[KaplanMeier]
     overall_follow_up_median_days: float | None
     durations: dict[str, list[int]]
+    #: Study ids of the patients left out: a death dated before their enrolment (a record to check).
+    dated_before_enrolment: list[str] = field(default_factory=list)
 
 
 def survival_by(cohort: Cohort, grouping: str) -> SurvivalResult:
@@ -143,9 +145,14 @@ def survival_by(cohort: Cohort, grouping: str) -> SurvivalResult:
     groups: dict[str, tuple[list[int], list[bool]]] = defaultdict(lambda: ([], []))
     all_days: list[int] = []
     all_died: list[bool] = []
+    before_enrolment: list[str] = []
     for row in cohort.rows:
         died = row.death is not None
-        days = max(0, row.day(row.death.on) or 0) if row.death else cohort.follow_up_days(row)
+        death_day = row.day(row.death.on) if row.death else None
+        if death_day is not None and death_day < 0:
+            before_enrolment.append(row.study_id)  # not clamped to day 0: shown as a record to check
+            continue
+        days = death_day if death_day is not None else cohort.follow_up_days(row)
         durations, events = groups[key(row)]
         durations.append(days)
         events.append(died)
@@ -153,7 +160,9 @@ def survival_by(cohort: Cohort, grouping: str) -> SurvivalResult:
         all_died.append(died)
     curves = [kaplan_meier(name, d, e) for name, (d, e) in sorted(groups.items())]
     overall = kaplan_meier("all", all_days, all_died).follow_up_median_days if all_days else None
-    return SurvivalResult(grouping, curves, overall, {name: d for name, (d, _) in groups.items()})
+    return SurvivalResult(
+        grouping, curves, overall, {name: d for name, (d, _) in groups.items()}, before_enrolment
+    )
 
 
 def _days(value: float | None) -> str:
@@ -182,6 +191,14 @@ def survival_report(cohort: Cohort, grouping: str) -> Report:
         report.notes.append("The cohort is empty: no survival to estimate.")
         return report
     result = survival_by(cohort, grouping)
+    if result.dated_before_enrolment:
+        shown = ", ".join(result.dated_before_enrolment[:10])
+        more = len(result.dated_before_enrolment) - 10
+        report.notes.append(
+            f"{len(result.dated_before_enrolment)} patient(s) left out of the survival estimate: a death "
+            f"dated before the enrolment (check these records): {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
     label, _ = GROUPINGS[grouping]
     horizon = max((max(d) for d in result.durations.values() if d), default=0)
     days = [d for d in REPORT_DAYS if d <= max(horizon, 0)] or [0]
