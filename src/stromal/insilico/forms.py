@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 
+from stromal.insilico.services import WEB_MAX_PATIENTS
 from stromal.model import TrialConfigError
 from stromal.protocols.models import ProtocolVersion
 
@@ -78,9 +79,13 @@ class ArmsTrialForm(forms.Form):
     include_control = forms.BooleanField(
         label="Add a control arm (conventional treatment only, named 'control')", required=False, initial=True
     )
-    seed = forms.IntegerField(min_value=0, max_value=2**63 - 1, initial=1)
-    days = forms.IntegerField(label="Follow-up (days)", initial=90)
-    n_per_arm = forms.IntegerField(label="Patients per arm", initial=100)
+    # Bounds as stromal.model.trial_config's (days 1-3650) and the web cap; a larger seed can be
+    # pasted in a TOML (the form keeps to a database integer, as every form of the app does).
+    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, initial=1)
+    days = forms.IntegerField(label="Follow-up (days)", initial=90, min_value=1, max_value=3650)
+    n_per_arm = forms.IntegerField(
+        label="Patients per arm", initial=100, min_value=1, max_value=WEB_MAX_PATIENTS
+    )
     severity_mild = forms.FloatField(label="Mild (fraction)", initial=0.2)
     severity_moderate = forms.FloatField(label="Moderate (fraction)", initial=0.5)
     severity_severe = forms.FloatField(label="Severe (fraction)", initial=0.3)
