@@ -152,3 +152,15 @@ def test_only_physicians_and_investigators_of_the_site_see_and_ask_for_the_forec
         )
         assert response.status_code == expected, (who, url)
     assert PlanForecast.objects.exists() is allowed
+
+
+def test_a_plan_moved_to_another_arm_has_no_forecast_until_it_is_asked_for_again(cast: Any) -> None:
+    plan = _plan(cast)
+    first = forecasts.forecast_request(plan=plan, user=cast.alice, enqueue=False)
+    assert forecasts.forecast_current(plan) == first
+    TreatmentPlan.objects.filter(pk=plan.pk).update(arm_name="control")
+    plan.refresh_from_db()
+    assert forecasts.forecast_current(plan) is None  # the cached one is for the ucmsc_iv arm
+    second = forecasts.forecast_request(plan=plan, user=cast.alice, enqueue=False)
+    assert second.pk != first.pk and second.arm_name == "control"
+    assert second.protocol_version_id == plan.protocol_version_id

@@ -14,12 +14,13 @@ class Role(models.TextChoices):
     PHYSICIAN = "physician", "Physician"
     NURSE = "nurse", "Nurse"
     LAB = "lab", "Lab / pharmacy"
-    INVESTIGATOR = "investigator", "Investigator (read-only)"
-    MONITOR = "monitor", "Monitor (read-only)"
+    INVESTIGATOR = "investigator", "Investigator"
+    MONITOR = "monitor", "Monitor"
     ADMIN = "admin", "Administrator"
 
 
-# Roles that may read every clinical record of their site but change nothing.
+# Roles that may read every clinical record of their site but change none (they verify, query,
+# export and run in-silico trials: study work, not clinical records).
 READ_ONLY_ROLES = frozenset({Role.INVESTIGATOR, Role.MONITOR})
 
 # Roles that see clinical records at all (everyone but nobody, today; kept

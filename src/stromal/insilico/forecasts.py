@@ -91,9 +91,14 @@ def _number(value: Any) -> float | None:
 
 
 def forecast_current(plan: TreatmentPlan) -> PlanForecast | None:
-    """The forecast of the plan's examination as it stands now (None: not asked for yet)."""
+    """The forecast of the plan's examination, protocol version and arm as they stand now (None: not
+    asked for yet, or asked for before the plan moved to another arm)."""
     return PlanForecast.objects.filter(
-        plan=plan, encounter_id=plan.encounter_id, encounter_version=plan.encounter.version
+        plan=plan,
+        encounter_id=plan.encounter_id,
+        encounter_version=plan.encounter.version,
+        protocol_version_id=plan.protocol_version_id,
+        arm_name=plan.arm_name,
     ).first()
 
 
@@ -109,7 +114,9 @@ def forecast_request(*, plan: TreatmentPlan, user: User, enqueue: bool = True) -
         plan=plan,
         encounter_id=plan.encounter_id,
         encounter_version=plan.encounter.version,
-        defaults={"arm_name": plan.arm_name, "requested_by": user},
+        protocol_version_id=plan.protocol_version_id,
+        arm_name=plan.arm_name,
+        defaults={"requested_by": user},
     )
     if created:
         audit_record(
@@ -145,9 +152,9 @@ def forecast_execute(*, forecast_id: int) -> PlanForecast:
     from stromal.model import MODEL_VERSION
     from stromal.model.forecast import REFERENCE_N, REFERENCE_SEED, PatientValues, forecast_patient
 
-    forecast = PlanForecast.objects.select_related("plan__protocol_version", "plan__encounter").get(
-        pk=forecast_id
-    )
+    forecast = PlanForecast.objects.select_related(
+        "plan__protocol_version", "plan__encounter", "protocol_version"
+    ).get(pk=forecast_id)
     if forecast.status != RunStatus.QUEUED:
         return forecast
     PlanForecast.objects.filter(pk=forecast.pk).update(status=RunStatus.RUNNING)
@@ -155,7 +162,7 @@ def forecast_execute(*, forecast_id: int) -> PlanForecast:
     try:
         plan = forecast.plan
         values = patient_values(plan)
-        protocol = plan.protocol_version.to_protocol()
+        protocol = (forecast.protocol_version or plan.protocol_version).to_protocol()
         arm = protocol.arm(forecast.arm_name)
         from stromal.clinical.protocol import Arm
 

@@ -77,7 +77,8 @@ class TrialRun(models.Model):
 class PlanForecast(models.Model):
     """The model's forecast for a plan's patient, from one version of the closed Day-1 examination.
 
-    Cached per (plan, examination, examination version): an amended examination gets a new forecast.
+    Cached per (plan, examination, examination version, protocol version, arm): an amended
+    examination, or a plan moved to another arm or protocol version, gets a new forecast.
     ``result`` is ``stromal.model.forecast.Forecast.as_dict()`` plus the values it was conditioned on.
     """
 
@@ -85,6 +86,9 @@ class PlanForecast(models.Model):
     encounter = models.ForeignKey("examinations.Encounter", on_delete=models.PROTECT, related_name="+")
     encounter_version = models.PositiveIntegerField()
     arm_name = models.CharField(max_length=60)
+    protocol_version = models.ForeignKey(
+        "protocols.ProtocolVersion", on_delete=models.PROTECT, null=True, related_name="+"
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.QUEUED)
@@ -98,8 +102,8 @@ class PlanForecast(models.Model):
         ordering = ["-requested_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["plan", "encounter", "encounter_version"],
-                name="forecast_once_per_examination_version",
+                fields=["plan", "encounter", "encounter_version", "protocol_version", "arm_name"],
+                name="forecast_once_per_examination_version_and_arm",
             ),
             models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="forecast_status_valid"),
         ]
