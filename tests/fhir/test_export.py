@@ -196,6 +196,9 @@ def test_the_task_body_can_run_directly_on_a_queued_job(cast: Any) -> None:
     assert job.status == ExportStatus.COMPLETED and job.patients_done == job.patients_total == 1
 
 
+# Outside a test transaction: django-tasks-db's worker closes the connection it ran on, which ends
+# the test's transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_the_kick_off_queues_the_task_on_the_database_worker_which_writes_the_files(
     cast: Any, settings: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
