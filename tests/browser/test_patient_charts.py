@@ -102,6 +102,7 @@ def test_without_javascript_the_patient_page_shows_the_tables(
         page.get_by_label("Username").fill(cast.alice.username)
         page.get_by_label("Password").fill(cast.password)
         page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/pathway/worklist/")  # the sign-in's own redirect first, then the page
         page.goto(f"/pathway/patients/{patient_id}/")
         assert page.locator(".js-plotly-plot").count() == 0
         assert not page.locator(".chart-plot").first.is_visible()  # no empty box where a chart would be
