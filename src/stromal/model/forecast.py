@@ -300,27 +300,32 @@ def forecast_patient(
     return Forecast(ess, neighbours, reference.population.n, True, used, not_used, version, out)
 
 
+def _arm_doses(arm: Arm, params: FloatArray) -> Any:
+    """The dose events of ``arm`` for patients ``params`` (one row each), enrolled at hour 0."""
+    from stromal.model.dosing import dose_events_for_arm, no_doses  # type: ignore[import-untyped,unused-ignore]
+    from stromal.model.parameters import PARAMETER_INDEX
+
+    if arm.is_control:
+        return no_doses(params.shape[0])
+    return dose_events_for_arm(
+        arm,
+        weight_kg=params[:, PARAMETER_INDEX["weight_kg"]],
+        height_cm=params[:, PARAMETER_INDEX["height_cm"]],
+        sex_male=params[:, PARAMETER_INDEX["sex_male"]],
+        params=params,
+        enrolment_h=0.0,
+    )
+
+
 def _simulate_arm(
     arm: Arm, population: VirtualPopulation, rows: npt.NDArray[np.intp], bootstrap: FloatArray
 ) -> tuple[dict[str, Band], str]:
-    from stromal.model.dosing import dose_events_for_arm, no_doses  # type: ignore[import-untyped,unused-ignore]
     from stromal.model.engine import simulate_cohort
-    from stromal.model.parameters import PARAMETER_INDEX
 
     params = population.params[rows]
     days = np.unique(np.concatenate([np.array(SURVIVAL_DAYS, dtype=float), [ONE_YEAR_DAYS]]))
     t_h = days * 24.0
-    if arm.is_control:
-        doses = no_doses(len(rows))
-    else:
-        doses = dose_events_for_arm(
-            arm,
-            weight_kg=params[:, PARAMETER_INDEX["weight_kg"]],
-            height_cm=params[:, PARAMETER_INDEX["height_cm"]],
-            sex_male=params[:, PARAMETER_INDEX["sex_male"]],
-            params=params,
-            enrolment_h=0.0,
-        )
+    doses = _arm_doses(arm, params)
     result = simulate_cohort(params, t_h, doses=doses, y0=population.y0[rows])
     ok = np.asarray(result.status) == 0
     hazard = np.asarray(result.state("cumulative_death_hazard"), dtype=np.float64)
@@ -356,24 +361,12 @@ CHECK_DAY = 90
 
 def reference_mortality(reference: ReferencePopulation, arm: Arm, *, day: int = CHECK_DAY) -> FloatArray:
     """(n,) each reference patient's probability of death by ``day`` under ``arm`` (NaN: failed solve)."""
-    from stromal.model.dosing import dose_events_for_arm, no_doses  # type: ignore[import-untyped,unused-ignore]
     from stromal.model.engine import simulate_cohort
-    from stromal.model.parameters import PARAMETER_INDEX
 
     population = reference.population
     params = population.params
     t_h = np.array([0.0, day * 24.0])
-    if arm.is_control:
-        doses = no_doses(population.n)
-    else:
-        doses = dose_events_for_arm(
-            arm,
-            weight_kg=params[:, PARAMETER_INDEX["weight_kg"]],
-            height_cm=params[:, PARAMETER_INDEX["height_cm"]],
-            sex_male=params[:, PARAMETER_INDEX["sex_male"]],
-            params=params,
-            enrolment_h=0.0,
-        )
+    doses = _arm_doses(arm, params)
     result = simulate_cohort(params, t_h, doses=doses, y0=population.y0)
     hazard = np.asarray(result.state("cumulative_death_hazard"), dtype=np.float64)
     risk = 1.0 - np.exp(-(hazard[:, 1] - hazard[:, 0]))
