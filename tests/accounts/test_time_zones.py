@@ -26,10 +26,19 @@ NOON_UTC = dt.datetime(2026, 11, 30, 12, 5, tzinfo=dt.UTC)
 def test_a_date_time_is_shown_in_the_active_zone_with_the_zone() -> None:
     with timezone.override(PARIS):
         assert format_when(NOON_UTC) == "2026-11-30 13:05 CET"
-        assert format_when(NOON_UTC, "H:i") == "13:05 CET"
         assert format_when(dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.UTC)) == "2026-07-01 14:05 CEST"
     with timezone.override("UTC"):
         assert format_when(NOON_UTC, "Y-m-d H:i:s") == "2026-11-30 12:05:00 UTC"
+
+
+def test_a_time_of_day_alone_is_shown_only_for_today_and_with_its_date_otherwise() -> None:
+    with timezone.override(PARIS):
+        today_local = timezone.localtime().replace(hour=13, minute=5, second=0, microsecond=0)
+        assert format_when(today_local, "H:i") == f"13:05 {today_local.tzname()}"
+        yesterday_local = today_local - dt.timedelta(days=1)
+        assert format_when(yesterday_local, "H:i") == (
+            f"{yesterday_local:%Y-%m-%d} 13:05 {yesterday_local.tzname()}"
+        )
 
 
 def test_a_date_has_no_zone_and_nothing_shows_nothing() -> None:
