@@ -4,7 +4,8 @@
     python benchmarks/bench_mortality_by_grade.py --n-per-grade 300 --long-term
 
 Enrols ``--n-per-grade`` virtual control patients per Berlin grade with the
-calibrated model (population mix of ``stromal calibrate``: 60 % viral, 30 %
+calibrated model (``stromal.model.cohort_checks.control_cohort``, the cohort
+``stromal validate`` reports) (population mix of ``stromal calibrate``: 60 % viral, 30 %
 sepsis, 10 % trauma) on a fixed seed, and prints 28-, 60- and 90-day
 mortality with Wilson 95 % intervals (SciPy), the median (IQR) of
 ventilation days from ARDS onset in 60-day survivors, and mortality by
@@ -28,31 +29,10 @@ BERLIN_VENT_DAYS = {"mild": 5.0, "moderate": 7.0, "severe": 9.0}
 
 
 def control_outcomes(n_per_grade: int, seed: int, *, long_term: bool) -> Any:
-    """Outcome table of ``n_per_grade`` control patients per Berlin grade."""
-    import pandas as pd
+    """Outcome table of ``n_per_grade`` control patients per Berlin grade (the validation's cohort)."""
+    from stromal.model.cohort_checks import control_cohort
 
-    from stromal.model.trial import iter_chunks
-    from stromal.model.trial_config import trial_config_from_dict
-
-    frames: list[pd.DataFrame] = []
-    for grade in ("mild", "moderate", "severe"):
-        config = trial_config_from_dict(
-            {
-                "seed": seed,
-                "days": 90,
-                "chunk_size": 2_000,
-                "population": {
-                    "n_per_arm": n_per_grade,
-                    "severity": {grade: 1.0},
-                    "aetiology": {"viral": 0.6, "sepsis": 0.3, "trauma": 0.1},
-                },
-                "arm": [{"name": "control"}],
-                "analysis": {"paired": True, "long_term": long_term, "power_trials": 0},
-            }
-        )
-        frames.extend(c.outcomes for c in iter_chunks(config))
-    o: pd.DataFrame = pd.concat(frames, ignore_index=True)
-    return o[o["status"] == 0]
+    return control_cohort(n_per_grade, seed, long_term=long_term)
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:

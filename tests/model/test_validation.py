@@ -54,7 +54,7 @@ def test_a_published_ratio_far_outside_the_prediction_is_a_miss() -> None:
 
 @pytest.mark.slow
 def test_stromal_validate_writes_the_table_at_tiny_n(tmp_path: Path) -> None:
-    assert main(["validate", "--out", str(tmp_path), "--n-per-arm", "6"]) == 0
+    assert main(["validate", "--out", str(tmp_path), "--n-per-arm", "6", "--n-per-grade", "5"]) == 0
     report = json.loads((tmp_path / "validation.json").read_text())
     names = [r["trial"] for r in report["trials"]]
     assert len(names) == len(load_validation_trials())
@@ -66,8 +66,15 @@ def test_stromal_validate_writes_the_table_at_tiny_n(tmp_path: Path) -> None:
     assert start["simulated"]["allocation"] == {"control": 1, "msc": 2}
     table = (tmp_path / "validation.md").read_text()
     assert "| START 2019 |" in table and "published inside UI" in table
+    checks = report["cohort_checks"]
+    assert [g["grade"] for g in checks["grades"]] == ["mild", "moderate", "severe"]
+    assert all(g["n"] == 5 for g in checks["grades"])
+    assert {r["name"] for r in checks["long_term"]} >= {"dlco_1y", "six_mwd_5y"}
+    assert "## Calibration targets out of sample" in table and "## Long-term outcomes of survivors" in table
 
 
 def test_stromal_validate_refuses_a_tiny_n(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--n-per-arm", "1"]) == 2
     assert "--n-per-arm" in capsys.readouterr().err
+    assert main(["validate", "--n-per-grade", "-1"]) == 2
+    assert "--n-per-grade" in capsys.readouterr().err

@@ -24,6 +24,13 @@ def build_parser(prog: str) -> argparse.ArgumentParser:
         default=500,
         help="virtual patients per allocation unit of each design (default 500)",
     )
+    parser.add_argument(
+        "--n-per-grade",
+        type=int,
+        default=2000,
+        help="control patients per Berlin grade of the out-of-sample cohort (mortality and ventilation "
+        "days by grade, survivors' long-term outcomes); 0 leaves it out (default 2000)",
+    )
     parser.add_argument("--seed", type=int, default=None, help="override every design's own seed")
     parser.add_argument(
         "--keep-trials", action="store_true", help="keep each trial's outputs under OUT/trials/"
@@ -35,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if args.n_per_arm < 2:
         print("stromal validate: --n-per-arm: must be ≥ 2", file=sys.stderr)
         return 2
+    if args.n_per_grade < 0:
+        print("stromal validate: --n-per-grade: must be ≥ 0", file=sys.stderr)
+        return 2
     from stromal.model.validation import validate, write_validation
 
     command = "stromal validate " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "stromal validate"
@@ -44,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         keep=out / "trials" if args.keep_trials else None,
         command=command,
+        n_per_grade=args.n_per_grade,
     )
     write_validation(report, out)
     print((out / "validation.md").read_text(encoding="utf-8"))

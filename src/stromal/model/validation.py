@@ -239,8 +239,15 @@ def validate(
     trials_dir: Path | None = None,
     keep: Path | None = None,
     command: str = "",
+    n_per_grade: int = 0,
 ) -> dict[str, Any]:
-    """Run every validation design; the whole report as plain data."""
+    """Run every validation design; the whole report as plain data.
+
+    ``n_per_grade`` > 0 adds the out-of-sample control cohort of
+    :mod:`stromal.model.cohort_checks` (mortality and ventilation days by
+    Berlin grade, survivors' long-term outcomes) under ``cohort_checks``.
+    """
+    from stromal.model.cohort_checks import cohort_checks
     from stromal.model.definition import MODEL_VERSION
     from stromal.model.population import calibration_provenance
     from stromal.model.trial import _posterior_summary
@@ -260,6 +267,7 @@ def validate(
         "calibration": calibration_provenance(True),
         "posterior": _posterior_summary(probe) if probe is not None else {},
         "trials": rows,
+        "cohort_checks": cohort_checks(n_per_grade) if n_per_grade > 0 else None,
         "note": "Research model, not a medical device. Held-out trials: none is a calibration target "
         "(the Fang 2024 meta-analysis that is one pools some of them). Predicted values come from "
         "n_per_arm virtual patients per allocation unit under the published design; the UI adds "
@@ -322,6 +330,10 @@ def validation_markdown(report: Mapping[str, Any]) -> str:
             f"- **{r['trial']}** ({r['cell_type']}): {r['published']['text']}. Simulated 28-day mortality: {mort} "
             f"(enrolled {sim['enrolled']}, seed {sim['seed']}). Assumptions: {r['assumptions']}."
         )
+    if report.get("cohort_checks"):
+        from stromal.model.cohort_checks import cohort_checks_markdown
+
+        lines += ["", *cohort_checks_markdown(report["cohort_checks"])]
     posterior = report.get("posterior", {})
     lines += [
         "",
