@@ -11,6 +11,7 @@ from stromal.cli import main
 from stromal.model.calibration import (
     BOUNDS,
     FITTED,
+    SIMULATED_QUANTITIES,
     _loss,
     calibrate,
     calibrated_toml,
@@ -25,9 +26,11 @@ def test_every_target_has_a_value_inside_its_range_and_a_source() -> None:
     assert {"mortality_mild_control", "mortality_moderate_control", "mortality_severe_control"} <= names
     assert {
         "ventilation_days_severe",
-        "msc_lung_half_life",
         "meta_analysis_rr_28d",
     } <= names
+    # Every target is computed from simulated patients; none reads a parameter back.
+    assert "msc_lung_half_life" not in names
+    assert {t.quantity for t in targets} <= set(SIMULATED_QUANTITIES)
     # Single published trials are validation targets, never fitted (stromal validate).
     assert not {"start_2a_rr_28d", "stroma_cov2_pf_change_effect"} & names
     for t in targets:

@@ -91,14 +91,36 @@ class Target:
     severity_filter: tuple[str, ...] = ()
 
 
+#: What a target may compare: each is computed from simulated patients. A target that reads a
+#: parameter back (once: the MSC lung half-life) compares the parameter with itself; such a
+#: source is the parameter's prior (``stromal.model.parameters``), never a target.
+SIMULATED_QUANTITIES = (
+    "mortality_28d",
+    "mortality_60d",
+    "mortality_90d",
+    "ventilation_days_survivors_median",
+    "risk_ratio_28d",
+    "pf_change_day7_median_difference",
+)
+
+
 def load_targets() -> list[Target]:
-    """Every ``[[target]]`` of every file in ``stromal/model/calibration_targets``."""
+    """Every ``[[target]]`` of every file in ``stromal/model/calibration_targets``.
+
+    ``ValueError`` naming the target when its ``quantity`` is not one of
+    :data:`SIMULATED_QUANTITIES`.
+    """
     folder = resources.files("stromal.model") / "calibration_targets"
     out = []
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".toml"):
             continue
         for raw in tomllib.loads(entry.read_text(encoding="utf-8")).get("target", []):
+            if raw.get("quantity") not in SIMULATED_QUANTITIES:
+                raise ValueError(
+                    f"{entry.name}: {raw.get('name')}.quantity: {raw.get('quantity')!r} is not a simulated "
+                    f"quantity ({', '.join(SIMULATED_QUANTITIES)})"
+                )
             out.append(
                 Target(
                     name=raw["name"],
@@ -174,9 +196,6 @@ def simulate_targets(
             sub = control[(control["severity"] == t.severity) & (control["died_60d"] == 0)]
             days = sub["ventilation_days_28d"] + sub["onset_to_enrolment_h"] / 24.0
             out[t.name] = float(days.median())
-        elif t.quantity == "msc_lung_half_life_h":
-            j = PARAMETER_INDEX["msc_lung_half_life_h"]
-            out[t.name] = float(fitted.get("msc_lung_half_life_h", PARAMETERS[j].value))
         else:
             treated = o[o["arm"] == f"t{i}"].set_index("patient_id")
             c = control.loc[control.index.intersection(treated.index)]

@@ -167,7 +167,7 @@ def sample_posterior(
 
     started = time.perf_counter()
     names = list(FITTED)
-    targets = [t for t in load_targets() if t.quantity != "msc_lung_half_life_h"]
+    targets = load_targets()
     rng = np.random.default_rng(seed)
     cache: dict[bytes, tuple[float, dict[str, float]]] = {}
 
