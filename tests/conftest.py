@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
+import time_machine
 from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM
@@ -18,6 +21,34 @@ np.seterr(all="raise", under="ignore")
 # loaded 2-core CI machine a 200 ms per-example deadline fails correct code at random.
 hypothesis_settings.register_profile("stromal", deadline=None)
 hypothesis_settings.load_profile("stromal")
+
+
+#: UTC hours in which the suite runs on the real clock. The factories build a course that spans a
+#: few hours of today (Day-1 examination, then meeting, consent, thaw and an infusion of at least
+#: 60 minutes), and the services rightly refuse a meeting dated before day 0: run between midnight
+#: and 04:00 UTC, the factories' "4 hours ago" fell on yesterday and hundreds of tests failed.
+DAYTIME_UTC_HOURS = range(6, 22)
+
+
+def daytime_destination(now: dt.datetime) -> dt.datetime | None:
+    """Where the suite's clock moves to: ``None`` in daytime, else the next 12:00 UTC (always forward,
+    so cookies and tokens the server issues never look expired to the browser's real clock)."""
+    if now.hour in DAYTIME_UTC_HOURS:
+        return None
+    noon = now.replace(hour=12, minute=0, second=0, microsecond=0)
+    return noon if noon > now else noon + dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _daytime_clock() -> Iterator[None]:
+    """Run the suite at a daytime hour (the clock ticks on from there; time-machine moves every
+    clock of this process, the database's timestamps come from it too)."""
+    destination = daytime_destination(dt.datetime.now(dt.UTC))
+    if destination is None:
+        yield
+        return
+    with time_machine.travel(destination, tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
