@@ -314,6 +314,13 @@ ARM_CALL_PATIENTS = {"cpu": 2048, "gpu": 65536}
 GROUP_PATIENTS = {"cpu": 8000, "gpu": 100_000}
 
 
+def _local_backend() -> str:
+    """ "gpu" when the engine's automatic backend will pick a GPU here, else "cpu"."""
+    from stromal.model import gpu
+
+    return "gpu" if gpu.gpu_available() else "cpu"
+
+
 def chunks_per_group(config: TrialConfig, backend: str = "cpu") -> int:
     """How many chunks :func:`iter_chunks` runs together on ``backend`` ("cpu" or "gpu")."""
     return max(1, GROUP_PATIENTS[backend] // chunk_size_for(config))
@@ -599,14 +606,23 @@ def iter_chunks(
     """Run chunks in index order, locally or on a Dask cluster.
 
     Locally, ``group`` chunks at a time run together (:func:`run_chunks`;
-    default :func:`chunks_per_group` for the CPU), which gives the same
-    outcomes as one at a time with fewer, larger engine calls.
+    default :func:`chunks_per_group` for the backend the real engine will
+    use, the CPU for any other engine), which gives the same outcomes as one
+    at a time with fewer, larger engine calls.
     """
     plan = plan if plan is not None else chunk_plan(config)
     if scheduler is None:
-        size = group if group is not None else chunks_per_group(config)
+        backend = _local_backend() if engine is None else "cpu"
+        size = group if group is not None else chunks_per_group(config, backend)
         for start in range(0, len(plan), size):
-            yield from run_chunks(config, plan[start : start + size], arms=arms, paired=paired, engine=engine)
+            yield from run_chunks(
+                config,
+                plan[start : start + size],
+                arms=arms,
+                paired=paired,
+                engine=engine,
+                call_patients=ARM_CALL_PATIENTS[backend],
+            )
         return
     from stromal.model.distributed import map_chunks
 
