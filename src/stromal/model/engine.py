@@ -184,7 +184,7 @@ def simulate_cohort(
         rtol, atol: local error tolerances of the adaptive step-size control.
         backend: "auto" (GPU if usable, else CPU), "cpu" or "gpu".
         n_threads: CPU threads (default: numba's default, all cores).
-        max_steps: attempted steps per patient before status 1.
+        max_steps: attempted steps per patient before ``SolverStatus.MAX_STEPS``.
     """
     compiled = codegen.load(model) if model is not None else codegen.load_default()
     p = _float_array("params", params, 2)
