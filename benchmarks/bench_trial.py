@@ -131,9 +131,9 @@ def enrolled_sample(config: Any, k: int) -> Any:
     return trial.generate_population(n0, config.population, pop_rng)
 
 
-def roadrunner_rate(config: Any, k: int) -> tuple[float, float, int, float]:
+def roadrunner_rate(config: Any, k: int) -> tuple[float, float, float, int, float]:
     """libRoadRunner on ``k`` of the trial's patients under its last arm's doses:
-    (patients/s, compile s, patients, dose amount used)."""
+    (patients/s, patients per CPU second, compile s, patients, dose amount used)."""
     from _solvers import rr_run, rr_setup, sbml_text
     from stromal.model import definition
     from stromal.model.dosing import dose_events_for_arm
@@ -158,10 +158,10 @@ def roadrunner_rate(config: Any, k: int) -> tuple[float, float, int, float]:
     started = time.perf_counter()
     rr_setup(sbml_text(model, doses), RR_RTOL, RR_ATOL, state_ids, param_ids)
     compile_s = time.perf_counter() - started
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rr_run((params, y0, 24.0 * RR_DAYS, RR_DAYS + 1))
-    elapsed = time.perf_counter() - started
-    return len(params) / elapsed, compile_s, len(params), doses[0][2] if doses else 0.0
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return len(params) / elapsed, len(params) / cpu, compile_s, len(params), doses[0][2] if doses else 0.0
 
 
 def folder_mb(folder: Path) -> float:
@@ -198,7 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     from stromal.model.trial import ChunkResult, run_trial
 
     import_s = time.perf_counter() - started
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     warm_s = warm_up()
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    warm_cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
     config = config_for(
         args.patients,
         chunk_size=args.chunk_size,
@@ -263,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"    outcomes on disk       {disk_mb * MILLION / max(enrolled, 1) / 1024:>12.2f} GB")
     if args.roadrunner:
         load_before = os.getloadavg()[0]
-        rr_rate, rr_compile, k, amount = roadrunner_rate(config, args.roadrunner)
+        rr_rate, rr_cpu_rate, rr_compile, k, amount = roadrunner_rate(config, args.roadrunner)
         arms = len(config.arms)
         print(
             f"  libRoadRunner serial on {k} of these patients (chunk 0, from enrolment, {RR_DAYS} days, "
@@ -276,6 +279,14 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"    per simulation                 {simulations / wall_s / rr_rate:>6.2f}x   "
             f"(the trial simulates every patient under {arms} arms, plus screening)"
+        )
+        # On a shared machine the wall-clock ratio moves with what else runs; CPU seconds do not.
+        trial_cpu = usage.ru_utime + usage.ru_stime - warm_cpu
+        print(
+            f"    per CPU second                 {enrolled / trial_cpu / rr_cpu_rate:>6.2f}x   "
+            f"(trial {enrolled / trial_cpu:,.1f} patients per CPU s, warm-up excluded; libRoadRunner "
+            f"{rr_cpu_rate:,.1f}); on {os.cpu_count()} idle cores the wall ratio would be at most "
+            f"{os.cpu_count()} x this"
         )
     if not args.out:
         shutil.rmtree(out, ignore_errors=True)

@@ -311,7 +311,7 @@ ARM_CALL_PATIENTS = {"cpu": 2048, "gpu": 65536}
 
 #: Enrolled patients run together (several chunks) per backend: the
 #: candidates of all their chunks are screened in shared engine calls.
-GROUP_PATIENTS = {"cpu": 8000, "gpu": 100_000}
+GROUP_PATIENTS = {"cpu": 4000, "gpu": 100_000}
 
 
 def _local_backend() -> str:
