@@ -6,7 +6,8 @@ events, same tolerances (rtol 1e-6, atol 1e-9) for every solver:
 - this engine (numba Rodas4, per-patient adaptive), 1 thread and N threads;
 - libRoadRunner (CVODE BDF, LLVM-compiled SBML from ``stromal.model.sbml``),
   serial and one process per core (multiprocessing);
-- SciPy ``solve_ivp`` LSODA on a lambdified NumPy right-hand side, on a
+- SciPy ``solve_ivp`` LSODA on a lambdified NumPy right-hand side (and its
+  analytic Jacobian), on a
   subset, extrapolated per patient (stated in the output).
 
 Agreement against libRoadRunner at rtol 1e-10 / atol 1e-14 on a subset, two
@@ -31,6 +32,8 @@ import tracemalloc
 from typing import Any
 
 import numpy as np
+
+from _solvers import rr_run, rr_setup, sbml_text, scipy_run
 
 RTOL = 1e-6
 ATOL = 1e-9
@@ -66,75 +69,21 @@ def _doses(n: int, target: int) -> Any:
     return DoseEvents(times_h=times, state_index=np.full(times.shape, target, dtype=np.int64), amount=amount)
 
 
-# ---------------------------------------------------------------- roadrunner
-_RR: Any = None
-
-
-def _rr_setup(sbml_text: str, rtol: float, atol: float, state_ids: list[str], param_ids: list[str]) -> None:
-    global _RR
-    import roadrunner
-
-    rr = roadrunner.RoadRunner(sbml_text)
-    rr.integrator.relative_tolerance = rtol
-    rr.integrator.absolute_tolerance = atol
-    rr.integrator.maximum_num_steps = 100_000
-    rr.timeCourseSelections = ["time", *state_ids]
-    ids = list(rr.model.getGlobalParameterIds())
-    index = np.array([ids.index(x) for x in [*param_ids, *state_ids]], dtype=np.int32)
-    _RR = (rr, index)
-
-
-def _rr_run(args: tuple[np.ndarray, np.ndarray, float, int]) -> np.ndarray:
-    params, y0, t_end, n_points = args
-    rr, index = _RR
-    out = np.empty((params.shape[0], n_points, y0.shape[1]))
-    for i in range(params.shape[0]):
-        rr.reset()
-        rr.model.setGlobalParameterValues(index, np.concatenate([params[i], y0[i]]))
-        res = rr.simulate(0.0, t_end, n_points)
-        out[i] = np.asarray(res)[:, 1:]
-    return out
+# ------------------------------------------------------ baselines (_solvers.py)
+_rr_setup = rr_setup
+_rr_run = rr_run
 
 
 def _sbml(model: Any, target: int) -> str:
-    from stromal.model import sbml
-
     amount = DOSE_AMOUNT if target != 3 else 0.1
-    return str(sbml.to_sbml(model, doses=[(t, target, amount) for t in DOSE_TIMES_H]))
+    return sbml_text(model, [(t, target, amount) for t in DOSE_TIMES_H])
 
 
-# --------------------------------------------------------------------- scipy
 def _scipy_run(model: Any, params: np.ndarray, y0: np.ndarray, t_out: np.ndarray, target: int) -> np.ndarray:
-    """LSODA between doses; an output at a dose time is the post-dose state, as in the engine."""
-    import sympy
-    from scipy.integrate import solve_ivp
-
-    f = sympy.lambdify([model.state_symbols, model.parameter_symbols], list(model.rhs), "numpy")
+    """LSODA (analytic Jacobian) between doses; an output at a dose time is the post-dose state."""
     amount = DOSE_AMOUNT if target != 3 else 0.1
-    out = np.full((params.shape[0], t_out.size, y0.shape[1]), np.nan)
-    bounds = [t_out[0], *DOSE_TIMES_H, t_out[-1]]
-    for i in range(params.shape[0]):
-        p = params[i]
-        y = y0[i].copy()
-        out[i, 0] = y
-        for a, b in itertools.pairwise(bounds):
-            wanted = np.flatnonzero((t_out > a) & (t_out <= b))
-            t_eval = np.union1d(t_out[wanted], [b])
-            sol = solve_ivp(
-                lambda _t, yy, p=p: np.asarray(f(yy, p), dtype=float),
-                (a, b),
-                y,
-                method="LSODA",
-                t_eval=t_eval,
-                rtol=RTOL,
-                atol=ATOL,
-            )
-            out[i, wanted] = sol.y.T[np.searchsorted(t_eval, t_out[wanted])]
-            y = sol.y[:, -1].copy()
-            if b < t_out[-1]:
-                y[target] += amount
-                out[i, t_out == b] = y  # an output at a dose time follows the dose (SBML semantics)
-    return out
+    doses = [(t, target, amount) for t in DOSE_TIMES_H]
+    return scipy_run(model, params, y0, t_out, doses, method="LSODA", rtol=RTOL, atol=ATOL)
 
 
 # ------------------------------------------------------------------- helpers
@@ -265,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = time.perf_counter() - started
     timings["scipy"] = k / elapsed
     rows.append(
-        ("SciPy LSODA (lambdified NumPy RHS)", k / elapsed, f"{k} patients, extrapolated per patient")
+        (
+            "SciPy LSODA (lambdified NumPy RHS and Jacobian)",
+            k / elapsed,
+            f"{k} patients, extrapolated per patient",
+        )
     )
 
     # -- agreement against tight roadrunner

@@ -53,6 +53,26 @@ def test_the_cache_key_changes_with_the_model() -> None:
     assert codegen.cache_key(REYNOLDS) == codegen.cache_key(reynolds_core())
 
 
+@pytest.mark.parametrize("name", codegen.GENERATED_CODE_SOURCES)
+def test_the_cache_key_changes_when_any_file_that_shapes_the_generated_code_changes(
+    tmp_path: Path, name: str
+) -> None:
+    package = Path(codegen.__file__).resolve().parent
+    for source in codegen.GENERATED_CODE_SOURCES:
+        (tmp_path / source).write_text((package / source).read_text(encoding="utf-8"), encoding="utf-8")
+    before = codegen.cache_key(REYNOLDS, tmp_path)
+    with (tmp_path / name).open("a", encoding="utf-8") as fh:
+        fh.write("\n# edited\n")
+    assert codegen.cache_key(REYNOLDS, tmp_path) != before
+
+
+def test_the_cuda_kernel_source_is_among_the_files_the_cache_key_hashes() -> None:
+    from stromal.model import gpu
+
+    assert Path(gpu.__file__).name in codegen.GENERATED_CODE_SOURCES
+    assert codegen.cache_key(REYNOLDS) == codegen.cache_key(REYNOLDS, Path(codegen.__file__).resolve().parent)
+
+
 def test_generated_code_is_written_under_stromal_cache_dir(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

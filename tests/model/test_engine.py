@@ -9,7 +9,7 @@ import pytest
 
 from stromal.model import gpu
 from stromal.model.engine import CohortResult, simulate_cohort, warm_up
-from stromal.model.solver import STATUS_INVALID_INPUT, STATUS_NON_FINITE, STATUS_OK
+from stromal.model.status import SolverStatus
 from tests.model.solver_models import reynolds_core
 
 MODEL = reynolds_core()
@@ -33,7 +33,7 @@ def test_it_reports_states_observables_and_the_model_version() -> None:
     res = simulate_cohort(_cohort(2), T, model=MODEL)
     assert isinstance(res, CohortResult)
     assert res.y.shape == (2, T.size, 4)
-    assert list(res.status) == [STATUS_OK, STATUS_OK]
+    assert list(res.status) == [SolverStatus.OK, SolverStatus.OK]
     assert res.model_version == "test-1"
     np.testing.assert_array_equal(res.observables["damage"], res.state("D"))
     np.testing.assert_allclose(
@@ -58,7 +58,7 @@ def test_a_dose_is_added_at_its_time_and_an_output_at_that_time_follows_it() -> 
     )
     t = np.array([0.0, 49.999999, 50.0, 100.0])
     res = simulate_cohort(p, t, doses=doses, model=MODEL)
-    assert list(res.status) == [STATUS_OK, STATUS_OK]
+    assert list(res.status) == [SolverStatus.OK, SolverStatus.OK]
     # Before the dose both patients agree (to the tolerance: the dosed one
     # steps onto t = 50 h, the other steps over it) ...
     np.testing.assert_allclose(res.y[0, :2], res.y[1, :2], rtol=1e-5, atol=1e-12)
@@ -112,7 +112,7 @@ def test_a_bad_dose_gives_that_patient_status_4_only(
         np.array([*times, [np.inf]]), np.array([*index, [0]], dtype=np.int64), np.array([*amount, [0.0]])
     )
     res = simulate_cohort(_cohort(2), T, doses=doses, model=MODEL)
-    assert list(res.status) == [STATUS_INVALID_INPUT, STATUS_OK]
+    assert list(res.status) == [SolverStatus.INVALID_INPUT, SolverStatus.OK]
     assert np.isnan(res.y[0]).all()
     assert res.failure_rate == 0.5
 
@@ -121,15 +121,15 @@ def test_a_nan_parameter_gives_that_patient_status_4_and_the_batch_goes_on() -> 
     p = _cohort(3)
     p[1, 2] = np.nan
     res = simulate_cohort(p, T, model=MODEL)
-    assert list(res.status) == [STATUS_OK, STATUS_INVALID_INPUT, STATUS_OK]
-    assert CohortResult.STATUS_TEXT[STATUS_INVALID_INPUT].startswith("invalid input")
+    assert list(res.status) == [SolverStatus.OK, SolverStatus.INVALID_INPUT, SolverStatus.OK]
+    assert CohortResult.STATUS_TEXT[SolverStatus.INVALID_INPUT].startswith("invalid input")
 
 
 def test_a_right_hand_side_that_turns_non_finite_gives_status_3() -> None:
     p = _cohort(2)
     p[0, 5] = 0.0  # P_inf = 0: P/P_inf is infinite
     res = simulate_cohort(p, T, model=MODEL)
-    assert list(res.status) == [STATUS_NON_FINITE, STATUS_OK]
+    assert list(res.status) == [SolverStatus.NON_FINITE, SolverStatus.OK]
 
 
 def test_one_thread_gives_the_same_numbers_as_all_threads() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from stromal.model import gpu
+from stromal.model.status import SolverStatus
 from tests.model.solver_models import reynolds_core
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,6 +27,7 @@ import numpy as np
 from stromal.model.engine import simulate_cohort
 from tests.model.solver_models import reynolds_core
 from tests.model.test_engine import Doses
+from stromal.model.status import SolverStatus
 
 model = reynolds_core()
 p = np.tile(model.nominal, (3, 1))
@@ -36,7 +38,7 @@ doses = Doses(np.array([[30.0], [30.0], [30.0]]), np.zeros((3, 1), np.int64), np
 t = np.linspace(0.0, 120.0, 7)
 g = simulate_cohort(p, t, model=model, doses=doses, backend="gpu")
 c = simulate_cohort(p, t, model=model, doses=doses, backend="cpu")
-ok = c.status == 0
+ok = c.status == SolverStatus.OK
 scale = np.abs(c.y[ok])
 mask = scale > 1e-8
 rel = float(np.max(np.abs(g.y[ok][mask] - c.y[ok][mask]) / scale[mask]))
@@ -54,7 +56,8 @@ def test_the_cuda_kernel_under_the_simulator_matches_the_cpu_solver() -> None:
     assert out.returncode == 0, out.stderr[-3000:]
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["backend"] == "gpu"
-    assert report["gpu_status"] == report["cpu_status"] == [3, 0, 0]
+    expected = [SolverStatus.NON_FINITE, SolverStatus.OK, SolverStatus.OK]
+    assert report["gpu_status"] == report["cpu_status"] == expected
     # Same method; the GPU kernel uses the dense pivoted LU, the CPU the
     # generated sparse one, so rounding (and rarely a step) may differ.
     assert all(abs(a - b) <= 2 for a, b in zip(report["gpu_steps"], report["cpu_steps"], strict=True))

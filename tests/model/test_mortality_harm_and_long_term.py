@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from stromal.model import endpoints as ep
+from stromal.model.status import SolverStatus
 from stromal.model.trial import iter_chunks
 from stromal.model.trial_config import trial_config_from_dict
 
@@ -53,7 +54,7 @@ def _outcomes(
         }
     )
     o = pd.concat([c.outcomes for c in iter_chunks(config)], ignore_index=True)
-    return o[o["status"] == 0]
+    return o[o["status"] == SolverStatus.OK]
 
 
 def _iv(name: str, cells_per_kg: float) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from stromal.model.parameters import PARAMETER_INDEX
-from stromal.model.population import calibration_provenance, cell_quotas, generate_population
+from stromal.model.population import berlin_grades, calibration_provenance, cell_quotas, generate_population
 from stromal.model.trial_config import PopulationConfig
 from tests.model.fake_engine import FAKE_ENGINE
 
@@ -86,3 +86,15 @@ def test_enrolment_keeps_only_patients_inside_the_pf_range_and_the_hours_since_o
     delay_h = pop.params[:, PARAMETER_INDEX["enrolment_time_h"]] - pop.onset_h
     assert np.all((delay_h >= 6.0) & (delay_h <= 48.0))
     assert len(np.unique(delay_h)) > 5  # drawn per patient, not one fixed delay
+
+
+def test_grades_of_a_whole_array_are_those_of_the_berlin_rule_even_at_the_cut_offs() -> None:
+    from stromal.clinical.berlin import berlin_severity
+
+    cutoffs = np.array([100.0, 200.0, 300.0])
+    near = (
+        cutoffs[:, None] + np.array([-0.1, -0.05, -0.0500001, -1e-9, 0.0, 1e-9, 0.04999, 0.05, 0.1])
+    ).ravel()
+    pf = np.concatenate([near, np.random.default_rng(1).uniform(0.0, 400.0, 500), [np.nan, np.inf, -1.0]])
+    expected = [berlin_severity(float(v)) or "" if np.isfinite(v) else "" for v in pf]
+    assert berlin_grades(pf).tolist() == expected

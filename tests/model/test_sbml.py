@@ -16,6 +16,7 @@ from stromal.model.definition import MODEL
 from stromal.model.parameters import PARAMETER_INDEX, nominal_parameters
 from stromal.model.reference import solve_reference
 from stromal.model.sbml import to_sbml
+from stromal.model.status import SolverStatus
 
 # Output times avoid the dose times: at a dose time the two tools may report
 # the state just before or just after the bolus.
@@ -176,7 +177,7 @@ def test_the_export_matches_stromal_simulate_on_the_calibrated_nominal_patient(t
     assert main(["export-sbml", "--out", str(tmp_path / "m.xml")]) == 0
     assert main(["simulate", "--out", str(tmp_path / "s.csv"), "--days", "28", "--step-h", "6"]) == 0
     simulated = pd.read_csv(tmp_path / "s.csv")
-    assert (simulated["status"] == 0).all()
+    assert (simulated["status"] == SolverStatus.OK).all()
     rr = roadrunner.RoadRunner((tmp_path / "m.xml").read_text())
     rr.integrator.relative_tolerance = 1e-10
     rr.integrator.absolute_tolerance = 1e-12

@@ -13,7 +13,8 @@ from scipy.integrate import solve_ivp
 
 from stromal.model import codegen, solver
 from stromal.model.engine import simulate_cohort
-from stromal.model.solver import STATUS_MAX_STEPS, STATUS_OK, lu_factor, lu_solve
+from stromal.model.solver import lu_factor, lu_solve
+from stromal.model.status import SolverStatus
 from tests.model.solver_models import linear_stiff, linear_stiff_exact, reynolds_core
 
 REYNOLDS = reynolds_core()
@@ -41,7 +42,7 @@ def test_it_solves_a_stiff_linear_system_to_its_exact_solution() -> None:
     t = np.linspace(0.0, 50.0, 101)
     res = simulate_cohort(LINEAR.nominal[None, :], t, model=LINEAR, rtol=1e-8, atol=1e-12)
     exact = linear_stiff_exact(LINEAR.nominal, np.array([1.0, 1.0]), t)
-    assert res.status[0] == STATUS_OK
+    assert res.status[0] == SolverStatus.OK
     # Stiffness ratio 1e4; relative error at rtol 1e-8 stays far below 1e-6.
     np.testing.assert_allclose(res.y[0, :, 0], exact[:, 0], rtol=1e-6)
     np.testing.assert_allclose(res.y[0, :, 1], exact[:, 1], rtol=1e-6, atol=1e-12)
@@ -140,7 +141,7 @@ def test_it_agrees_with_scipy_radau_at_tight_tolerance(k_pg: float, p0: float) -
     t = np.linspace(0.0, 500.0, 51)
     ref = _scipy_reynolds(p, t)
     res = simulate_cohort(p[None, :], t, model=REYNOLDS)
-    assert res.status[0] == STATUS_OK
+    assert res.status[0] == SolverStatus.OK
     # States that matter (above 1e-6 of their peak): relative error < 1e-4 at rtol 1e-6.
     scale = np.max(np.abs(ref), axis=0)
     mask = np.abs(ref) > 1e-6 * scale
@@ -172,5 +173,5 @@ def test_each_patient_takes_its_own_number_of_steps() -> None:
 def test_it_returns_max_steps_status_instead_of_raising() -> None:
     p = np.tile(REYNOLDS.nominal, (2, 1))
     res = simulate_cohort(p, np.linspace(0, 500, 11), model=REYNOLDS, max_steps=5)
-    assert list(res.status) == [STATUS_MAX_STEPS, STATUS_MAX_STEPS]
+    assert list(res.status) == [SolverStatus.MAX_STEPS, SolverStatus.MAX_STEPS]
     assert np.isnan(res.y[0, -1]).all()

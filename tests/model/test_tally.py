@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from stromal.model import statistics as st
+from stromal.model.status import SolverStatus
 from stromal.model.tally import DEATH_TIME_RESOLUTION_DAYS, TrialTally
 from stromal.model.trial import run_chunk
 from tests.model.fake_engine import FAKE_ENGINE
@@ -31,7 +32,7 @@ def test_counts_means_and_medians_folded_per_chunk_equal_those_of_the_whole_tabl
     assigned = whole[whole["assigned"]]
     assert tally.enrolled == len(assigned) == 36 and tally.rows == len(whole)
     for name, arm in tally.arms.items():
-        rows = assigned[(assigned["arm"] == name) & (assigned["status"] == 0)]
+        rows = assigned[(assigned["arm"] == name) & (assigned["status"] == SolverStatus.OK)]
         assert arm.n_ok == len(rows)
         assert arm.deaths_by[28] == int(rows["died_28d"].sum())
         assert arm.vfd.estimate().value == pytest.approx(rows["ventilator_free_days_28d"].mean(), rel=1e-12)
@@ -48,7 +49,7 @@ def test_survival_from_the_death_time_grid_equals_kaplan_meier_on_the_patients(
     config = small_config(n_per_arm=12, chunk_size=12)
     tally = TrialTally.for_config(config).add_all(chunks)
     whole = pd.concat(chunks, ignore_index=True)
-    ok = whole[whole["assigned"] & (whole["status"] == 0)]
+    ok = whole[whole["assigned"] & (whole["status"] == SolverStatus.OK)]
     for name, arm in tally.arms.items():
         rows = ok[ok["arm"] == name]
         km = st.kaplan_meier_counts(arm.time_grid_days, arm.death_counts, arm.censored_counts)
@@ -81,14 +82,14 @@ def test_paired_and_subgroup_tallies_match_the_patients_they_summarise(chunks: l
     whole = pd.concat(chunks, ignore_index=True)
     t = whole[whole["arm"] == "msc_iv"].set_index("patient_id")
     c = whole[whole["arm"] == "control"].set_index("patient_id").loc[t.index]
-    ok = (t["status"] == 0) & (c["status"] == 0)
+    ok = (t["status"] == SolverStatus.OK) & (c["status"] == SolverStatus.OK)
     expected = st.paired_risk_difference(
         t.loc[ok, "died_28d"].to_numpy(bool), c.loc[ok, "died_28d"].to_numpy(bool)
     )
     paired = tally.paired["msc_iv"]
     assert paired.n == int(ok.sum())
     assert paired.difference.estimate().value == pytest.approx(expected.value, abs=1e-12)
-    assigned = whole[whole["assigned"] & (whole["status"] == 0)]
+    assigned = whole[whole["assigned"] & (whole["status"] == SolverStatus.OK)]
     for (arm, variable, level), (n_t, d_t, n_c, d_c) in tally.subgroups.items():
         if variable != "severity":
             continue

@@ -14,6 +14,7 @@ import pytest
 
 from stromal.model import posterior as post
 from stromal.model import statistics as st
+from stromal.model.status import SolverStatus
 from stromal.model.trial import POSTERIOR_DRAWS_PER_TRIAL, read_outcomes, run_trial
 from stromal.model.trial_config import TrialConfig, trial_config_from_dict
 
@@ -66,7 +67,7 @@ def test_the_uncertainty_interval_is_recomputed_from_the_outcomes(
 ) -> None:
     summary, outcomes = trial
     (c,) = summary["comparisons"]
-    rows = outcomes[outcomes["assigned"] & (outcomes["status"] == 0)]
+    rows = outcomes[outcomes["assigned"] & (outcomes["status"] == SolverStatus.OK)]
     keys = sorted(rows["posterior_draw"].unique())
 
     def counts(arm: str) -> tuple[list[int], list[int]]:
@@ -133,7 +134,7 @@ def test_a_paired_trial_takes_the_between_set_variance_from_its_twins(tmp_path: 
     raw["analysis"] = {**raw["analysis"], "paired": True}
     summary = run_trial(trial_config_from_dict(raw), tmp_path)
     outcomes = read_outcomes(tmp_path / "outcomes")
-    ok = outcomes[outcomes["status"] == 0]
+    ok = outcomes[outcomes["status"] == SolverStatus.OK]
     twins = ok.pivot(index="patient_id", columns="arm", values="died_28d").dropna()
     draw = ok.drop_duplicates("patient_id").set_index("patient_id").loc[twins.index, "posterior_draw"]
     cells = []

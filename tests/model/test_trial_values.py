@@ -24,6 +24,7 @@ from stromal.clinical.protocol import Arm
 from stromal.model import endpoints as ep
 from stromal.model.parameters import nominal_parameters
 from stromal.model.population import Engine, VirtualPopulation
+from stromal.model.status import SolverStatus
 from stromal.model.trial import read_outcomes, run_trial, simulate_arm
 from stromal.model.trial_config import TrialConfig, trial_config_from_dict
 
@@ -78,7 +79,7 @@ def _arm(summary: dict[str, Any], name: str) -> dict[str, Any]:
 
 def _allocated(outcomes: pd.DataFrame, arm: str) -> pd.DataFrame:
     rows = outcomes[outcomes["assigned"] & (outcomes["arm"] == arm)]
-    return rows[rows["status"] == 0]
+    return rows[rows["status"] == SolverStatus.OK]
 
 
 @pytest.mark.slow
@@ -98,7 +99,7 @@ def test_the_allocation_is_2_to_1_and_mortality_counts_match_the_outcomes(
             deaths = int((rows["death_day"] <= day).sum())
             assert arm[f"mortality_{day}d"] == pytest.approx(deaths / len(rows), abs=1e-12)
         assert arm["failed"] == int(
-            (outcomes[outcomes["assigned"] & (outcomes["arm"] == name)]["status"] != 0).sum()
+            (outcomes[outcomes["assigned"] & (outcomes["arm"] == name)]["status"] != SolverStatus.OK).sum()
         )
         assert arm["ventilator_free_days_28d_mean"] == pytest.approx(rows["ventilator_free_days_28d"].mean())
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from stromal import RESEARCH_DISCLAIMER
+from stromal.model.status import SolverStatus
 
 
 def build_parser(prog: str) -> argparse.ArgumentParser:
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         for start in range(0, len(params), batch):
             rows = params[start : start + batch]
             result = simulate_cohort(rows, t_h)
-            failed += int((result.status != 0).sum())
+            failed += int((result.status != SolverStatus.OK).sum())
             version = result.model_version
             writer.write(_frame(result, t_h, first_patient=start))
     print(

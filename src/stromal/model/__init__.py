@@ -19,7 +19,7 @@ Populations
     ``generate_population``, ``VirtualPopulation``.
 Simulation
     ``simulate_cohort(params, t_out_h, *, doses=None, y0=None, ...)``,
-    ``CohortResult``, ``warm_up``.
+    ``CohortResult``, ``SolverStatus`` (each patient's ``status``), ``warm_up``.
 Model
     ``MODEL``, ``MODEL_VERSION``, ``ModelDefinition``, ``StateSpec``,
     ``ObservableSpec``, ``AuxiliarySpec``, ``reynolds_core``;
@@ -54,6 +54,7 @@ if TYPE_CHECKING:
         sample_parameters,
     )
     from stromal.model.population import VirtualPopulation, generate_population
+    from stromal.model.status import SolverStatus
     from stromal.model.tally import TrialTally
     from stromal.model.trial import iter_chunks, read_outcomes, run_chunk, run_trial
     from stromal.model.trial_config import (
@@ -91,6 +92,7 @@ _EXPORTS: dict[str, str] = {
         "parameters",
     ),
     **dict.fromkeys(("VirtualPopulation", "generate_population"), "population"),
+    "SolverStatus": "status",
     "TrialTally": "tally",
     **dict.fromkeys(("iter_chunks", "read_outcomes", "run_chunk", "run_trial"), "trial"),
     **dict.fromkeys(
@@ -110,6 +112,7 @@ __all__ = [
     "ModelDefinition",
     "ObservableSpec",
     "ParameterSpec",
+    "SolverStatus",
     "StateSpec",
     "TrialConfig",
     "TrialConfigError",

@@ -37,6 +37,7 @@ from scipy import optimize
 
 from stromal.clinical.protocol import Arm, arm_from_dict
 from stromal.model.population import Engine, apply_calibration, real_engine
+from stromal.model.status import SolverStatus
 from stromal.model.trial import iter_chunks
 from stromal.model.trial_config import TrialConfig, trial_config_from_dict
 
@@ -184,7 +185,7 @@ def simulate_targets(
     # Every patient under every arm: one "chunk" worth of patients per arm of the design.
     frames = [c.outcomes for c in iter_chunks(config, engine=engine)]
     o = pd.concat(frames, ignore_index=True)
-    o = o[o["status"] == 0]
+    o = o[o["status"] == SolverStatus.OK]
     control = o[o["arm"] == "control"].set_index("patient_id")
     out: dict[str, float] = {}
     for i, t in enumerate(targets):

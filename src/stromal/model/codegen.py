@@ -13,7 +13,7 @@ side, initial values and observables) this module writes Python source for:
 
 The source goes to ``$STROMAL_CACHE_DIR/codegen/<key>/`` (default
 ``~/.cache/stromal``), where ``key`` hashes the model's ``digest()``, the
-solver's and this generator's source and the numba version, and is imported
+source files in ``GENERATED_CODE_SOURCES`` and the numba version, and is imported
 with numba's ``cache=True``: the first process compiles (tens of seconds), the
 next ones load machine code from the ``__pycache__`` beside the file. This is
 the AMICI design (Fröhlich et al., Bioinformatics 2021,
@@ -111,17 +111,26 @@ def cache_root() -> Path:
         return Path(tempfile.gettempdir()) / f"stromal-cache-{os.getuid()}"
 
 
-def cache_key(model: SymbolicModel) -> str:
-    """Hash of everything the generated machine code depends on."""
-    here = Path(__file__).resolve().parent
+#: The package files whose text shapes the generated code beside the model:
+#: the CPU solver and its statuses, this generator, and the CUDA kernel
+#: (:mod:`stromal.model.gpu` writes its module next to the CPU one, under the same key).
+GENERATED_CODE_SOURCES = ("solver.py", "status.py", "codegen.py", "gpu.py")
+
+
+def cache_key(model: SymbolicModel, folder: Path | None = None) -> str:
+    """Hash of everything the generated machine code depends on.
+
+    ``folder`` holds the ``GENERATED_CODE_SOURCES`` files (default: this
+    package's folder; tests pass a copy to show that each file counts).
+    """
+    here = folder if folder is not None else Path(__file__).resolve().parent
     h = hashlib.sha256()
     for part in (
         model.digest(),
         GENERATOR_VERSION,
         numba.__version__,
         sys.version,
-        (here / "solver.py").read_text(encoding="utf-8"),
-        (here / "codegen.py").read_text(encoding="utf-8"),
+        *((here / name).read_text(encoding="utf-8") for name in GENERATED_CODE_SOURCES),
     ):
         h.update(part.encode("utf-8"))
         h.update(b"\0")
@@ -474,7 +483,13 @@ def _import_generated(key: str, path: Path) -> ModuleType:
 # The files whose text decides the default model's generated code. Parameter
 # values are not among the inputs of the code (they are runtime arrays), so
 # a calibration run does not force a recompile.
-_DEFAULT_MODEL_SOURCES = ("definition.py", "parameters.py", "distributions.py", "solver.py", "codegen.py")
+_DEFAULT_MODEL_SOURCES = (
+    "definition.py",
+    "version.py",
+    "parameters.py",
+    "distributions.py",
+    *GENERATED_CODE_SOURCES,
+)
 _DEFAULT: dict[str, CompiledModel] = {}
 
 

@@ -36,8 +36,7 @@ from types import MappingProxyType
 import sympy as sp
 
 from stromal.model.parameters import PARAMETERS, ParameterSpec
-
-MODEL_VERSION = "0.3.0"
+from stromal.model.version import MODEL_VERSION as MODEL_VERSION
 
 
 @dataclass(frozen=True)

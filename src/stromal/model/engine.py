@@ -9,7 +9,8 @@ Time is in hours; day 0 is enrolment.
 Whole-call misuse (a wrong number of parameters, unsorted output times, an
 unknown backend) raises ``ValueError`` naming the argument, the value and the
 rule. A bad patient (NaN parameter, dose into a missing state) only gets
-status 4; a patient the solver cannot finish gets status 1-3. The batch never
+``SolverStatus.INVALID_INPUT``; a patient the solver cannot finish gets
+``MAX_STEPS``, ``STEP_UNDERFLOW`` or ``NON_FINITE``. The batch never
 aborts.
 """
 
@@ -27,7 +28,7 @@ import numpy as np
 
 from stromal.model import codegen
 from stromal.model.codegen import SymbolicModel
-from stromal.model.solver import STATUS_INVALID_INPUT, STATUS_OK, STATUS_TEXT
+from stromal.model.status import STATUS_TEXT, SolverStatus
 
 
 class DoseEvents(Protocol):
@@ -53,7 +54,8 @@ class CohortResult:
     """Trajectories of a cohort.
 
     ``y`` is (n_patients, n_times, n_states); rows of a failed patient after the
-    failure are NaN. ``status`` codes are in ``STATUS_TEXT``.
+    failure are NaN. ``status`` holds :class:`~stromal.model.solver.SolverStatus`
+    values (described in ``STATUS_TEXT``).
     """
 
     t_h: np.ndarray
@@ -68,8 +70,8 @@ class CohortResult:
 
     @property
     def failure_rate(self) -> float:
-        """Share of patients whose status is not 0."""
-        return float(np.mean(self.status != STATUS_OK)) if self.status.size else 0.0
+        """Share of patients whose status is not ``SolverStatus.OK``."""
+        return float(np.mean(self.status != SolverStatus.OK)) if self.status.size else 0.0
 
     def state(self, name: str) -> np.ndarray:
         """Trajectory of one state by name: (n_patients, n_times)."""
@@ -182,7 +184,7 @@ def simulate_cohort(
         rtol, atol: local error tolerances of the adaptive step-size control.
         backend: "auto" (GPU if usable, else CPU), "cpu" or "gpu".
         n_threads: CPU threads (default: numba's default, all cores).
-        max_steps: attempted steps per patient before status 1.
+        max_steps: attempted steps per patient before ``SolverStatus.MAX_STEPS``.
     """
     compiled = codegen.load(model) if model is not None else codegen.load_default()
     p = _float_array("params", params, 2)
@@ -217,7 +219,7 @@ def simulate_cohort(
     invalid |= dose_invalid
 
     y = np.full((n, t_out.size, n_states), np.nan)
-    status = np.full(n, STATUS_INVALID_INPUT, dtype=np.int8)
+    status = np.full(n, SolverStatus.INVALID_INPUT, dtype=np.int8)
     n_steps = np.zeros(n, dtype=np.int64)
     if chosen == "gpu":
         from stromal.model import gpu

@@ -40,6 +40,7 @@ import numpy.typing as npt
 
 from stromal.clinical.protocol import Arm
 from stromal.model.population import VirtualPopulation
+from stromal.model.status import SolverStatus
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -327,7 +328,7 @@ def _simulate_arm(
     t_h = days * 24.0
     doses = _arm_doses(arm, params)
     result = simulate_cohort(params, t_h, doses=doses, y0=population.y0[rows])
-    ok = np.asarray(result.status) == 0
+    ok = np.asarray(result.status) == SolverStatus.OK
     hazard = np.asarray(result.state("cumulative_death_hazard"), dtype=np.float64)
     # Survival from enrolment: the hazard accumulated before it is the population's, not the forecast's.
     survival = np.exp(-(hazard - hazard[:, :1]))
@@ -370,7 +371,7 @@ def reference_mortality(reference: ReferencePopulation, arm: Arm, *, day: int = 
     result = simulate_cohort(params, t_h, doses=doses, y0=population.y0)
     hazard = np.asarray(result.state("cumulative_death_hazard"), dtype=np.float64)
     risk = 1.0 - np.exp(-(hazard[:, 1] - hazard[:, 0]))
-    return np.where(np.asarray(result.status) == 0, risk, np.nan)
+    return np.where(np.asarray(result.status) == SolverStatus.OK, risk, np.nan)
 
 
 def predicted_risk(

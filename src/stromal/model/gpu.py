@@ -140,14 +140,14 @@ def solve_kernel(params, y0, t_out, dose_t, dose_idx, dose_amt, rtol, atol, max_
         for j in range(n):
             yo[next_out, j] = y[j]
         next_out += 1
-    status[i] = 0
+    status[i] = STATUS_OK
     n_steps[i] = 0
     if next_out == n_out:
         return
     rhs(y, p, f0)
     for j in range(n):
         if not math.isfinite(f0[j]):
-            status[i] = 3
+            status[i] = STATUS_NON_FINITE
             return
     d0n = 0.0
     d1n = 0.0
@@ -167,11 +167,11 @@ def solve_kernel(params, y0, t_out, dose_t, dose_idx, dose_amt, rtol, atol, max_
         if ev < n_ev and dose_t[i, ev] < t_stop:
             t_stop = dose_t[i, ev]
         if steps >= max_steps:
-            status[i] = 1
+            status[i] = STATUS_MAX_STEPS
             n_steps[i] = steps
             return
         if h < 1e-12 * max(1.0, abs(t)):
-            status[i] = 3 if failed_non_finite else 2
+            status[i] = STATUS_NON_FINITE if failed_non_finite else STATUS_STEP_UNDERFLOW
             n_steps[i] = steps
             return
         landing = False
@@ -252,7 +252,7 @@ def solve_kernel(params, y0, t_out, dose_t, dose_idx, dose_amt, rtol, atol, max_
         rhs(y, p, f0)
         for j in range(n):
             if not math.isfinite(f0[j]):
-                status[i] = 3
+                status[i] = STATUS_NON_FINITE
                 n_steps[i] = steps
                 return
         failed_non_finite = False
@@ -282,6 +282,7 @@ def generate_cuda_source(model: SymbolicModel) -> str:
         "    A21, A31, A32, A41, A42, A43, A51, A52, A53, A54,\n"
         "    C21, C31, C32, C41, C42, C43, C51, C52, C53, C54, C61, C62, C63, C64, C65,\n"
         "    FAC_MAX, FAC_MIN, GAMMA, H21, H22, H23, H24, H25, H31, H32, H33, H34, H35, SAFETY,\n"
+        "    STATUS_MAX_STEPS, STATUS_NON_FINITE, STATUS_OK, STATUS_STEP_UNDERFLOW,\n"
         ")\n\n"
         f"N_STATES = {n}\n\n\n"
     )

@@ -39,13 +39,18 @@ from collections.abc import Mapping, Sequence
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from stromal.model.calibration import BOUNDS, FITTED, Target, load_targets, simulate_targets
-from stromal.model.population import Engine
+if TYPE_CHECKING:
+    from stromal.model.calibration import Target
+    from stromal.model.population import Engine
+
+# stromal.model.calibration (SciPy's optimiser, the trial machinery) is
+# imported inside the functions that sample: a trial that only reads the
+# installed ensemble does not pay for it.
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -85,6 +90,8 @@ def prior_sd(name: str) -> float:
 
 def log_prior(x: FloatArray, names: Sequence[str]) -> float:
     """Log prior density (up to a constant) of log-multipliers ``x``; -inf outside ``BOUNDS``."""
+    from stromal.model.calibration import BOUNDS
+
     total = 0.0
     for value, name in zip(x, names, strict=True):
         low, high = BOUNDS[name]
@@ -127,6 +134,7 @@ def log_likelihood(targets: Sequence[Target], simulated: Mapping[str, float], n_
 
 def _start(names: Sequence[str], walkers: int, rng: np.random.Generator) -> FloatArray:
     """Walkers in a small ball around the installed point fit (or the priors' medians)."""
+    from stromal.model.calibration import BOUNDS
     from stromal.model.parameters import PARAMETER_INDEX, PARAMETERS, calibrated_values
 
     fitted = calibrated_values()
@@ -162,6 +170,7 @@ def sample_posterior(
     """
     import emcee
 
+    from stromal.model.calibration import BOUNDS, FITTED, load_targets, simulate_targets
     from stromal.model.definition import MODEL_VERSION
     from stromal.model.parameters import PARAMETER_INDEX, PARAMETERS
 
@@ -273,6 +282,8 @@ def _summary(kept: FloatArray, names: Sequence[str], nominal: Mapping[str, float
 
 def _pinned(kept: FloatArray, names: Sequence[str]) -> list[dict[str, Any]]:
     """Parameters whose draws crowd a bound of the search box."""
+    from stromal.model.calibration import BOUNDS
+
     out = []
     for j, name in enumerate(names):
         low, high = (math.log(b) for b in BOUNDS[name])

@@ -17,7 +17,7 @@ time-derivative terms of the general method vanish.
 
 Each patient is integrated alone, with its own step size: a patient whose
 course is quiet takes few steps, and no patient waits for the slowest one.
-Failures are values (``STATUS_*``), never exceptions, so a batch never aborts.
+Failures are values (:class:`SolverStatus`), never exceptions, so a batch never aborts.
 
 The batch driver that calls :func:`rodas4_patient` lives in the module that
 :mod:`stromal.model.codegen` generates for each model, because numba can cache
@@ -35,21 +35,20 @@ from typing import Any, TypeVar, cast
 import numba
 import numpy as np
 
+from stromal.model.status import STATUS_TEXT as STATUS_TEXT
+from stromal.model.status import SolverStatus
+
 F = TypeVar("F", bound=Callable[..., Any])
 
-STATUS_OK = 0
-STATUS_MAX_STEPS = 1
-STATUS_STEP_UNDERFLOW = 2
-STATUS_NON_FINITE = 3
-STATUS_INVALID_INPUT = 4
 
-STATUS_TEXT: dict[int, str] = {
-    STATUS_OK: "ok",
-    STATUS_MAX_STEPS: "maximum number of steps exceeded",
-    STATUS_STEP_UNDERFLOW: "step size underflow (stiffness or discontinuity the solver could not pass)",
-    STATUS_NON_FINITE: "non-finite state (NaN or infinity)",
-    STATUS_INVALID_INPUT: "invalid input (non-finite or out-of-range parameter, initial state or dose)",
-}
+# Plain-int twins for compiled code (numba kernels, CPU and CUDA, return and
+# store machine integers); they are the enum's values, never other numbers.
+STATUS_OK = int(SolverStatus.OK)
+STATUS_MAX_STEPS = int(SolverStatus.MAX_STEPS)
+STATUS_STEP_UNDERFLOW = int(SolverStatus.STEP_UNDERFLOW)
+STATUS_NON_FINITE = int(SolverStatus.NON_FINITE)
+STATUS_INVALID_INPUT = int(SolverStatus.INVALID_INPUT)
+
 
 # Rodas4 coefficients, Hairer & Wanner (1996), RODAS (METH=1).
 GAMMA = 0.25

@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from stromal.model import endpoints as ep
 from stromal.model.statistics import Histogram, RunningMoments
+from stromal.model.status import SolverStatus
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +109,7 @@ class ArmTally:
     def add(self, frame: dict[str, Any]) -> None:
         """Fold in one chunk's rows of this arm (column name -> array)."""
         status = frame["status"]
-        ok = status == 0
+        ok = status == SolverStatus.OK
         self.n += len(status)
         self.failed += int((~ok).sum())
         self.n_ok += int(ok.sum())
@@ -211,7 +212,7 @@ class TrialTally:
         columns["age_band"] = age_band(columns["age_years"].astype(np.float64))
         arm = columns["arm"].astype(str)
         assigned = columns["assigned"].astype(bool)
-        ok = columns["status"] == 0
+        ok = columns["status"] == SolverStatus.OK
         self.rows += len(arm)
         self.failed_rows += int((~ok).sum())
         self.enrolled += int(assigned.sum())
@@ -302,12 +303,12 @@ class SweepTally:
     reference_deaths: int = 0
 
     def add(self, outcomes: pd.DataFrame, variant: str, reference: str | None) -> None:
-        ok = outcomes[(outcomes["status"] == 0) & (outcomes["arm"] == variant)]
+        ok = outcomes[(outcomes["status"] == SolverStatus.OK) & (outcomes["arm"] == variant)]
         self.n += len(ok)
         self.deaths += int(ok["died_28d"].sum())
         self.vfd.add(ok["ventilator_free_days_28d"].to_numpy(np.float64))
         if reference is not None:
-            ref = outcomes[(outcomes["status"] == 0) & (outcomes["arm"] == reference)]
+            ref = outcomes[(outcomes["status"] == SolverStatus.OK) & (outcomes["arm"] == reference)]
             ref = ref[ref["patient_id"].isin(ok["patient_id"])]
             self.reference_n += len(ref)
             self.reference_deaths += int(ref["died_28d"].sum())

@@ -44,7 +44,13 @@ import numpy.typing as npt
 
 from stromal.clinical.protocol import Arm
 from stromal.model import endpoints as ep
-from stromal.model.population import Engine, VirtualPopulation, generate_population, real_engine
+from stromal.model.population import (
+    Engine,
+    VirtualPopulation,
+    generate_populations,
+    real_engine,
+)
+from stromal.model.status import SolverStatus
 from stromal.model.trial_config import TrialConfig
 
 if TYPE_CHECKING:
@@ -81,8 +87,8 @@ class PosteriorUse:
 def posterior_for(config: TrialConfig) -> PosteriorUse:
     """The posterior draws ``config`` uses: none unless the population is calibrated and a
     ``posterior.json`` of this model version is installed."""
-    from stromal.model.definition import MODEL_VERSION
     from stromal.model.posterior import load_posterior
+    from stromal.model.version import MODEL_VERSION
 
     if not config.population.calibrated:
         return PosteriorUse((), "population.calibrated = false: no posterior draws (uncalibrated priors)", {})
@@ -117,38 +123,20 @@ def posterior_for(config: TrialConfig) -> PosteriorUse:
     return PosteriorUse(draws, f"patients drawn across {len(draws)} posterior parameter sets", provenance)
 
 
-def _scaled_engine(engine: Engine, ratios: dict[int, float]) -> Engine:
-    """``engine`` with parameter columns multiplied by ``ratios`` (column -> factor) before solving."""
+def draw_requests(
+    n: int, draw_rng: np.random.Generator, draws: Sequence[dict[str, float]]
+) -> list[tuple[int, int, dict[int, float]]]:
+    """(set index, patients, parameter column -> factor) for every posterior set that gets patients.
 
-    def simulate(params: FloatArray, t_h: FloatArray, **kwargs: Any) -> Any:
-        scaled = params.copy()
-        for j, r in ratios.items():
-            scaled[:, j] *= r
-        return engine.simulate(scaled, t_h, **kwargs)
-
-    return Engine(simulate, engine.dose_events_for_arm, engine.no_doses)
-
-
-def population_across_draws(
-    n: int,
-    config: TrialConfig,
-    rng: np.random.Generator,
-    draw_rng: np.random.Generator,
-    draws: Sequence[dict[str, float]],
-    engine: Engine,
-) -> tuple[VirtualPopulation, npt.NDArray[np.intp]]:
-    """Enrol ``n`` patients, each under a posterior set drawn uniformly; (population, set index).
-
-    Each set's patients are screened and enrolled with that set's parameter
-    values (a draw moves the population, as the point fit does: the column
-    is scaled by draw / calibrated value), then the sets are interleaved in
-    a random enrolment order.
+    Each of the ``n`` patients is under a set drawn uniformly from ``draw_rng``;
+    a set's columns are scaled by draw / calibrated value (a draw moves the
+    population, as the point fit does).
     """
     from stromal.model.parameters import PARAMETER_INDEX, PARAMETERS, calibrated_values
 
     base = calibrated_values()
     slots = draw_rng.integers(len(draws), size=n)
-    parts: list[tuple[int, VirtualPopulation]] = []
+    requests: list[tuple[int, int, dict[int, float]]] = []
     for k, draw in enumerate(draws):
         m = int((slots == k).sum())
         if m == 0:
@@ -157,13 +145,15 @@ def population_across_draws(
             PARAMETER_INDEX[name]: value / base.get(name, PARAMETERS[PARAMETER_INDEX[name]].value)
             for name, value in draw.items()
         }
-        pop = generate_population(
-            m, config.population, rng, engine=_scaled_engine(engine, ratios), batch_min=16
-        )
-        params = pop.params.copy()
-        for j, r in ratios.items():
-            params[:, j] *= r
-        parts.append((k, replace(pop, params=params)))
+        requests.append((k, m, ratios))
+    return requests
+
+
+def merge_draws(
+    parts: Sequence[tuple[int, VirtualPopulation]], draw_rng: np.random.Generator
+) -> tuple[VirtualPopulation, npt.NDArray[np.intp]]:
+    """The populations of the posterior sets ``(set index, population)`` interleaved in a random
+    enrolment order from ``draw_rng``; (population, set index of every patient)."""
     pops = [p for _, p in parts if p.n > 0]
     every = [p for _, p in parts]
     if not pops:  # nobody enrolled under any set: the empty population, with its counts
@@ -191,6 +181,27 @@ def population_across_draws(
         shortfall=merged([p.shortfall for p in every]),
     )
     return population, index[order]
+
+
+def population_across_draws(
+    n: int,
+    config: TrialConfig,
+    rng: np.random.Generator,
+    draw_rng: np.random.Generator,
+    draws: Sequence[dict[str, float]],
+    engine: Engine,
+) -> tuple[VirtualPopulation, npt.NDArray[np.intp]]:
+    """Enrol ``n`` patients, each under a posterior set drawn uniformly; (population, set index).
+
+    Each set's patients are screened and enrolled with that set's parameter
+    values (see :func:`draw_requests`), one set after the other from ``rng``,
+    then the sets are interleaved in a random enrolment order.
+    """
+    requests = draw_requests(n, draw_rng, draws)
+    pops = generate_populations(
+        [(rng, [(m, ratios) for _, m, ratios in requests])], config.population, engine=engine, batch_min=16
+    )[0]
+    return merge_draws([(k, p) for (k, _, _), p in zip(requests, pops, strict=True)], draw_rng)
 
 
 def chunk_size_for(config: TrialConfig) -> int:
@@ -289,6 +300,132 @@ def run_chunk(
     engine: Engine | None = None,
 ) -> ChunkResult:
     """Enrol, randomise and simulate one chunk. Pure given its arguments."""
+    return run_chunks(config, [(chunk_index, n)], arms=arms, paired=paired, engine=engine)[0]
+
+
+#: Patients handed to the engine in one call when arms are simulated, per
+#: backend: enough to keep every CPU thread (or the GPU) busy, few enough that
+#: one call's trajectories stay small (a 90-day course with long-term visits is
+#: about 30 kB per patient on the CPU).
+ARM_CALL_PATIENTS = {"cpu": 2048, "gpu": 65536}
+
+#: Enrolled patients run together (several chunks) per backend: the
+#: candidates of all their chunks are screened in shared engine calls.
+GROUP_PATIENTS = {"cpu": 4000, "gpu": 100_000}
+
+
+def _local_backend() -> str:
+    """ "gpu" when the engine's automatic backend will pick a GPU here, else "cpu"."""
+    from stromal.model import gpu
+
+    return "gpu" if gpu.gpu_available() else "cpu"
+
+
+def chunks_per_group(config: TrialConfig, backend: str = "cpu") -> int:
+    """How many chunks :func:`iter_chunks` runs together on ``backend`` ("cpu" or "gpu")."""
+    return max(1, GROUP_PATIENTS[backend] // chunk_size_for(config))
+
+
+def _concat_populations(pops: Sequence[VirtualPopulation]) -> VirtualPopulation:
+    """The rows of several populations, one after the other (counts are not merged)."""
+    if len(pops) == 1:
+        return pops[0]
+    full = [p for p in pops if p.n > 0] or [pops[0]]
+    return replace(
+        full[0],
+        params=np.vstack([p.params for p in full]),
+        y0=np.vstack([p.y0 for p in full]),
+        aetiology=np.concatenate([p.aetiology for p in full]),
+        severity=np.concatenate([p.severity for p in full]),
+        pf_enrolment_mmhg=np.concatenate([p.pf_enrolment_mmhg for p in full]),
+        onset_h=np.concatenate([p.onset_h for p in full]),
+    )
+
+
+@dataclass(frozen=True)
+class EnrolledChunk:
+    """A chunk's enrolled patients with their arm, death threshold and posterior set (if any)."""
+
+    index: int
+    population: VirtualPopulation
+    allocation: npt.NDArray[np.intp]
+    threshold: FloatArray
+    draw_index: npt.NDArray[np.intp] | None
+
+
+def enrol_chunks(
+    config: TrialConfig, chunks: Sequence[tuple[int, int]], *, engine: Engine | None = None
+) -> list[EnrolledChunk]:
+    """Enrol and randomise the chunks ``(chunk index, patients)``, each from its own streams.
+
+    The candidates of all chunks are screened in shared engine calls
+    (:func:`~stromal.model.population.generate_populations`); the result is
+    the same as enrolling one chunk at a time.
+    """
+    engine = engine or real_engine()
+    posterior = posterior_for(config)
+    streams = [chunk_rngs(config.seed, index) for index, _ in chunks]
+    draw_rngs: list[np.random.Generator] = []
+    requests: list[list[tuple[int, int, dict[int, float]]]] = []
+    for index, n in chunks:
+        if posterior.draws:
+            draw_rng = np.random.default_rng(np.random.SeedSequence([config.seed, index, POSTERIOR_STREAM]))
+            draw_rngs.append(draw_rng)
+            requests.append(draw_requests(n, draw_rng, posterior.draws))
+        else:
+            requests.append([(0, n, {})])
+    pops_per_chunk = generate_populations(
+        [
+            (rngs[0], [(m, ratios) for _, m, ratios in req])
+            for rngs, req in zip(streams, requests, strict=True)
+        ],
+        config.population,
+        engine=engine,
+        batch_min=16 if posterior.draws else 64,
+    )
+    populations: list[VirtualPopulation] = []
+    draw_index: list[npt.NDArray[np.intp] | None] = []
+    for c, pops in enumerate(pops_per_chunk):
+        if posterior.draws:
+            population, sets = merge_draws(
+                [(k, p) for (k, _, _), p in zip(requests[c], pops, strict=True)], draw_rngs[c]
+            )
+            populations.append(population)
+            draw_index.append(sets)
+        else:
+            populations.append(pops[0])
+            draw_index.append(None)
+    allocation = [
+        allocate(p.severity, config.weights, s[1]) for p, s in zip(populations, streams, strict=True)
+    ]
+    threshold = [s[2].exponential(1.0, p.n) for p, s in zip(populations, streams, strict=True)]
+    return [
+        EnrolledChunk(index, population, alloc, death, sets)
+        for (index, _), population, alloc, death, sets in zip(
+            chunks, populations, allocation, threshold, draw_index, strict=True
+        )
+    ]
+
+
+def run_chunks(
+    config: TrialConfig,
+    chunks: Sequence[tuple[int, int]],
+    *,
+    arms: Sequence[Arm] | None = None,
+    paired: bool | None = None,
+    engine: Engine | None = None,
+    call_patients: int = ARM_CALL_PATIENTS["cpu"],
+) -> list[ChunkResult]:
+    """Enrol, randomise and simulate several chunks ``(chunk index, patients)`` together.
+
+    The result is that of :func:`run_chunk` for each chunk (every chunk has
+    its own random streams); running them together only lets the engine see
+    larger batches: the chunks' candidates are screened in shared calls
+    (:func:`~stromal.model.population.generate_populations`) and each arm is
+    simulated for the patients of all chunks in calls of at most
+    ``call_patients``. ``seconds`` of each chunk is its share of the group's
+    wall time.
+    """
     import time
 
     started = time.perf_counter()
@@ -296,47 +433,69 @@ def run_chunk(
     is_sweep = arms is not None
     arms = tuple(arms) if arms is not None else config.arms
     paired = config.analysis.paired if paired is None else paired
-    pop_rng, alloc_rng, death_rng = chunk_rngs(config.seed, chunk_index)
-    posterior = posterior_for(config)
-    draw_index: npt.NDArray[np.intp] | None = None
-    if posterior.draws:
-        draw_rng = np.random.default_rng(np.random.SeedSequence([config.seed, chunk_index, POSTERIOR_STREAM]))
-        population, draw_index = population_across_draws(
-            n, config, pop_rng, draw_rng, posterior.draws, engine
-        )
-    else:
-        population = generate_population(n, config.population, pop_rng, engine=engine)
-    m = population.n
-    allocation = allocate(population.severity, config.weights, alloc_rng)
-    threshold = death_rng.exponential(1.0, m)
+    enrolled = enrol_chunks(config, chunks, engine=engine)
+    populations = [e.population for e in enrolled]
+    allocation = [e.allocation for e in enrolled]
+    threshold = [e.threshold for e in enrolled]
+    draw_index = [e.draw_index for e in enrolled]
     t_h = ep.output_grid_h(max(config.days, 28), long_term=config.analysis.long_term)
-    frames = []
+    whole = _concat_populations(populations)
+    offsets = np.cumsum([0, *(p.n for p in populations)])
+    all_threshold = np.concatenate(threshold) if threshold else np.empty(0)
+    frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     for a, arm in enumerate(arms):
         # Sweep variants are never allocated: they are twins of the enrolled patients.
-        assigned = np.zeros(m, bool) if is_sweep else allocation == a
-        rows = np.arange(m) if paired else np.nonzero(assigned)[0]
-        frame = simulate_arm(config, arm, population, rows, t_h, threshold, engine)
-        frame.insert(0, "assigned", assigned[rows])
-        if draw_index is not None:
-            frame.insert(len(frame.columns), "posterior_draw", draw_index[rows].astype(np.int16))
-        frames.append(frame)
-    import pandas as pd  # after the first simulation: start-up does not wait for it
+        assigned = [
+            np.zeros(p.n, bool) if is_sweep else alloc == a
+            for p, alloc in zip(populations, allocation, strict=True)
+        ]
+        rows = [np.arange(p.n) if paired else np.nonzero(assigned[c])[0] for c, p in enumerate(populations)]
+        every = np.concatenate([r + offsets[c] for c, r in enumerate(rows)]) if rows else np.empty(0, np.intp)
+        parts = [
+            simulate_arm(config, arm, whole, every[i : i + call_patients], t_h, all_threshold, engine)
+            for i in range(0, max(len(every), 1), call_patients)
+        ]
+        import pandas as pd  # after the first simulation: start-up does not wait for it
 
-    outcomes = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    outcomes.attrs["model_version"] = frames[0].attrs.get("model_version", "") if frames else ""
-    first_id = chunk_index * chunk_size_for(config)
-    outcomes.insert(0, "patient_id", outcomes.pop("row").astype(np.int64) + first_id)
-    outcomes.insert(1, "chunk", np.int32(chunk_index))
-    return ChunkResult(
-        index=chunk_index,
-        outcomes=outcomes,
-        n_candidates=population.n_candidates,
-        n_failed_candidates=population.n_failed,
-        rejected=dict(population.rejected),
-        shortfall=dict(population.shortfall),
-        seconds=time.perf_counter() - started,
-        model_version=str(outcomes.attrs.get("model_version", "")) if frames else "",
-    )
+        frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        start = 0
+        for c, r in enumerate(rows):
+            part = frame.iloc[start : start + len(r)].reset_index(drop=True)
+            part.attrs["model_version"] = frame.attrs.get("model_version", "")
+            start += len(r)
+            part["row"] = r
+            part.insert(0, "assigned", assigned[c][r])
+            sets_c = draw_index[c]
+            if sets_c is not None:
+                part.insert(len(part.columns), "posterior_draw", sets_c[r].astype(np.int16))
+            frames[c].append(part)
+    import pandas as pd
+
+    seconds = time.perf_counter() - started
+    total = max(sum(n for _, n in chunks), 1)
+    results = []
+    for c, (chunk_index, n) in enumerate(chunks):
+        chunk_frames = frames[c]
+        outcomes = pd.concat(chunk_frames, ignore_index=True) if chunk_frames else pd.DataFrame()
+        version = str(chunk_frames[0].attrs.get("model_version", "")) if chunk_frames else ""
+        outcomes.attrs["model_version"] = version
+        first_id = chunk_index * chunk_size_for(config)
+        outcomes.insert(0, "patient_id", outcomes.pop("row").astype(np.int64) + first_id)
+        outcomes.insert(1, "chunk", np.int32(chunk_index))
+        population = populations[c]
+        results.append(
+            ChunkResult(
+                index=chunk_index,
+                outcomes=outcomes,
+                n_candidates=population.n_candidates,
+                n_failed_candidates=population.n_failed,
+                rejected=dict(population.rejected),
+                shortfall=dict(population.shortfall),
+                seconds=seconds * n / total,
+                model_version=version,
+            )
+        )
+    return results
 
 
 def simulate_arm(
@@ -369,7 +528,7 @@ def simulate_arm(
         )
     result = engine.simulate(params, t_h, doses=doses, y0=population.y0[rows])
     status = np.asarray(result.status, dtype=np.int8)
-    ok = status == 0
+    ok = status == SolverStatus.OK
     death_day = ep.death_time_days(t_h, result.state("cumulative_death_hazard"), threshold[rows])
     # Follow-up ends at `days`: later deaths are censored.
     death_day = np.where(death_day <= config.days, death_day, np.inf)
@@ -438,17 +597,32 @@ def iter_chunks(
     config: TrialConfig,
     *,
     scheduler: str | None = None,
-    workers: int | None = None,
     plan: list[tuple[int, int]] | None = None,
     arms: Sequence[Arm] | None = None,
     paired: bool | None = None,
     engine: Engine | None = None,
+    group: int | None = None,
 ) -> Iterator[ChunkResult]:
-    """Run chunks in index order, locally or on a Dask cluster."""
+    """Run chunks in index order, locally or on a Dask cluster.
+
+    Locally, ``group`` chunks at a time run together (:func:`run_chunks`;
+    default :func:`chunks_per_group` for the backend the real engine will
+    use, the CPU for any other engine), which gives the same outcomes as one
+    at a time with fewer, larger engine calls.
+    """
     plan = plan if plan is not None else chunk_plan(config)
     if scheduler is None:
-        for index, n in plan:
-            yield run_chunk(config, index, n, arms=arms, paired=paired, engine=engine)
+        backend = _local_backend() if engine is None else "cpu"
+        size = group if group is not None else chunks_per_group(config, backend)
+        for start in range(0, len(plan), size):
+            yield from run_chunks(
+                config,
+                plan[start : start + size],
+                arms=arms,
+                paired=paired,
+                engine=engine,
+                call_patients=ARM_CALL_PATIENTS[backend],
+            )
         return
     from stromal.model.distributed import map_chunks
 

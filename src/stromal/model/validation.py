@@ -39,6 +39,7 @@ from typing import Any
 import numpy as np
 
 from stromal.model.statistics import Z_95
+from stromal.model.status import SolverStatus
 
 QUANTITIES = ("risk_ratio_28d", "pf_change_day7_median_difference")
 
@@ -140,7 +141,7 @@ def _verdicts(trial: ValidationTrial, value: float, ui: Sequence[float] | None) 
 def _pf_change(outcomes: Any, arm: str) -> Any:
     """Allocated survivors of ``arm`` with their P/F change day 0 to 7 (validation designs name
     their arms ``control`` and ``msc``)."""
-    rows = outcomes[outcomes["assigned"] & (outcomes["arm"] == arm) & (outcomes["status"] == 0)]
+    rows = outcomes[outcomes["assigned"] & (outcomes["arm"] == arm) & (outcomes["status"] == SolverStatus.OK)]
     rows = rows[np.isfinite(rows["pf_day7"]) & np.isfinite(rows["pf_day0"])]
     return rows.assign(change=rows["pf_day7"] - rows["pf_day0"])
 
