@@ -44,6 +44,13 @@ AETIOLOGY_MIX = {"viral": 0.6, "sepsis": 0.3, "trauma": 0.1}
 #: Seed of the out-of-sample cohort: not the calibration's (20240601).
 CHECK_SEED = 20261201
 
+#: Who the long-term table describes (the trial's long-term outcomes are of survivors of its
+#: mortality follow-up; deaths after it are not modelled).
+LONG_TERM_POPULATION = (
+    "the 90-day survivors of the same control cohort (all grades); deaths after day 90 are not modelled, "
+    "so each survivor has a value at every visit"
+)
+
 _LONG_TERM_QUANTITIES = ("fvc_pct_predicted", "dlco_pct_predicted", "six_mwd_pct_predicted")
 
 
@@ -250,7 +257,7 @@ def cohort_checks(n_per_grade: int, seed: int = CHECK_SEED) -> dict[str, Any]:
         "n_per_grade": n_per_grade,
         "grades": grade_checks(outcomes),
         "long_term": long_term_checks(outcomes, load_long_term_targets()),
-        "long_term_population": "survivors of the same control cohort (all grades), alive at each visit",
+        "long_term_population": LONG_TERM_POPULATION,
     }
 
 
