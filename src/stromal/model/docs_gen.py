@@ -82,9 +82,9 @@ ASSUMPTIONS = """\
   resolves and a minority stays in the persistent "aseptic"/"septic" states;
   lung susceptibility (CV 1) spreads the Berlin grade.
 - **Calibration** (`stromal calibrate`, `calibration_targets/*.toml`) scales
-  the populations of the fitted parameters (hazard scale, barrier-hazard
-  half-point, damage-hazard weight, insult size, lung susceptibility,
-  barrier repair, MSC EC50 and anti-inflammatory potency) by
+  the populations of the fitted parameters (hazard scale, organ-failure
+  hazard weight, insult size, lung susceptibility, barrier repair, MSC EC50
+  and anti-inflammatory potency) by
   the multipliers in `calibrated.toml`; trials apply them by default; the
   report with every target and its misses is `docs/calibration/`.
 - **Death hazard** (changed in 0.3.0): hypoxaemia, non-pulmonary organ
@@ -98,7 +98,19 @@ ASSUMPTIONS = """\
   2019;130:263-83). The barrier-failure and systemic-damage terms of 0.2.0
   remain with weight 0: they made the mortality gradient across Berlin
   grades too steep (mild 16 %, severe 53 %). Control 60-day mortality by
-  grade is printed by `benchmarks/bench_mortality_by_grade.py`.
+  grade is printed by `benchmarks/bench_mortality_by_grade.py` and checked
+  out of sample by `stromal validate` (`docs/validation/`).
+- **Known miss: moderate ARDS dies too often** (0.3.0). Out of sample,
+  control 60-day mortality is about 29 / 39 / 44 % by Berlin grade against
+  Ranieri 2012's 27 / 32 / 45 %. Between moderate and severe the model
+  gives 5-10 points where Berlin gives 13, at every setting tried (2026-12-01,
+  1,000 patients per grade): the organ-failure weight and half-point, the
+  hazard scale, the hypoxaemia threshold and steepness, the initial organ
+  dysfunction, and the 0.2.0 barrier-failure term switched back on (which
+  raised moderate as much as severe). The grade at enrolment predicts the
+  course after enrolment too weakly: moderate and severe virtual patients
+  converge. A fix needs structure (for example a course that depends on
+  the enrolment P/F, or oxygenation failure that persists), not new values.
 - **Harm** (0.3.0): intravenous MSC carry tissue factor and trigger the
   instant blood-mediated inflammatory reaction, dose-, donor- and
   passage-dependently (Moll G et al., Stem Cells 2012;30:1565-74; Moll 2019,
