@@ -7,10 +7,12 @@ DLCO, six-minute walk and mMRC at every completed follow-up visit, and deaths
 (fatal adverse events) for about one patient in ten. Then it measures:
 
 * ``stromal export`` of everything, each format alone and all three together, each in a
-  fresh process: wall time and peak resident memory (``ru_maxrss``), rows written;
+  fresh process: wall time and peak resident memory (``VmHWM``), rows written;
 * every analytics page through the whole Django stack (``django.test.Client``, signed in
   as an investigator): cold (nothing remembered), another cohort of the same sites, and the
-  same page again (``outcomes.memo``); median of ``--repeat`` requests each.
+  same page again (``outcomes.memo``); median of ``--repeat`` requests each;
+* the trajectories' values read both ways in the same process (``instrument_values`` against
+  ``numeric_values``) and their ratio.
 
 Targets (issue #10): export < 60 s with peak memory < 500 MB; every analytics page < 1 s.
 
@@ -266,9 +268,22 @@ def child_export(formats: str, out: str) -> int:
     t0 = time.perf_counter()
     code = main(["export", "--out", out, "--format", formats])
     wall = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_mb()
     print(f"RESULT wall_s={wall:.2f} peak_mb={peak_mb:.0f} exit={code}", flush=True)
     return code
+
+
+def _peak_mb() -> float:
+    """This program's peak resident memory in MB: ``VmHWM`` where Linux gives it. (``ru_maxrss`` keeps
+    the peak of the process before ``exec``: a child started by a parent holding the pages' rows would
+    report the parent's memory, hundreds of MB that are not the export's.)"""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure_exports(env: dict[str, str], runs: list[str]) -> None:
@@ -337,6 +352,30 @@ def measure_pages(repeat: int) -> None:
         )
 
 
+def measure_values() -> None:
+    """The trajectories' values both ways in this process: every ``InstrumentValue`` built and placed at
+    its visit in Python (``instrument_values``, what the page read before) against the database placing
+    lean numeric tuples (``numeric_values``, what it reads now); the same values, so the same count."""
+    from stromal.outcomes.followup_adapter import instrument_values, numeric_values
+    from stromal.outcomes.trajectories import MEASURES
+    from stromal.patients.models import Patient
+
+    only = [(m.instrument, m.item) for m in MEASURES]
+    ids = list(Patient.objects.order_by("id").values_list("id", flat=True))
+    t = time.perf_counter()
+    before = [v for v in instrument_values(patient_ids=ids, only=only) if v.value is not None]
+    slow = time.perf_counter() - t
+    t = time.perf_counter()
+    now = numeric_values(site_ids=None, only=only)
+    fast = time.perf_counter() - t
+    print(f"\ntrajectory values, every site; {_load()}")
+    print(f"instrument_values {slow * 1000:>7.0f} ms  {len(before)} values")
+    print(
+        f"numeric_values    {fast * 1000:>7.0f} ms  {len(now)} values  ({slow / fast:.1f} times faster)",
+        flush=True,
+    )
+
+
 def _load() -> str:
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} CPUs"
@@ -380,6 +419,7 @@ def main() -> int:
         from django.db import connections
 
         measure_pages(args.repeat)
+        measure_values()
         connections.close_all()
         measure_exports(env, args.formats.split(";"))
     finally:

@@ -15,6 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -491,6 +492,8 @@ ASSESSMENT_ITEMS: dict[str, tuple[str, str]] = {
 
 def _value(value: Any) -> tuple[float | None, str]:
     """(number, text) of a stored value: booleans as 1/0, numbers as numbers, the rest as text."""
+    if value.__class__ is float:  # most values: the checks below would give the same
+        return value, ""
     if value is None or value == "" or value == "null":  # "null": a JSON null read as text
         return None, ""
     if isinstance(value, bool):
@@ -619,7 +622,7 @@ def _observations(chunk: Chunk) -> Iterator[tuple[int, list[Any]]]:
             chunk.by_id[v.patient_id].day(v.on),
             version=v.version,
         )
-    out.sort(key=lambda r: (r[0], r[1]))
+    out.sort(key=itemgetter(0, 1))
     for pid, _, row_values in out:
         yield pid, row_values
 

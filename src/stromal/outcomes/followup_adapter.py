@@ -1,7 +1,7 @@
 """THE SEAM to the follow-up instruments (issue #9): the only place the analytics and the
 exports read outcome-instrument data and deaths.
 
-Two functions:
+Three functions:
 
 * ``instrument_values(patient_ids=...)``: every outcome value (FVC, DLCO and
   six-minute walk as % predicted, questionnaire scores, ...), one
@@ -9,6 +9,9 @@ Two functions:
   ``stromal.clinical.instruments`` scores them (``spirometry`` /
   ``fvc_percent_predicted``, ``dlco`` / ``percent_predicted``, ``mmrc`` /
   ``grade``, ``phq9`` / ``total``...).
+* ``numeric_values(site_ids=..., only=...)``: the same values where they are numbers, as plain
+  tuples, each placed at its visit by the database (the trajectories page: 150,000 values at
+  10,000 patients, read in a fraction of the time ``instrument_values`` takes).
 * ``deaths(site_ids=...)``: the date each patient who died is known to have died.
 
 They read the follow-up instrument responses (every entered answer and derived score,
@@ -19,7 +22,7 @@ encounters (``fvc_l``, ``fvc_pct_predicted``, ``dlco_pct_predicted``,
 each placed at the follow-up visit whose window holds its date; and deaths from fatal
 adverse events (outcome fatal or CTCAE grade 5).
 
-The analytics and exports read only these two functions: the trajectories page,
+The analytics and exports read only these functions: the trajectories page,
 ``observations_long.csv`` and the survival analysis.
 """
 
@@ -28,16 +31,20 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.db.models import Q
-from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Coalesce, TruncDate
 
+from stromal.accounts.models import Site
 from stromal.administrations.models import AdverseEvent, Outcome
 from stromal.clinical.instruments import INSTRUMENTS
-from stromal.examinations.models import Assessment, EncounterKind, Observation
+from stromal.examinations.models import Assessment, Encounter, EncounterKind, EncounterStatus, Observation
 from stromal.followup.models import FollowUpVisit, InstrumentResponse
 
 #: Examination observation keys that are follow-up outcomes today: key -> (instrument, item).
@@ -63,9 +70,12 @@ EVENT_OF_KIND: dict[str, str] = {
 CHUNK = 1000
 
 
-@dataclass(frozen=True)
-class InstrumentValue:
-    """One outcome value of one patient: what, when (local date), at which visit, by which rule."""
+class InstrumentValue(NamedTuple):
+    """One outcome value of one patient: what, when (local date), at which visit, by which rule.
+
+    (A named tuple: an export builds hundreds of thousands, and a tuple is cheaper to build than a
+    frozen dataclass.)
+    """
 
     patient_id: int
     on: dt.date
@@ -132,24 +142,25 @@ def _chunk_values(ids: Sequence[int], wanted: frozenset[tuple[str, str]] | None)
     keys = [
         k for k, pair in OBSERVATION_OUTCOMES.items() if wanted is None or pair in wanted or k == WALK_KEY
     ]
-    for enc_id, pid, kind, when, zone_name, key, number, text, unit in (
+    observations = list(
         Observation.objects.filter(encounter__patient_id__in=ids, current=True, key__in=keys)
         .exclude(encounter__status="scheduled")
+        .values_list("encounter_id", "encounter__patient_id", "key", "value_number", "value_text", "unit")
+    )
+    # An encounter's values share its day and visit: each encounter is dated and placed once.
+    placed: dict[int, tuple[dt.date, str]] = {}
+    for enc_id, pid, kind, when, zone_name in (
+        Encounter.objects.filter(pk__in={row[0] for row in observations})
+        .order_by()
         .values_list(
-            "encounter_id",
-            "encounter__patient_id",
-            "encounter__kind",
-            Coalesce("encounter__opened_at", "encounter__scheduled_for"),
-            "encounter__patient__site__time_zone",
-            "key",
-            "value_number",
-            "value_text",
-            "unit",
+            "id", "patient_id", "kind", Coalesce("opened_at", "scheduled_for"), "patient__site__time_zone"
         )
     ):
         zone = zones.setdefault(zone_name, ZoneInfo(zone_name))
         day = when.astimezone(zone).date()
-        event = EVENT_OF_KIND.get(kind) or visit_at(visits[pid], day)
+        placed[enc_id] = (day, EVENT_OF_KIND.get(kind) or visit_at(visits[pid], day))
+    for enc_id, pid, key, number, text, unit in observations:
+        day, event = placed[enc_id]
         instrument, item = OBSERVATION_OUTCOMES[key]
         if wanted is None or (instrument, item) in wanted:
             rows.append(InstrumentValue(pid, day, event, instrument, item, number, text, unit, ""))
@@ -167,6 +178,135 @@ def _chunk_values(ids: Sequence[int], wanted: frozenset[tuple[str, str]] | None)
     rows.extend(_response_values(ids, wanted))
     rows.sort(key=lambda r: (r.patient_id, r.on, r.instrument, r.item))
     yield from rows
+
+
+#: One numeric outcome value: (patient id, instrument, item, event, value).
+NumericValue = tuple[int, str, str, str, float]
+
+
+def _zones(site_ids: frozenset[int] | None) -> dict[str, list[int]]:
+    """Time zone -> the ids of its sites among ``site_ids`` (None: every site)."""
+    sites = Site.objects.all() if site_ids is None else Site.objects.filter(pk__in=site_ids)
+    by_zone: dict[str, list[int]] = defaultdict(list)
+    for pk, zone in sites.order_by("pk").values_list("pk", "time_zone"):
+        by_zone[zone].append(pk)
+    return by_zone
+
+
+@contextmanager
+def _hash_joins() -> Iterator[None]:
+    """PostgreSQL without its memoised nested loops for the next query: it estimates a memoised index
+    probe per visit as cheaper than hashing the encounters, and at 80,000 visits the probes take four
+    times as long (560 ms against 140 ms). Other databases: nothing changes."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_memoize = off")  # undone by the end of the transaction
+        yield
+        cursor.execute("RESET enable_memoize")  # and at once, in case a request's transaction goes on
+
+
+def encounter_events(*, site_ids: frozenset[int] | None) -> dict[int, str]:
+    """Encounter id -> the code of the follow-up visit whose window holds its date, for the encounters of the sites
+    ``site_ids`` (None: every site) that is neither scheduled nor a Day 1 examination or a discharge.
+
+    The database takes each encounter's date at its site (``TruncDate`` in the site's zone, one query
+    per time zone) and joins it to the patient's visits whose window holds it; of those rows (one per
+    encounter unless windows overlap) the rule of ``visit_at`` keeps the nearest window centre, then
+    the earlier target date, then the lower id. An encounter outside every window is absent
+    (``unscheduled``).
+    """
+    events: dict[int, str] = {}
+    for zone_name, sites in _zones(site_ids).items():
+        encounters = (
+            Encounter.objects.filter(patient__site_id__in=sites)
+            .exclude(status=EncounterStatus.SCHEDULED)
+            .exclude(kind__in=tuple(EVENT_OF_KIND))
+            .annotate(day=TruncDate(Coalesce("opened_at", "scheduled_for"), tzinfo=ZoneInfo(zone_name)))
+            .order_by()
+        )
+        best: dict[int, tuple[int, dt.date, int]] = {}
+        candidates = encounters.filter(
+            patient__followup_visits__window_start__lte=F("day"),
+            patient__followup_visits__window_end__gte=F("day"),
+        ).values_list(
+            "id",
+            "day",
+            "patient__followup_visits__code",
+            "patient__followup_visits__window_start",
+            "patient__followup_visits__window_end",
+            "patient__followup_visits__target_date",
+            "patient__followup_visits__id",
+        )
+        with _hash_joins():
+            rows = list(candidates)
+        for enc_id, day, code, start, end, target, visit_id in rows:
+            rank = (abs((start + (end - start) / 2 - day).days), target, visit_id)
+            if enc_id not in best or rank < best[enc_id]:
+                best[enc_id] = rank
+                events[enc_id] = code
+    return events
+
+
+def numeric_values(
+    *, site_ids: frozenset[int] | None, only: Collection[tuple[str, str]]
+) -> list[NumericValue]:
+    """Every numeric outcome value among the (instrument, item) pairs ``only`` of the patients of the sites
+    ``site_ids`` (None: every site), as (patient id, instrument, item, event, value), in no order.
+
+    The values of ``instrument_values`` whose ``value`` is a number, with the same events
+    (``encounter_events`` places the examinations' values at their visits), read with a few lean
+    queries: no dates, no whole answer sets. ``tests/outcomes/test_followup_adapter.py`` checks the two
+    agree, values on window edges included.
+    """
+    wanted = frozenset(only)
+    on_site: dict[str, Any] = {} if site_ids is None else {"encounter__patient__site_id__in": site_ids}
+    out: list[NumericValue] = []
+    numbers_of = {k: pair for k, pair in OBSERVATION_OUTCOMES.items() if pair in wanted}
+    keys = list(numbers_of)
+    walk_pair = (OBSERVATION_OUTCOMES[WALK_KEY][0], "percent_predicted")
+    walk_pct: dict[int, float] = {}
+    if walk_pair in wanted:
+        keys.append(WALK_KEY)
+        for enc_id, pct in (
+            Assessment.objects.filter(inputs__has_key=WALK_KEY, **on_site)
+            .order_by("encounter_id", "sequence")
+            .values_list("encounter_id", KT("results__six_minute_walk__percent_predicted"))
+        ):
+            if pct not in (None, ""):
+                walk_pct[enc_id] = float(pct)
+    if keys:
+        events = encounter_events(site_ids=site_ids)
+        for enc_id, pid, kind, key, number in (
+            Observation.objects.filter(current=True, key__in=keys, **on_site)
+            .exclude(encounter__status=EncounterStatus.SCHEDULED)
+            .order_by()
+            .values_list("encounter_id", "encounter__patient_id", "encounter__kind", "key", "value_number")
+        ):
+            event = EVENT_OF_KIND.get(kind) or events.get(enc_id, UNSCHEDULED_EVENT)
+            pair = numbers_of.get(key)
+            if pair is not None and number is not None:
+                out.append((pid, pair[0], pair[1], event, number))
+            if key == WALK_KEY and enc_id in walk_pct:
+                out.append((pid, walk_pair[0], walk_pair[1], event, walk_pct[enc_id]))
+    visit_site: dict[str, Any] = {} if site_ids is None else {"visit__patient__site_id__in": site_ids}
+    responses = InstrumentResponse.objects.filter(**visit_site).order_by()
+    for instrument, item in sorted(wanted):
+        # As _response_values: the entered answer when the item is one, else the derived score.
+        # (SQLite hands a JSON string that reads as a number over as that number; PostgreSQL does not.)
+        of_instrument = responses.filter(instrument_code=instrument)
+        for field, rows in (
+            ("answers", of_instrument.filter(answers__has_key=item)),
+            ("scores", of_instrument.exclude(answers__has_key=item).filter(scores__has_key=item)),
+        ):
+            for pid, code, value in rows.values_list(
+                "visit__patient_id", "visit__code", KeyTransform(item, field)
+            ):
+                number = _number_of(value)
+                if number is not None:
+                    out.append((pid, instrument, item, code, number))
+    return out
 
 
 def _number_of(value: object) -> float | None:

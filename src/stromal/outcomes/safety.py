@@ -87,21 +87,31 @@ def _release_failures(lots: Iterable[dict[str, Any]]) -> tuple[Counter[str], int
     and the number of lots with at least one (or discarded)."""
     failures: Counter[str] = Counter()
     failed = 0
+    # Lots with the same results fail the same rules: each distinct set of results is checked once.
+    rules_of: dict[tuple[Any, ...], set[str]] = {}
     for lot in lots:
-        present = {k for k, v in lot.items() if v not in (None, "", Sterility.PENDING, Mycoplasma.PENDING)}
-        findings = release_findings(is_exosome=lot["product_type"] == "msc_exosome", results=lot)
-        rules = {
-            ("ISCT identity markers" if f.field in (*POSITIVE_MARKERS, *NEGATIVE_MARKERS) else f.field)
-            + ": "
-            + ("out of specification" if f.field in (*POSITIVE_MARKERS, *NEGATIVE_MARKERS) else f.rule)
-            for f in findings
-            if f.field in present
-        }
+        results = tuple(lot.values())
+        rules = rules_of.get(results)
+        if rules is None:
+            rules = rules_of[results] = _failed_rules(lot)
         failures.update(rules)
         if lot["status"] == LotStatus.DISCARDED:
             failures["discarded"] += 1
         failed += bool(rules) or lot["status"] == LotStatus.DISCARDED
     return failures, failed
+
+
+def _failed_rules(lot: dict[str, Any]) -> set[str]:
+    """The release rules ``lot`` definitely fails: a result present and out of specification."""
+    present = {k for k, v in lot.items() if v not in (None, "", Sterility.PENDING, Mycoplasma.PENDING)}
+    findings = release_findings(is_exosome=lot["product_type"] == "msc_exosome", results=lot)
+    return {
+        ("ISCT identity markers" if f.field in (*POSITIVE_MARKERS, *NEGATIVE_MARKERS) else f.field)
+        + ": "
+        + ("out of specification" if f.field in (*POSITIVE_MARKERS, *NEGATIVE_MARKERS) else f.rule)
+        for f in findings
+        if f.field in present
+    }
 
 
 def safety_report(cohort: Cohort) -> Report:
@@ -266,9 +276,9 @@ def safety_report(cohort: Cohort) -> Report:
                     s["product__viability_pct"],
                     cohort.by_id[s["patient_id"]].study_id,
                     s["sequence"],
-                    len(by_session[sid]),
-                    max((e.grade or 0 for e in by_session[sid]), default=None) or None,
-                    any(e.serious for e in by_session[sid]),
+                    len(seen := by_session.get(sid, ())),
+                    max((e.grade or 0 for e in seen), default=0) or None,
+                    any(e.serious for e in seen),
                 ]
                 for sid, s in sorted(sessions.items())
             ],

@@ -1,8 +1,9 @@
 """Long-term trajectories: lung function, walk distance and questionnaire scores by visit
 (median, interquartile range, n), against their normal limits.
 
-Values come from ``outcomes.followup_adapter.instrument_values`` (the seam to the
-follow-up instruments). Reference lines, each with its source:
+Values come from ``outcomes.followup_adapter.numeric_values`` (the seam to the
+follow-up instruments: ``instrument_values`` where they are numbers, placed at their visits by
+the database). Reference lines, each with its source:
 
 * 100 % predicted: the reference equation's prediction (GLI for spirometry and DLCO,
   Enright & Sherrill 1998 for the walk). 80 % predicted is drawn for FVC and DLCO as
@@ -21,15 +22,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import Min
+
 from stromal.clinical.instruments import gad7, moca, phq9
 from stromal.followup.models import FollowUpVisit
-from stromal.outcomes.cohort import Cohort, PatientRow, scope_rows
+from stromal.outcomes.cohort import Cohort, PatientRow
 from stromal.outcomes.figures import Reference, Summary, trajectory_figure
 from stromal.outcomes.followup_adapter import (
     BASELINE_EVENT,
     DISCHARGE_EVENT,
     UNSCHEDULED_EVENT,
-    instrument_values,
+    numeric_values,
 )
 from stromal.outcomes.memo import remembered
 from stromal.outcomes.stats import median_iqr
@@ -95,7 +98,13 @@ GROUPINGS: dict[str, tuple[str, Callable[[PatientRow], str]]] = {
 def visit_order() -> dict[str, int]:
     """Event name -> its day (baseline first, discharge next, visits by their day offset)."""
     order = {BASELINE_EVENT: -2, DISCHARGE_EVENT: -1}
-    for code, offset in FollowUpVisit.objects.values_list("code", "day_offset").distinct():
+    # Each code at the day of its earliest visit: one row per (code, day) pair, not one per visit.
+    pairs = (
+        FollowUpVisit.objects.order_by()
+        .values_list("code", "day_offset")
+        .annotate(first=Min("target_date"), first_id=Min("id"))
+    )
+    for code, offset, _, _ in sorted(pairs, key=lambda p: (p[2], p[3])):
         order.setdefault(code, int(offset))
     return order
 
@@ -111,20 +120,14 @@ def trajectories_report(cohort: Cohort, grouping: str = "none") -> Report:
     values: dict[tuple[str, str], dict[str, dict[str, list[float]]]] = defaultdict(
         lambda: defaultdict(lambda: defaultdict(list))
     )
-    ids = set(cohort.ids)
+    group_of = {row.pk: key(row) for row in cohort.rows}
     scope_values = remembered(
-        "instrument_values",
-        cohort.scope,
-        lambda: [
-            v
-            for v in instrument_values(patient_ids=[r.pk for r in scope_rows(cohort.scope)], only=wanted)
-            if v.value is not None
-        ],
+        "numeric_values", cohort.scope, lambda: numeric_values(site_ids=cohort.scope.site_ids, only=wanted)
     )
-    for v in scope_values:
-        if v.patient_id not in ids or v.value is None:
-            continue
-        values[(v.instrument, v.item)][key(cohort.by_id[v.patient_id])][v.event].append(v.value)
+    for pid, instrument, item, event, value in scope_values:
+        group = group_of.get(pid)
+        if group is not None:
+            values[(instrument, item)][group][event].append(value)
     order = remembered("visit_order", cohort.scope, visit_order)
     far = max(order.values(), default=0) + 1
     report = Report()

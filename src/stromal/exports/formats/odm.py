@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 from xml.sax.saxutils import XMLGenerator, quoteattr
@@ -65,6 +66,8 @@ def codelist_oid(table: TableSpec, variable: Variable) -> str:
 
 def odm_value(value: Any) -> str | None:
     """A value as ODM writes it (None: no ItemData at all)."""
+    if value.__class__ is str:  # most values: the checks below would give the same
+        return value or None
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -79,6 +82,7 @@ def odm_value(value: Any) -> str | None:
 class OdmWriter(Writer):
     def begin(self) -> None:
         self.path = self.out_dir / "odm.xml"
+        self._layouts: dict[str, tuple[Callable[[list[Any]], list[Any]], list[tuple[int, str]]]] = {}
         self._handle: IO[str] = self.path.open("w", encoding="utf-8")
         self._xml = XMLGenerator(self._handle, encoding="utf-8", short_empty_elements=True)
         self._xml.startDocument()
@@ -232,13 +236,20 @@ class OdmWriter(Writer):
             parts.append("</SubjectData>\n")
         self._handle.write("".join(parts))
 
+    def _layout(self, table: TableSpec) -> tuple[Callable[[list[Any]], list[Any]], list[tuple[int, str]]]:
+        """What ``_event`` needs of ``table``: its row selection and (column, item OID) of each item,
+        worked out once per table (not once per patient)."""
+        if table.name not in self._layouts:
+            names = [v.name for v in table.columns(self.identified)]
+            items = [(names.index(v.name), item_oid(table, v)) for v in self._items(table)]
+            self._layouts[table.name] = (table.select(self.identified), items)
+        return self._layouts[table.name]
+
     def _event(self, parts: list[str], table: TableSpec, rows: list[list[Any]]) -> None:
         if not rows:
             return
         event, _, repeating = EVENTS[table.name]
-        select = table.select(self.identified)
-        names = [v.name for v in table.columns(self.identified)]
-        items = [(names.index(v.name), item_oid(table, v)) for v in self._items(table)]
+        select, items = self._layout(table)
         if repeating:
             for key, row in enumerate(rows, start=1):
                 parts.append(f'<StudyEventData StudyEventOID="{event}" StudyEventRepeatKey="{key}">')
