@@ -15,6 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.db.models import BooleanField, ExpressionWrapper, Q
+
 from stromal.administrations.models import AdministrationSession, SessionStatus
 from stromal.followup.models import Discharge, FollowUpVisit, VisitStatus
 from stromal.intake.models import ConsultationRequest, RequestStatus
@@ -64,6 +66,12 @@ def _requests(cohort: Cohort) -> tuple[int, int, Counter[str]]:
     return received, triaged, declined
 
 
+def _is_set(field: str) -> ExpressionWrapper[Q]:
+    """Whether ``field`` holds a value, computed by the database: the page needs only that, and
+    reading tens of thousands of date-times to test them for None took a third of a cold page."""
+    return ExpressionWrapper(Q(**{f"{field}__isnull": False}), output_field=BooleanField())
+
+
 def _reason(text: str) -> str:
     text = " ".join(text.split())
     return (text[: REASON_CHARS - 1] + "…") if len(text) > REASON_CHARS else (text or "no reason given")
@@ -107,15 +115,17 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
     planned: set[int] = set()
     approved: set[int] = set()
     plan_states: dict[int, str] = {}
-    for pid, status, approved_at in rows_of(
+    for pid, status, was_approved in rows_of(
         "flow.plans",
         cohort.scope,
-        TreatmentPlan.objects.filter(**scope).values_list("patient_id", "status", "approved_at"),
+        TreatmentPlan.objects.filter(**scope)
+        .annotate(was_approved=_is_set("approved_at"))
+        .values_list("patient_id", "status", "was_approved"),
     ):
         if pid in ids:
             planned.add(pid)
             plan_states[pid] = status
-            if approved_at is not None:
+            if was_approved:
                 approved.add(pid)
     drop["plan"]["no plan drafted"] = len(eligible - planned)
     for pid in planned - approved:
@@ -141,16 +151,16 @@ def flow_report(cohort: Cohort, today: dt.date | None = None) -> Report:
 
     started: set[int] = set()
     cancelled: Counter[str] = Counter()
-    for pid, status, started_at, reason in rows_of(
+    for pid, status, was_started, reason in rows_of(
         "flow.sessions",
         cohort.scope,
-        AdministrationSession.objects.filter(**scope).values_list(
-            "patient_id", "status", "started_at", "stop_reason"
-        ),
+        AdministrationSession.objects.filter(**scope)
+        .annotate(was_started=_is_set("started_at"))
+        .values_list("patient_id", "status", "was_started", "stop_reason"),
     ):
         if pid not in ids:
             continue
-        if started_at is not None:
+        if was_started:
             started.add(pid)
         elif status == SessionStatus.CANCELLED:
             cancelled[_reason(reason)] += 1
