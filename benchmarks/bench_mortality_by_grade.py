@@ -35,19 +35,14 @@ def control_outcomes(n_per_grade: int, seed: int, *, long_term: bool) -> Any:
     return control_cohort(n_per_grade, seed, long_term=long_term)
 
 
-def wilson(k: int, n: int) -> tuple[float, float]:
-    from scipy.stats import binomtest
-
-    ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    return float(ci.low), float(ci.high)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-per-grade", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--long-term", action="store_true")
     args = parser.parse_args()
+    from stromal.model.statistics import wilson_interval
+
     started = time.perf_counter()
     o = control_outcomes(args.n_per_grade, args.seed, long_term=args.long_term)
     seconds = time.perf_counter() - started
@@ -62,7 +57,7 @@ def main() -> None:
         cells = []
         for d in (28, 60, 90):
             k = int(g[f"died_{d}d"].sum())
-            low, high = wilson(k, len(g))
+            low, high = wilson_interval(k, len(g))
             cells.append(f"{k / len(g):.3f} ({low:.3f}-{high:.3f})")
         cells[1] += f" [{BERLIN_60D[grade]:.2f}]"
         alive = g[g["died_60d"] == 0]

@@ -78,15 +78,7 @@ def config_for(
         ISSUE14_ARMS
         if design == "issue14"
         else [
-            {"name": "control"},
-            {
-                "name": "msc_iv",
-                "route": "iv",
-                "dose_cells_per_kg": 1e6,
-                "weight_basis": "actual",
-                "days": [1, 2],
-                "viability_pct": 90,
-            },
+            *ISSUE14_ARMS,
             {
                 "name": "exosome_inhaled",
                 "route": "inhaled",

@@ -59,6 +59,29 @@ class Course:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def follow_up_fvc(
+    patient: Patient, when: dt.datetime, value: float, *, closed_by: Any, recorded_by: Any
+) -> Encounter:
+    """A closed follow-up encounter at ``when`` with an FVC of ``value`` % predicted."""
+    encounter = Encounter.objects.create(
+        patient=patient,
+        kind="follow_up",
+        status="closed",
+        scheduled_for=when,
+        opened_at=when,
+        closed_at=when,
+        closed_by=closed_by,
+    )
+    Observation.objects.create(
+        encounter=encounter,
+        key="fvc_pct_predicted",
+        value_number=value,
+        unit="% predicted",
+        recorded_by=recorded_by,
+    )
+    return encounter
+
+
 def make_course(cast: Any, course: Course, site: Site | None = None) -> Patient:
     site = site or cast.alice.site
     doc, doc2, nurse = cast.alice, cast.bob, cast.nina
@@ -207,22 +230,8 @@ def make_course(cast: Any, course: Course, site: Site | None = None) -> Patient:
                     completed_by=cast.cora if done else None,
                 )
     for day, value in course.fvc_pct:
-        when = at(course.day0 + dt.timedelta(days=day), 11)
-        visit = Encounter.objects.create(
-            patient=patient,
-            kind="follow_up",
-            status="closed",
-            scheduled_for=when,
-            opened_at=when,
-            closed_at=when,
-            closed_by=doc,
-        )
-        Observation.objects.create(
-            encounter=visit,
-            key="fvc_pct_predicted",
-            value_number=value,
-            unit="% predicted",
-            recorded_by=nurse,
+        follow_up_fvc(
+            patient, at(course.day0 + dt.timedelta(days=day), 11), value, closed_by=doc, recorded_by=nurse
         )
     if course.last_contact_day is not None:
         when = at(course.day0 + dt.timedelta(days=course.last_contact_day), 12)

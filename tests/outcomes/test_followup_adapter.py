@@ -12,7 +12,6 @@ import pytest
 from django.utils import timezone
 
 from stromal.accounts.models import Site
-from stromal.examinations.models import Encounter, Observation
 from stromal.followup import services
 from stromal.followup.models import FollowUpVisit, InstrumentResponse
 from stromal.outcomes.cohort import CohortFilter, cohort_build
@@ -22,7 +21,7 @@ from stromal.outcomes.stats import median_iqr
 from stromal.outcomes.tables import round_or_none
 from stromal.outcomes.trajectories import MEASURES, trajectories_report
 from tests.followup.factories import DEAD, complete_with_instruments, discharged, visit_of
-from tests.outcomes.factories import TODAY, Course, make_course
+from tests.outcomes.factories import TODAY, Course, follow_up_fvc, make_course
 
 pytestmark = pytest.mark.django_db
 
@@ -72,18 +71,7 @@ def test_asking_for_some_measures_gives_exactly_those_of_all_values(cast: Any) -
 def _follow_up_fvc(patient: Any, local_day: dt.date, local_time: dt.time, value: float, user: Any) -> None:
     """A follow-up encounter at ``local_time`` on ``local_day`` at the patient's site, with its FVC."""
     when = dt.datetime.combine(local_day, local_time, tzinfo=ZoneInfo(patient.site.time_zone))
-    encounter = Encounter.objects.create(
-        patient=patient,
-        kind="follow_up",
-        status="closed",
-        scheduled_for=when,
-        opened_at=when,
-        closed_at=when,
-        closed_by=user,
-    )
-    Observation.objects.create(
-        encounter=encounter, key="fvc_pct_predicted", value_number=value, unit="% predicted", recorded_by=user
-    )
+    follow_up_fvc(patient, when, value, closed_by=user, recorded_by=user)
 
 
 def test_the_numbers_placed_by_the_database_are_those_of_every_value_on_window_edges(cast: Any) -> None:

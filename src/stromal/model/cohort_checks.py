@@ -35,6 +35,7 @@ import pandas as pd
 
 from stromal.model import endpoints as ep
 from stromal.model.statistics import wilson_interval
+from stromal.model.validation import verdict_cell
 
 GRADES = ("mild", "moderate", "severe")
 #: Issue 13: control 60-day mortality within 3 points of Berlin's figure at n ≥ 2,000 per grade.
@@ -265,10 +266,6 @@ def _pct(x: float | None) -> str:
     return "–" if x is None or not math.isfinite(x) else f"{100 * x:.1f}"
 
 
-def _yes(flag: bool | None) -> str:
-    return "–" if flag is None else ("yes" if flag else "**no**")
-
-
 def cohort_checks_markdown(checks: Mapping[str, Any]) -> list[str]:
     """The two tables (lines of Markdown) for the validation report."""
     lines = [
@@ -293,7 +290,7 @@ def cohort_checks_markdown(checks: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"| {r['grade']} | {r['n']} | {_pct(m.get('28d', {}).get('value'))} "
             f"| {_pct(sixty['value'] if sixty else None)}{ci} | {_pct(target['value']) if target else '–'} "
-            f"| {_yes(r['mortality_60d_within_goal'])} | {_pct(m.get('90d', {}).get('value'))} "
+            f"| {verdict_cell(r['mortality_60d_within_goal'])} | {_pct(m.get('90d', {}).get('value'))} "
             f"| {vent['median']:.1f} ({vent['iqr'][0]:.1f}–{vent['iqr'][1]:.1f}) "
             f"| {vent_target} |"
         )
@@ -318,7 +315,7 @@ def cohort_checks_markdown(checks: Mapping[str, Any]) -> list[str]:
         lines.append(
             f"| {r['quantity']} | {r['visit']} | {p['value']:g} ({p['low']:g}–{p['high']:g}) "
             f"| {published_sd} | {simulated} "
-            f"| {simulated_sd} | {s['n']} | {_yes(r['median_inside_range'])} "
+            f"| {simulated_sd} | {s['n']} | {verdict_cell(r['median_inside_range'])} "
             f"| {r['source']}{note} |"
         )
     return lines

@@ -288,7 +288,8 @@ def _interval(ci: Sequence[float | None] | None, digits: int = 2) -> str:
     return f"{ci[0]:.{digits}f}–{ci[1]:.{digits}f}"
 
 
-def _yes(flag: bool | None) -> str:
+def verdict_cell(flag: bool | None) -> str:
+    """A yes/no verdict as a report cell: "–" when there is none, a miss in bold."""
     return "–" if flag is None else ("yes" if flag else "**no**")
 
 
@@ -312,7 +313,7 @@ def validation_markdown(report: Mapping[str, Any]) -> str:
         lines.append(
             f"| {r['trial']} | {r['design']} | {r['quantity']} | {p['value']:g} ({p['ci95'][0]:g}–{p['ci95'][1]:g}) "
             f"| {_fmt(q['value'], digits)} ({_interval(q['ci95'], digits)}) | {ui} "
-            f"| {_yes(r['published_inside_ui'])} | {_yes(r['compatible'])}{z} | {r['source']} |"
+            f"| {verdict_cell(r['published_inside_ui'])} | {verdict_cell(r['compatible'])}{z} | {r['source']} |"
         )
     inside = sum(bool(r["published_inside_ui"]) for r in report["trials"])
     compatible = sum(bool(r["compatible"]) for r in report["trials"])
