@@ -162,7 +162,10 @@ def test_the_trajectories_page_shows_fvc_by_visit_with_median_and_n(cast: Any) -
     page = _client(cast, "ivan").get("/outcomes/trajectories/").content.decode()
     cells = re.sub(r"\s+", "", page)
     # Both FVC values fall in the 3-month window: median 75, n 2.
-    assert "<td>Allpatients</td><td>m3</td><td>90</td><td>2</td><td>75</td>" in cells
+    assert (
+        '<td>Allpatients</td><td>m3</td><tdclass="num">90</td><tdclass="num">2</td><tdclass="num">75</td>'
+        in cells
+    )
 
 
 def test_a_figures_data_downloads_as_csv_for_the_same_cohort(cast: Any) -> None:

@@ -150,8 +150,11 @@ class TableView:
             )
         return out
 
-    def cells(self) -> list[list[str]]:
-        return [[shown(v) for v in row] for row in self.page.object_list]
+    def cells(self) -> list[list[tuple[str, bool]]]:
+        """This page's rows as (text shown, numeric column) pairs: a numeric cell is right-aligned
+        under its right-aligned header."""
+        numeric = [column.numeric for column in self.table.columns]
+        return [[(shown(v), n) for v, n in zip(row, numeric, strict=False)] for row in self.page.object_list]
 
     def page_query(self, number: int) -> str:
         return self._query(**{f"{self.table.id}-page": str(number)})

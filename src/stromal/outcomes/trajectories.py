@@ -95,6 +95,16 @@ GROUPINGS: dict[str, tuple[str, Callable[[PatientRow], str]]] = {
 }
 
 
+def nominal_day(event: str, order: dict[str, int]) -> int | None:
+    """The protocol day of ``event`` as shown: the Day 1 examination is day 0 (enrolment), a
+    discharge has no nominal day; ``visit_order``'s -2 and -1 only sort them first."""
+    if event == BASELINE_EVENT:
+        return 0
+    if event == DISCHARGE_EVENT:
+        return None
+    return order.get(event)
+
+
 def visit_order() -> dict[str, int]:
     """Event name -> its day (baseline first, discharge next, visits by their day offset)."""
     order = {BASELINE_EVENT: -2, DISCHARGE_EVENT: -1}
@@ -153,7 +163,7 @@ def trajectories_report(cohort: Cohort, grouping: str = "none") -> Report:
                         [
                             group,
                             event,
-                            order.get(event),
+                            nominal_day(event, order),
                             spread.n,
                             round_or_none(spread.median, 1),
                             round_or_none(spread.q1, 1),
